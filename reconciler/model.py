@@ -1,0 +1,454 @@
+"""The shared vocabulary: the desired state (what the YAML declares) and the snapshot (what the org holds).
+
+Both sides speak guestlist's own words ("private", "manager", "daily"); the tables at the bottom translate them
+to and from Salesforce field values, in one place, for observe (reading) and apply (writing).
+Every value object is frozen. `None` on a desired field always means "not managed": the key was left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+# ---------------------------------------------------------------------------------------------------------------
+# Where a declaration came from
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """A position in a config file (1-based line and column)."""
+
+    file: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+NO_SOURCE = Source("<none>", 0, 0)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Enumerations of the format
+
+
+class Access(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    UNLISTED = "unlisted"
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    MANAGER = "manager"
+
+
+class Notify(StrEnum):
+    EACH_POST = "each_post"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NEVER = "never"
+
+
+class Membership(StrEnum):
+    AUTHORITATIVE = "authoritative"
+    ADDITIVE = "additive"
+
+
+class GroupState(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+
+
+class MemberKind(StrEnum):
+    USER = "user"  # an internal or Chatter Free user, named by username
+    CUSTOMER = "customer"  # an external person, named by email; invited when they have no user
+
+
+class CommunityLicense(StrEnum):
+    CUSTOMER_COMMUNITY = "Customer Community"
+    CUSTOMER_COMMUNITY_PLUS = "Customer Community Plus"
+    PARTNER_COMMUNITY = "Partner Community"
+
+
+class PortalRole(StrEnum):
+    EXECUTIVE = "executive"
+    MANAGER = "manager"
+    USER = "user"
+
+
+class ExternalUsersPolicy(StrEnum):
+    OBSERVE = "observe"
+    DEACTIVATE = "deactivate"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Desired state (config/ builds it; plan/ consumes it)
+
+
+@dataclass(frozen=True)
+class ChatterSettings:
+    """Metadata API ChatterSettings; each field None when not declared."""
+
+    enabled: bool | None = None
+    customer_invitations: bool | None = None
+    unlisted_groups: bool | None = None
+    group_archiving: bool | None = None
+    source: Source = NO_SOURCE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class InvitationSettings:
+    """Coworker invitations: no Salesforce API reads or writes these, so they become manual checks."""
+
+    allowed: bool | None = None
+    domains: tuple[str, ...] | None = None  # lower-cased
+    source: Source = NO_SOURCE
+
+
+@dataclass(frozen=True)
+class OrgSettings:
+    chatter: ChatterSettings | None = None
+    invitations: InvitationSettings | None = None
+
+
+@dataclass(frozen=True)
+class Information:
+    title: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class Member:
+    """One entry of a group's members: a user (by username) or a customer (by email), both lower-cased."""
+
+    kind: MemberKind
+    identity: str
+    role: Role = Role.MEMBER
+    notify: Notify | None = None
+    expires: dt.date | None = None
+    sponsor: str | None = None
+    message: str | None = None
+    source: Source = NO_SOURCE
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    access: Access | None = None
+    allow_customers: bool | None = None
+    owner: str | None = None  # username, lower-cased
+    description: str | None = None
+    information: Information | None = None
+    archived: bool | None = None
+    broadcast_only: bool | None = None
+    auto_archive: bool | None = None
+    membership: Membership = Membership.AUTHORITATIVE
+    state: GroupState = GroupState.PRESENT
+    members: tuple[Member, ...] = ()
+    source: Source = NO_SOURCE
+
+    @property
+    def key(self) -> str:
+        return self.name.casefold()
+
+
+@dataclass(frozen=True)
+class ChatterUser:
+    """A Chatter Free colleague."""
+
+    username: str
+    email: str
+    last_name: str
+    first_name: str | None = None
+    profile: str = "Chatter Free User"
+    active: bool | None = None  # None: not managed (created active)
+    expires: dt.date | None = None
+    source: Source = NO_SOURCE
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class ExternalUser:
+    """An Experience Cloud user enabled from a Contact of `account`."""
+
+    username: str
+    email: str
+    last_name: str
+    account: str
+    license: CommunityLicense
+    profile: str
+    first_name: str | None = None
+    portal_role: PortalRole | None = None
+    permission_sets: tuple[str, ...] | None = None
+    active: bool | None = None
+    expires: dt.date | None = None
+    sponsor: str | None = None
+    source: Source = NO_SOURCE
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class Assignee:
+    username: str
+    source: Source = NO_SOURCE
+
+
+@dataclass(frozen=True)
+class PermissionSetAssignments:
+    """The assignments guestlist manages for one permission set (by API name)."""
+
+    name: str
+    assignees: tuple[Assignee, ...] = ()
+    membership: Membership = Membership.ADDITIVE
+    source: Source = NO_SOURCE
+
+
+@dataclass(frozen=True)
+class RemovalLimit:
+    """policy.max_removals: either an absolute count or a percentage of the managed access."""
+
+    count: int | None = None
+    percent: float | None = None
+
+    def allows(self, removals: int, managed: int) -> bool:
+        if self.count is not None:
+            return removals <= self.count
+        if self.percent is not None:
+            return removals <= managed * self.percent / 100
+        return True
+
+    def __str__(self) -> str:
+        if self.count is not None:
+            return str(self.count)
+        if self.percent is not None:
+            return f"{self.percent:g}%"
+        return "unlimited"
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_removals: RemovalLimit = RemovalLimit(percent=25)
+    protected: tuple[str, ...] = ()  # usernames, lower-cased
+    deactivate_orphaned_customers: bool = False
+    external_users: ExternalUsersPolicy = ExternalUsersPolicy.OBSERVE
+    allow_public_email_domains: bool = False
+    require_sponsor: bool = False
+    max_access_days: int | None = None
+    source: Source = NO_SOURCE
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """The whole config, merged from every file."""
+
+    version: int = 1
+    org: OrgSettings = OrgSettings()
+    groups: tuple[Group, ...] = ()
+    chatter_users: tuple[ChatterUser, ...] = ()
+    external_users: tuple[ExternalUser, ...] = ()
+    permission_sets: tuple[PermissionSetAssignments, ...] = ()
+    policy: Policy = Policy()
+    files: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Snapshot of the org (org/observe builds it; plan/ consumes it). Values in guestlist's words, ids 18 characters.
+
+
+@dataclass(frozen=True)
+class ObservedUser:
+    id: str
+    username: str  # lower-cased
+    email: str
+    last_name: str
+    first_name: str | None
+    is_active: bool
+    profile: str | None  # Profile.Name
+    license: str | None  # Profile.UserLicense.Name
+    user_type: str | None  # raw UserType (Standard, CsnOnly, PowerPartner, ...)
+    contact_id: str | None = None
+    account_id: str | None = None
+    portal_role: PortalRole | None = None
+    last_modified: str = ""  # SystemModstamp, for fingerprints
+
+    @property
+    def is_customer(self) -> bool:
+        """An invited Chatter customer (Chatter External licence); never judged by UserType alone."""
+        return self.license == "Chatter External" or self.profile == "Chatter External User"
+
+    @property
+    def is_external(self) -> bool:
+        """An Experience Cloud user (enabled from a Contact)."""
+        return self.contact_id is not None
+
+
+@dataclass(frozen=True)
+class ObservedGroup:
+    id: str
+    name: str
+    access: Access
+    allow_customers: bool
+    owner_id: str
+    description: str | None
+    information: Information
+    archived: bool
+    broadcast_only: bool
+    auto_archive: bool
+    member_count: int
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class ObservedMember:
+    id: str
+    group_id: str
+    user_id: str
+    role: Role
+    notify: Notify | None
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class ObservedInvitation:
+    id: str
+    group_id: str  # SharedEntityId
+    email: str  # lower-cased
+    status: str  # Sent | Accepted | Canceled
+    inviter_id: str | None
+    created: str  # CreatedDate, ISO
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "Sent"
+
+
+@dataclass(frozen=True)
+class ObservedProfile:
+    id: str
+    name: str
+    license: str | None
+
+
+@dataclass(frozen=True)
+class ObservedLicense:
+    id: str
+    name: str
+    total: int
+    used: int
+
+
+@dataclass(frozen=True)
+class ObservedPermissionSet:
+    id: str
+    name: str
+    label: str
+    license_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ObservedAssignment:
+    id: str
+    permission_set_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ObservedAccount:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ObservedContact:
+    id: str
+    account_id: str
+    email: str  # lower-cased
+    first_name: str | None
+    last_name: str
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class OrgIdentity:
+    id: str  # Organization Id (18)
+    name: str
+    instance_url: str
+    is_sandbox_org: bool  # the built-in local sandbox, not a Salesforce sandbox
+    user_id: str  # the connected user
+    username: str
+    can_invite_customers: bool  # PermissionsChatterInviteExternalUsers via profile or permission set
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the plan depends on, keyed for linear-time diffing."""
+
+    org: OrgIdentity
+    chatter: dict[str, bool | None]  # keys of ChatterSettings (enabled, customer_invitations, ...)
+    groups: dict[str, ObservedGroup]  # by casefolded name (all groups in the org)
+    members: dict[str, dict[str, ObservedMember]]  # group id -> user id -> member (declared groups only)
+    invitations: dict[str, dict[str, ObservedInvitation]]  # group id -> email -> invitation (declared groups)
+    users: dict[str, ObservedUser]  # by id
+    profiles: dict[str, ObservedProfile]  # by name
+    licenses: dict[str, ObservedLicense]  # by name
+    permission_sets: dict[str, ObservedPermissionSet]  # by API name (managed and referenced ones)
+    assignments: dict[str, dict[str, ObservedAssignment]]  # permission set id -> user id -> assignment
+    accounts: dict[str, ObservedAccount]  # by casefolded name
+    contacts: dict[tuple[str, str], ObservedContact]  # (account id, email) -> contact
+    api_requests: int = 0
+
+    def user_by_username(self) -> dict[str, ObservedUser]:
+        return {u.username: u for u in self.users.values()}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Salesforce values: the one translation table between guestlist's words and the org's
+
+
+ACCESS_TO_SF: dict[Access, str] = {Access.PUBLIC: "Public", Access.PRIVATE: "Private", Access.UNLISTED: "Unlisted"}
+ROLE_TO_SF: dict[Role, str] = {Role.MEMBER: "Standard", Role.MANAGER: "Admin"}
+NOTIFY_TO_SF: dict[Notify, str] = {Notify.EACH_POST: "P", Notify.DAILY: "D", Notify.WEEKLY: "W", Notify.NEVER: "N"}
+PORTAL_ROLE_TO_SF: dict[PortalRole, str] = {
+    PortalRole.EXECUTIVE: "Executive",
+    PortalRole.MANAGER: "Manager",
+    PortalRole.USER: "Worker",  # the API value whose label is "User"
+}
+CHATTER_SETTING_TO_SF: dict[str, str] = {
+    "enabled": "enableChatter",
+    "customer_invitations": "enableInviteCsnUsers",
+    "unlisted_groups": "unlistedGroupsEnabled",
+    "group_archiving": "allowChatterGroupArchiving",
+}
+LICENSE_PROFILES: dict[CommunityLicense, str] = {
+    CommunityLicense.CUSTOMER_COMMUNITY: "Customer Community User",
+    CommunityLicense.CUSTOMER_COMMUNITY_PLUS: "Customer Community Plus User",
+    CommunityLicense.PARTNER_COMMUNITY: "Partner Community User",
+}
+CHATTER_FREE_LICENSE = "Chatter Free"
+CHATTER_EXTERNAL_LICENSE = "Chatter External"
+INVITE_CUSTOMERS_PERMISSION = "PermissionsChatterInviteExternalUsers"
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _invert(table: dict[K, V]) -> dict[V, K]:
+    return {v: k for k, v in table.items()}
+
+
+ACCESS_FROM_SF = _invert(ACCESS_TO_SF)
+ROLE_FROM_SF = _invert(ROLE_TO_SF)
+NOTIFY_FROM_SF = _invert(NOTIFY_TO_SF)
+PORTAL_ROLE_FROM_SF = _invert(PORTAL_ROLE_TO_SF)
