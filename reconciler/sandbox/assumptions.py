@@ -1,0 +1,282 @@
+"""Every behaviour of the sandbox that the reference marks UNVERIFIED, in one table.
+
+Code that implements such a behaviour names it with `assumed("<key>")`, so a reader can go from the rule to its
+justification and back (`grep -n 'assumed("cgm-duplicate")'`). A test checks that every key here is used and that
+every key used exists. Source references point into /work/shared/reference/salesforce-api.md (§) and describe/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Assumption:
+    key: str
+    topic: str
+    behaviour: str
+    source_ref: str
+
+
+ASSUMPTIONS: tuple[Assumption, ...] = (
+    # --- describe and storage -------------------------------------------------------------------------------
+    Assumption(
+        "partial-lengths",
+        "Field lengths of objects with only a partial describe",
+        "Lengths come from the reference tables where given (group Name 40, InformationTitle 30, Description 1000, "
+        "InformationBody 4000, InvitedUserEmail 240, OptionalMessage 255); otherwise string/textarea 255, email 80, "
+        "phone 40, url 1024, picklist 255 (the v52+ standard picklist length), id/reference 18.",
+        "§1, §3; describe/README.md (partial files have no length); §14 (picklist length 255 from v52)",
+    ),
+    Assumption(
+        "partial-restricted-picklists",
+        "Restricted flag of picklists in partial describes",
+        "Every picklist of a partially described object is restricted (standard value sets of setup objects).",
+        "describe/README.md: partial files have no restrictedPicklist; §1/§2/§3 call the Chatter picklists restricted",
+    ),
+    Assumption(
+        "partial-defaulted",
+        "defaultedOnCreate of fields in partial describes",
+        "A field is defaulted on create when it is a system field (Id, audit fields, OwnerId), a non-nillable "
+        "boolean, or has a describe defaultValue.",
+        "describe/README.md (no defaultedOnCreate in partial files); §1 (OwnerId C D U, CanHaveGuests D)",
+    ),
+    Assumption(
+        "experience-cloud-flags",
+        "Flags of Experience Cloud fields absent from the derived v64 model",
+        "User.IsPortalEnabled is update-only, User.PortalRole create-only, CollaborationGroup.NetworkId create-only, "
+        "CollaborationGroupMember.NetworkId and UserRole.PortalRole read-only; Permissions* booleans missing from "
+        "the v64 model are createable and updateable.",
+        "§5 (IsPortalEnabled U, PortalRole C N); §1 (NetworkId C only); §8 (portal roles are system-maintained)",
+    ),
+    Assumption(
+        "user-isactive-default",
+        "Effective default of User.IsActive",
+        "A user created without IsActive is active (describe says defaultedOnCreate with defaultValue false, which "
+        "is not the effective default).",
+        "describe/README.md, notable fact 4",
+    ),
+    Assumption(
+        "compound-fields",
+        "Compound address/location fields",
+        "Compound fields (BillingAddress, Address, ...) have a column that stays null; their components are the "
+        "real data.",
+        "describe type address (not createable, not updateable)",
+    ),
+    Assumption(
+        "unlisted-not-in-describe",
+        "CollaborationType picklist values in describe",
+        "describe lists Public and Private only, as in every captured org; Unlisted is accepted on write when "
+        "ChatterSettings.unlistedGroupsEnabled is true.",
+        "describe/README.md notable fact 7; §0.1",
+    ),
+    Assumption(
+        "child-relationship-names",
+        "Child relationship names not present in the captured describes",
+        "Account.Contacts, Account.ChildAccounts, PermissionSet.Assignments, UserRole.Users and "
+        "CollaborationGroup.GroupMembers use the names Salesforce is known to use; User.GroupMemberships, "
+        "User.PermissionSetAssignments and User.ManagedUsers are from a captured UI API User describe.",
+        "public UI API capture (User childRelationships); others conventional",
+    ),
+    # --- users ------------------------------------------------------------------------------------------------
+    Assumption(
+        "nickname-generation",
+        "CommunityNickname generated when absent",
+        "The generated nickname is the Username local part (<= 40 chars), with a numeric suffix 1, 2, ... if taken.",
+        "§13 item 6 (format of the generated value unverified)",
+    ),
+    Assumption(
+        "contactid-change",
+        "Changing User.ContactId on an existing user",
+        "ContactId may be set on update only to its current value (or cleared through IsPortalEnabled=false); any "
+        "other change answers FIELD_INTEGRITY_EXCEPTION.",
+        "§14 (ContactId updateable from v48; effect of a change undocumented)",
+    ),
+    Assumption(
+        "portal-disable-with-isactive",
+        "IsPortalEnabled=false together with IsActive in one update",
+        "Answers 400 FIELD_INTEGRITY_EXCEPTION on IsActive (the real code is unknown).",
+        "§13 item 10f",
+    ),
+    Assumption(
+        "portal-role-creation",
+        "Portal roles created per account",
+        "The first role-based (Customer Community Plus / Partner Community) user of an account creates the three "
+        "portal roles Executive, Manager, Worker named '<Account> Customer Executive' (or 'Partner ...'), with "
+        "PortalType CustomerPortal or Partner; the user gets the role of its PortalRole (default Worker).",
+        "§8 (KB 000240603); role naming as seen in orgs",
+    ),
+    Assumption(
+        "portal-owner-role",
+        "Portal account owner without a role",
+        "Creating a portal user whose account owner has no role answers UNKNOWN_EXCEPTION 'portal account owner "
+        "must have a role'.",
+        "§8, §13 item 7 (bonus texts)",
+    ),
+    Assumption(
+        "license-message",
+        "LICENSE_LIMIT_EXCEEDED text",
+        "'License Limit Exceeded', followed by ' - <Licence Name>' for community licences (Customer Community, "
+        "Customer Community Plus, Partner Community); fields [].",
+        "§13 item 7",
+    ),
+    Assumption(
+        "license-count",
+        "Which users consume a licence",
+        "UsedLicenses counts active users whose profile has that licence, computed at read time (Salesforce "
+        "refreshes it asynchronously).",
+        "§6",
+    ),
+    Assumption(
+        "username-format",
+        "Username format check",
+        "A username must look like an email (one @, a dot in the domain, no spaces); otherwise "
+        "FIELD_INTEGRITY_EXCEPTION with the real message.",
+        "§13 item 7 (bonus texts)",
+    ),
+    Assumption(
+        "guest-username-collision",
+        "Invited customer username collision",
+        "On collision a numeric suffix is added to the local part: ann1@guest.acme.com, ann2@guest.acme.com ...",
+        "§13 item 4d",
+    ),
+    # --- Chatter groups -----------------------------------------------------------------------------------------
+    Assumption(
+        "cg-duplicate-name",
+        "Duplicate CollaborationGroup Name",
+        "400 DUPLICATE_VALUE on Name, case-insensitive, among public and private groups (unlisted exempt).",
+        "§13 item 2c",
+    ),
+    Assumption(
+        "cg-guests-on-public",
+        "CanHaveGuests=true on a Public group",
+        "400 FIELD_INTEGRITY_EXCEPTION, fields [CanHaveGuests].",
+        "§13 item 2d",
+    ),
+    Assumption(
+        "cg-guests-one-way",
+        "CanHaveGuests true -> false, and access type change once customers are allowed",
+        "400 FIELD_INTEGRITY_EXCEPTION on CanHaveGuests (turning it off) or CollaborationType (changing access).",
+        "§13 item 2e; §1",
+    ),
+    Assumption(
+        "cg-owner-change",
+        "OwnerId change of a group",
+        "The new owner gets an Admin membership row (created, or promoted from Standard); the old owner's row stays "
+        "as it is. A customer (Chatter External user) cannot own a group: FIELD_INTEGRITY_EXCEPTION.",
+        "§13 item 3; §1 (customers can't be owners)",
+    ),
+    Assumption(
+        "cg-owner-notification",
+        "NotificationFrequency of the owner's automatic row",
+        "The owner's DefaultGroupNotificationFrequency, as for any new member.",
+        "§13 item 3",
+    ),
+    Assumption(
+        "cgm-duplicate",
+        "Duplicate CollaborationGroupMember",
+        "400 DUPLICATE_VALUE 'duplicate value found: <unknown> duplicates value on record with id: <unknown>', "
+        "fields [].",
+        "§13 item 2a",
+    ),
+    Assumption(
+        "cgm-owner-delete",
+        "Deleting the owner's membership row",
+        "400 FIELD_INTEGRITY_EXCEPTION.",
+        "§13 item 2b",
+    ),
+    Assumption(
+        "cgm-customer-group",
+        "A customer added to a group that does not allow customers",
+        "400 FIELD_INTEGRITY_EXCEPTION on MemberId.",
+        "§0.2, §1 (customers only in groups with CanHaveGuests)",
+    ),
+    Assumption(
+        "cgm-inactive-member",
+        "Adding an inactive user to a group",
+        "400 INACTIVE_OWNER_OR_USER on MemberId.",
+        "§9.4",
+    ),
+    # --- invitations ------------------------------------------------------------------------------------------
+    Assumption(
+        "invitation-errors",
+        "Errors of refused invitations",
+        "Invitations off (coworker) or customer invitations off, or the inviter lacks the permission: "
+        "INSUFFICIENT_ACCESS_OR_READONLY; domain not allowed, group not allowing customers, or the email already "
+        "has an active user: FIELD_INTEGRITY_EXCEPTION on InvitedUserEmail / SharedEntityId.",
+        "§13 item 2f",
+    ),
+    Assumption(
+        "invitation-delete",
+        "Deleting (cancelling) an invitation",
+        "The row is removed (no IsDeleted, no Canceled row left).",
+        "§13 item 5a",
+    ),
+    Assumption(
+        "invitation-expiry",
+        "Status of an expired invitation",
+        "Stays Sent; nothing in the sandbox expires invitations.",
+        "§13 item 5b",
+    ),
+    Assumption(
+        "invitation-coworker-accept",
+        "A coworker accepting an invitation",
+        "Becomes a Chatter Free user with Username = the invited email; a group invitation adds a Standard membership.",
+        "§3 (coworker invitations); issue 3",
+    ),
+    Assumption(
+        "invitation-allow-default",
+        "Default of the unexposed 'Allow Invitations' and company domains",
+        "Allow Invitations is false and the company domains are empty in an empty org; the demo org allows "
+        "invitations for acme.com.",
+        "§4.2, §13 item 10b (not in any API)",
+    ),
+    # --- permissions ------------------------------------------------------------------------------------------
+    Assumption(
+        "psa-license-mismatch",
+        "PermissionSetAssignment whose permission set licence differs from the user's",
+        "400 FIELD_INTEGRITY_EXCEPTION on PermissionSetId.",
+        "§7 (licence must match; code unknown)",
+    ),
+    Assumption(
+        "psa-profile-owned",
+        "Assigning a profile-owned permission set",
+        "400 INVALID_CROSS_REFERENCE_KEY on PermissionSetId; profile-owned sets come with the profile and show up "
+        "as assignments of every user of that profile.",
+        "§7",
+    ),
+    Assumption(
+        "role-type-mismatch",
+        "Internal role on a portal user, or a portal role on an internal user / another account",
+        "400 FIELD_INTEGRITY_EXCEPTION 'role type must match user type', fields [].",
+        "§13 item 10e",
+    ),
+    Assumption(
+        "customer-community-role",
+        "A role on a Customer Community (no-role licence) user",
+        "Same error as role-type-mismatch; PortalRole is ignored (stays null) for that licence.",
+        "§8 (Customer Community has no roles)",
+    ),
+    # --- API mechanics ----------------------------------------------------------------------------------------
+    Assumption(
+        "daily-limit-window",
+        "The daily API allowance window",
+        "Usage counts since the last reset (the sandbox has no 24-hour rolling window); default max 15000.",
+        "§9.7",
+    ),
+    Assumption(
+        "validation-rule-errors",
+        "Error of a validation rule",
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION with the rule's message, fields [] (a rule shown at the top of the page).",
+        "§9.4",
+    ),
+)
+
+_BY_KEY = {a.key: a for a in ASSUMPTIONS}
+if len(_BY_KEY) != len(ASSUMPTIONS):  # pragma: no cover - guards the table itself
+    raise RuntimeError("duplicate assumption key")
+
+
+def assumed(key: str) -> Assumption:
+    """The assumption with this key (KeyError when the table lacks it: every use must be listed)."""
+    return _BY_KEY[key]
