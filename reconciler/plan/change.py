@@ -1,0 +1,376 @@
+"""The Plan is data: every change says what it does in guestlist's words (for people) and in Salesforce's
+(for apply, which executes changes generically). `Plan.to_json` / `Plan.from_json` round-trip exactly.
+
+See docs/decisions/plan-is-data.md and docs/plan-json.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.model import OrgIdentity, RemovalLimit, Source
+
+FORMAT_VERSION = 1
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class Kind(StrEnum):
+    SETTING = "setting"
+    CONTACT = "contact"
+    USER = "user"
+    GROUP = "group"
+    PERMISSION_SET_ASSIGNMENT = "permission_set_assignment"
+    MEMBER = "member"
+    INVITATION = "invitation"
+
+
+class Risk(StrEnum):
+    IRREVERSIBLE = "irreversible"  # allowing customers on a group, deleting a group
+    GRANTS_EXTERNAL_ACCESS = "grants_external_access"
+    REVOKES_ACCESS = "revokes_access"
+    CONSUMES_LICENSE = "consumes_license"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write. `before`/`after` hold only the fields that differ, in guestlist's words; `values` are the
+    Salesforce field values to write, with ids resolved, except the fields named in `refs`, which take the id
+    created by an earlier change (by key) at apply time. `lookup` is the natural key that finds the record if a
+    create's response was lost; a lookup field whose value is None is filled from `refs` too (see `resolve`)."""
+
+    action: Action
+    kind: Kind
+    key: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    source: Source | None
+    reason: str | None
+    risks: frozenset[Risk]
+    sobject: str
+    record_id: str | None
+    values: Mapping[str, Any]
+    refs: Mapping[str, str] = field(default_factory=dict)
+    lookup: Mapping[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    fingerprint: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+    @property
+    def is_removal(self) -> bool:
+        """A removal of access counted by policy.max_removals: a member delete, an invitation cancel, a permission
+        set assignment delete, or a user deactivation."""
+        if self.kind is Kind.USER:
+            return self.action is Action.UPDATE and self.values.get("IsActive") is False
+        return self.action is Action.DELETE and self.kind in _REMOVAL_KINDS
+
+    def resolve(self, created_ids: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """`values` and `lookup` with every ref filled from `created_ids` (change key -> created record id).
+        Raises KeyError naming the missing key when a ref'd change has no id (it failed or was skipped)."""
+        values = dict(self.values)
+        lookup = dict(self.lookup)
+        for field_name, key in self.refs.items():
+            if key not in created_ids:
+                raise KeyError(key)
+            values[field_name] = created_ids[key]
+            if field_name in lookup:
+                lookup[field_name] = created_ids[key]
+        return values, lookup
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "kind": self.kind.value,
+            "key": self.key,
+            "before": _plain(self.before),
+            "after": _plain(self.after),
+            "source": _source_to_json(self.source),
+            "reason": self.reason,
+            "risks": sorted(r.value for r in self.risks),
+            "sobject": self.sobject,
+            "record_id": self.record_id,
+            "values": _plain(self.values),
+            "refs": dict(self.refs),
+            "lookup": _plain(self.lookup),
+            "depends_on": list(self.depends_on),
+            "fingerprint": list(self.fingerprint),
+            "people": list(self.people),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Change:
+        return cls(
+            action=Action(data["action"]),
+            kind=Kind(data["kind"]),
+            key=data["key"],
+            before=_frozen(data["before"]),
+            after=_frozen(data["after"]),
+            source=_source_from_json(data.get("source")),
+            reason=data.get("reason"),
+            risks=frozenset(Risk(r) for r in data.get("risks", ())),
+            sobject=data["sobject"],
+            record_id=data.get("record_id"),
+            values=_frozen(data.get("values", {})),
+            refs=dict(data.get("refs", {})),
+            lookup=_frozen(data.get("lookup", {})),
+            depends_on=tuple(data.get("depends_on", ())),
+            fingerprint=tuple(data.get("fingerprint", ())),
+            people=tuple(data.get("people", ())),
+        )
+
+
+_REMOVAL_KINDS = frozenset({Kind.MEMBER, Kind.INVITATION, Kind.PERMISSION_SET_ASSIGNMENT})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A blocker (the plan can't be applied) or a warning, with a stable code."""
+
+    code: str
+    message: str
+    source: Source | None = None
+    key: str | None = None  # the change or object concerned
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "source": _source_to_json(self.source), "key": self.key}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Finding:
+        return cls(data["code"], data["message"], _source_from_json(data.get("source")), data.get("key"))
+
+
+@dataclass(frozen=True)
+class ManualCheck:
+    """Something declared that no Salesforce API can read or write: a person confirms it in Setup."""
+
+    code: str
+    check: str  # "Allow Invitations is on"
+    where: str  # "Setup > Chatter Settings > Invitations"
+    source: Source | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "check": self.check, "where": self.where, "source": _source_to_json(self.source)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ManualCheck:
+        return cls(data["code"], data["check"], data["where"], _source_from_json(data.get("source")))
+
+
+@dataclass(frozen=True)
+class LicenseImpact:
+    """Seats of one UserLicense before and after the plan (new users and activations minus deactivations)."""
+
+    name: str
+    total: int
+    used_before: int
+    used_after: int
+
+    @property
+    def runs_out(self) -> bool:
+        return self.used_after > self.total and self.used_after > self.used_before
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "total": self.total, "used_before": self.used_before, "used_after": self.used_after}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LicenseImpact:
+        return cls(data["name"], data["total"], data["used_before"], data["used_after"])
+
+
+@dataclass(frozen=True)
+class PersonImpact:
+    """What the plan does to one person. `names` are every email and username the plan shows for them
+    (redaction masks all of them for external people)."""
+
+    person: str  # email for customers and external users, username for colleagues
+    external: bool
+    names: tuple[str, ...] = ()
+    gains: tuple[str, ...] = ()  # "group Acme Partner Hub", "invitation to Acme Partner Hub", "user (Chatter Free)"
+    losses: tuple[str, ...] = ()
+    role_changes: tuple[str, ...] = ()  # "Acme Partner Hub: member -> manager"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "person": self.person,
+            "external": self.external,
+            "names": list(self.names),
+            "gains": list(self.gains),
+            "losses": list(self.losses),
+            "role_changes": list(self.role_changes),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PersonImpact:
+        return cls(
+            data["person"],
+            data["external"],
+            tuple(data.get("names", ())),
+            tuple(data.get("gains", ())),
+            tuple(data.get("losses", ())),
+            tuple(data.get("role_changes", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered change set plus everything a reviewer (and apply's gates) need to judge it."""
+
+    org: OrgIdentity
+    today: str
+    changes: tuple[Change, ...] = ()  # execution order (see plan/order.py)
+    blockers: tuple[Finding, ...] = ()
+    warnings: tuple[Finding, ...] = ()
+    manual_checks: tuple[ManualCheck, ...] = ()
+    fingerprints: Mapping[str, str] = field(default_factory=dict)  # record id -> fingerprint (plan/fingerprint.py)
+    licenses: tuple[LicenseImpact, ...] = ()
+    people: tuple[PersonImpact, ...] = ()
+    managed_access: int = 0  # memberships, pending invitations, users and assignments guestlist manages now
+    max_removals: RemovalLimit = RemovalLimit(percent=25)
+    protected: tuple[str, ...] = ()
+    undeclared_groups: int = 0  # groups in the org the config doesn't declare (never touched)
+    api_requests: int = 0
+    generated: str = ""  # ISO timestamp, set by the command (build_plan is pure)
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {action.value: 0 for action in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    @property
+    def removals(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.is_removal)
+
+    @property
+    def removals_allowed(self) -> bool:
+        """Whether policy.max_removals allows this plan's removals (apply refuses otherwise without --force)."""
+        return self.max_removals.allows(len(self.removals), self.managed_access)
+
+    @property
+    def irreversible(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if Risk.IRREVERSIBLE in c.risks)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blockers)
+
+    def change(self, key: str) -> Change:
+        for candidate in self.changes:
+            if candidate.key == key:
+                return candidate
+        raise KeyError(key)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "org": _org_to_json(self.org),
+            "today": self.today,
+            "generated": self.generated,
+            "summary": self.summary,
+            "changes": [c.to_json() for c in self.changes],
+            "blockers": [b.to_json() for b in self.blockers],
+            "warnings": [w.to_json() for w in self.warnings],
+            "manual_checks": [m.to_json() for m in self.manual_checks],
+            "licenses": [lic.to_json() for lic in self.licenses],
+            "people": [p.to_json() for p in self.people],
+            "managed_access": self.managed_access,
+            "removals": len(self.removals),
+            "max_removals": {"count": self.max_removals.count, "percent": self.max_removals.percent},
+            "protected": list(self.protected),
+            "undeclared_groups": self.undeclared_groups,
+            "fingerprints": dict(sorted(self.fingerprints.items())),
+            "api_requests": self.api_requests,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        """Loads a saved plan. Raises PlanFormatError for another format version or a malformed file."""
+        if not isinstance(data, Mapping):
+            raise PlanFormatError("a plan file holds a JSON object")
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise PlanFormatError(
+                f"plan format_version {version!r} is not supported (this guestlist reads {FORMAT_VERSION})"
+            )
+        try:
+            limit = data.get("max_removals") or {}
+            return cls(
+                format_version=version,
+                org=_org_from_json(data["org"]),
+                today=data["today"],
+                generated=data.get("generated", ""),
+                changes=tuple(Change.from_json(c) for c in data["changes"]),
+                blockers=tuple(Finding.from_json(b) for b in data.get("blockers", ())),
+                warnings=tuple(Finding.from_json(w) for w in data.get("warnings", ())),
+                manual_checks=tuple(ManualCheck.from_json(m) for m in data.get("manual_checks", ())),
+                licenses=tuple(LicenseImpact.from_json(x) for x in data.get("licenses", ())),
+                people=tuple(PersonImpact.from_json(p) for p in data.get("people", ())),
+                managed_access=data.get("managed_access", 0),
+                max_removals=RemovalLimit(count=limit.get("count"), percent=limit.get("percent")),
+                protected=tuple(data.get("protected", ())),
+                undeclared_groups=data.get("undeclared_groups", 0),
+                fingerprints=dict(data.get("fingerprints", {})),
+                api_requests=data.get("api_requests", 0),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PlanFormatError(f"malformed plan: {type(exc).__name__}: {exc}") from None
+
+
+class PlanFormatError(ValueError):
+    """A saved plan that this version of guestlist can't read."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JSON helpers: values are JSON scalars, tuples (lists in JSON) and mappings; `_frozen` turns lists back into tuples
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _frozen(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _source_to_json(source: Source | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {"file": source.file, "line": source.line, "col": source.col}
+
+
+def _source_from_json(data: Mapping[str, Any] | None) -> Source | None:
+    if data is None:
+        return None
+    return Source(data["file"], data["line"], data.get("col", 1))
+
+
+_ORG_FIELDS = ("id", "name", "instance_url", "is_sandbox_org", "user_id", "username", "can_invite_customers")
+
+
+def _org_to_json(org: OrgIdentity) -> dict[str, Any]:
+    return {name: getattr(org, name) for name in _ORG_FIELDS}
+
+
+def _org_from_json(data: Mapping[str, Any]) -> OrgIdentity:
+    return OrgIdentity(**{name: data[name] for name in _ORG_FIELDS})

@@ -1,0 +1,31 @@
+"""Fingerprints of live records: what a saved plan remembers so apply --plan can refuse when the org moved on.
+
+A fingerprint is a short hash of every field guestlist read for the record (the record's SystemModstamp among
+them when observe has it), so apply re-observes and compares `fingerprint(record)` for each id a change lists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.model import ObservedGroup
+
+SETTINGS_RECORD = "ChatterSettings"  # the fingerprints key of the org's ChatterSettings
+
+# Fields that change as a side effect of other writes, not because someone changed the record itself.
+_VOLATILE: dict[type, frozenset[str]] = {ObservedGroup: frozenset({"member_count"})}
+
+
+def fingerprint(record: Any) -> str:
+    """Hash of an Observed* dataclass (or a mapping, for ChatterSettings), stable across runs and processes."""
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        skip = _VOLATILE.get(type(record), frozenset())
+        data: Mapping[str, Any] = {k: v for k, v in dataclasses.asdict(record).items() if k not in skip}
+    else:
+        data = dict(record)
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,1 @@
+"""Plan renderers: text (terminal), markdown (pull-request comment), json (machines)."""
