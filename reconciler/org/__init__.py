@@ -1,0 +1,1 @@
+"""Talking to an org: connect (sandbox or real), observe (one snapshot), and batched writes."""

@@ -1,0 +1,479 @@
+"""Connecting to an org: the built-in sandbox (`--org sandbox`) or a real org from environment variables
+(`--org env`). Both end in the same place: simple-salesforce with an instance URL, an access token and
+guestlist's own requests.Session (docs/decisions/one-client-code-path.md).
+
+Credentials from the environment, tried in this order (the first complete set wins):
+
+1. `SF_INSTANCE_URL` + `SF_ACCESS_TOKEN`: an existing session (e.g. from `sf org display`); never refreshed.
+2. `SF_USERNAME` + `SF_CONSUMER_KEY` + `SF_PRIVATE_KEY_FILE`: OAuth 2.0 JWT bearer flow (the usual CI choice).
+3. `SF_USERNAME` + `SF_PASSWORD` + `SF_SECURITY_TOKEN`: the SOAP partner `login` call, or the OAuth username-
+   password flow when `SF_CONSUMER_KEY` + `SF_CONSUMER_SECRET` are set too. `SF_SECURITY_TOKEN` may be set
+   empty for an org that trusts your IP range.
+4. `SF_CONSUMER_KEY` + `SF_CONSUMER_SECRET`: OAuth 2.0 client credentials flow (needs a My Domain login URL).
+
+Token requests go to `SF_LOGIN_URL` (default https://login.salesforce.com). `SF_CA_FILE` names a PEM bundle that
+replaces the trust store for this connection (e.g. the CA of a sandbox started with `guestlist sandbox serve`);
+otherwise the system trust store (and REQUESTS_CA_BUNDLE) apply. Verification is never switched off.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape as xml_escape
+
+import jwt
+import requests
+import zeep.exceptions
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceRefusedRequest,
+)
+
+from reconciler.model import OrgIdentity
+from reconciler.org.requests import DEFAULT_TIMEOUT, RequestCounter, build_session, redact
+
+API_VERSION = "59.0"
+DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+DEFAULT_SANDBOX_DB = Path(".guestlist/sandbox.sqlite3")
+JWT_LIFETIME = dt.timedelta(minutes=3)  # Salesforce accepts assertions that expire within 3 minutes
+ORGS = ("sandbox", "env")
+SECRET_VARIABLES = ("SF_ACCESS_TOKEN", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_SECRET")
+
+
+class OrgError(Exception):
+    """A failure talking to the org, with a message fit for the user (no secrets, no traceback needed)."""
+
+
+class ConnectError(OrgError):
+    """The org cannot be reached or refuses the credentials."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Credentials from the environment
+
+
+@dataclass(frozen=True)
+class CredentialSet:
+    method: str
+    variables: tuple[str, ...]
+    may_be_empty: frozenset[str] = frozenset()
+
+    def missing(self, env: Mapping[str, str]) -> list[str]:
+        return [v for v in self.variables if not (env.get(v) or (v in self.may_be_empty and v in env))]
+
+
+ACCESS_TOKEN = CredentialSet("access token", ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN"))
+JWT_BEARER = CredentialSet("JWT bearer", ("SF_USERNAME", "SF_CONSUMER_KEY", "SF_PRIVATE_KEY_FILE"))
+PASSWORD = CredentialSet(
+    "username and password", ("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN"), frozenset({"SF_SECURITY_TOKEN"})
+)
+CLIENT_CREDENTIALS = CredentialSet("client credentials", ("SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"))
+CREDENTIAL_SETS = (ACCESS_TOKEN, JWT_BEARER, PASSWORD, CLIENT_CREDENTIALS)
+
+
+@dataclass(frozen=True)
+class EnvCredentials:
+    """The chosen credential set and the values it needs; values never appear in the repr."""
+
+    kind: CredentialSet
+    login_url: str
+    values: Mapping[str, str] = field(repr=False)
+
+    @property
+    def method(self) -> str:
+        if self.kind is PASSWORD and self.uses_oauth_password:
+            return "username and password (OAuth)"
+        return self.kind.method
+
+    @property
+    def uses_oauth_password(self) -> bool:
+        return bool(self.values.get("SF_CONSUMER_KEY") and self.values.get("SF_CONSUMER_SECRET"))
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(self.values[name] for name in SECRET_VARIABLES if self.values.get(name))
+
+
+def select_credentials(env: Mapping[str, str]) -> EnvCredentials:
+    """The first complete credential set in `env` (order in the module docstring), or a ConnectError that says
+    which variables are missing."""
+    login_url = normalise_url("SF_LOGIN_URL", env.get("SF_LOGIN_URL") or DEFAULT_LOGIN_URL)
+    for kind in CREDENTIAL_SETS:
+        if not kind.missing(env):
+            names = set(kind.variables)
+            if kind is PASSWORD:  # with a connected app's key and secret, the OAuth username-password flow
+                names |= {"SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"}
+            return EnvCredentials(kind, login_url, {name: env.get(name, "") for name in names})
+    raise ConnectError(_missing_message(env))
+
+
+def _missing_message(env: Mapping[str, str]) -> str:
+    partial = [kind for kind in CREDENTIAL_SETS if len(kind.missing(env)) < len(kind.variables)]
+    lines = ["--org env: no complete set of Salesforce credentials in the environment."]
+    for kind in sorted(partial, key=lambda k: len(k.missing(env))):
+        missing = kind.missing(env)
+        lines.append(f"  {kind.method}: missing {', '.join(missing)}")
+    lines.append("Set one of:")
+    for kind in CREDENTIAL_SETS:
+        note = " (SF_SECURITY_TOKEN may be empty)" if kind is PASSWORD else ""
+        lines.append(f"  {kind.method}: {' + '.join(kind.variables)}{note}")
+    lines.append(f"Token requests go to SF_LOGIN_URL (default {DEFAULT_LOGIN_URL}).")
+    return "\n".join(lines)
+
+
+def normalise_url(variable: str, value: str) -> str:
+    """`https://host[:port]` from a URL or bare host; refuses plain http and URLs with a path."""
+    value = value.strip()
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme != "https":
+        raise ConnectError(f"{variable} must be an https:// URL (guestlist never talks to an org without TLS)")
+    if not parts.hostname or parts.path.strip("/") or parts.query:
+        raise ConnectError(f"{variable} must be a URL like https://mydomain.my.salesforce.com, not {value!r}")
+    return f"https://{parts.netloc}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Token requests (guestlist makes them itself, against the login URL)
+
+
+@dataclass(frozen=True)
+class Token:
+    access_token: str = field(repr=False)
+    instance_url: str
+
+
+def jwt_claims(consumer_key: str, username: str, audience: str, now: dt.datetime) -> dict[str, Any]:
+    """The JWT bearer assertion's claims: issuer = connected app, subject = user, audience = login URL."""
+    return {"iss": consumer_key, "sub": username, "aud": audience, "exp": int((now + JWT_LIFETIME).timestamp())}
+
+
+def request_token(session: requests.Session, creds: EnvCredentials) -> Token:
+    """Runs the credentials' token request against the login URL."""
+    values, login_url = creds.values, creds.login_url
+    if creds.kind is JWT_BEARER:
+        claims = jwt_claims(values["SF_CONSUMER_KEY"], values["SF_USERNAME"], login_url, dt.datetime.now(dt.UTC))
+        assertion = _sign(claims, values["SF_PRIVATE_KEY_FILE"])
+        form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
+        return _oauth_token(session, creds, form)
+    if creds.kind is CLIENT_CREDENTIALS:
+        host = urlsplit(login_url).hostname or ""
+        if host in ("login.salesforce.com", "test.salesforce.com"):
+            raise ConnectError(
+                "client credentials need your My Domain login URL: set SF_LOGIN_URL=https://<domain>.my.salesforce.com"
+            )
+        pair = f"{values['SF_CONSUMER_KEY']}:{values['SF_CONSUMER_SECRET']}".encode()
+        headers = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        return _oauth_token(session, creds, {"grant_type": "client_credentials"}, headers)
+    if creds.kind is PASSWORD and creds.uses_oauth_password:
+        form = {
+            "grant_type": "password",
+            "client_id": values["SF_CONSUMER_KEY"],
+            "client_secret": values["SF_CONSUMER_SECRET"],
+            "username": values["SF_USERNAME"],
+            "password": values["SF_PASSWORD"] + values.get("SF_SECURITY_TOKEN", ""),
+        }
+        return _oauth_token(session, creds, form)
+    if creds.kind is PASSWORD:
+        return _soap_login(session, creds)
+    raise AssertionError(f"no token request for {creds.method}")
+
+
+def _sign(claims: dict[str, Any], key_file: str) -> str:
+    """The RS256-signed assertion; a key that cannot sign becomes a ConnectError naming the file only."""
+    try:
+        key = Path(key_file).expanduser().read_bytes()
+    except OSError as exc:
+        raise ConnectError(f"SF_PRIVATE_KEY_FILE: cannot read {key_file}: {exc.strerror}") from None
+    try:
+        return jwt.encode(claims, key, algorithm="RS256")
+    except (ValueError, TypeError, jwt.exceptions.PyJWTError):
+        raise ConnectError(f"SF_PRIVATE_KEY_FILE: {key_file} is not an unencrypted PEM RSA private key") from None
+
+
+def _oauth_token(
+    session: requests.Session, creds: EnvCredentials, form: dict[str, str], headers: dict[str, str] | None = None
+) -> Token:
+    url = f"{creds.login_url}/services/oauth2/token"
+    response = _post(session, url, creds, data=form, headers={"Accept": "application/json", **(headers or {})})
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
+        instance_url = body.get("instance_url") or creds.login_url
+        return Token(body["access_token"], normalise_url("instance_url of the token response", instance_url))
+    if isinstance(body, dict) and body.get("error"):
+        reason = f"{body['error']}: {body.get('error_description', '')}".rstrip(": ")
+        raise ConnectError(redact(f"{creds.login_url} refused the {creds.method} login ({reason}){_hint(body)}",
+                                  creds.secrets()))
+    raise ConnectError(f"{url} answered HTTP {response.status_code}, not a Salesforce token: is SF_LOGIN_URL right?")
+
+
+def _hint(body: dict[str, Any]) -> str:
+    description = str(body.get("error_description", ""))
+    if "approved" in description:
+        return ". Pre-authorise the user for the connected app (Admin approved users are pre-authorized)."
+    if body.get("error") == "invalid_grant":
+        return ". Check the username, the connected app's consumer key and certificate, and SF_LOGIN_URL."
+    return ""
+
+
+_PARTNER = "{urn:partner.soap.sforce.com}"
+
+
+def _soap_login(session: requests.Session, creds: EnvCredentials) -> Token:
+    values = creds.values
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com">'
+        "<env:Body><urn:login>"
+        f"<urn:username>{xml_escape(values['SF_USERNAME'])}</urn:username>"
+        f"<urn:password>{xml_escape(values['SF_PASSWORD'] + values.get('SF_SECURITY_TOKEN', ''))}</urn:password>"
+        "</urn:login></env:Body></env:Envelope>"
+    )
+    url = f"{creds.login_url}/services/Soap/u/{API_VERSION}"
+    headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "login"}
+    response = _post(session, url, creds, data=body.encode(), headers=headers)
+    try:
+        root = ElementTree.fromstring(response.content)
+    except ElementTree.ParseError:
+        raise ConnectError(f"{url} answered HTTP {response.status_code}, not a SOAP login response: "
+                           "is SF_LOGIN_URL right?") from None
+    session_id = root.findtext(f".//{_PARTNER}sessionId")
+    server_url = root.findtext(f".//{_PARTNER}serverUrl")
+    if response.status_code == 200 and session_id and server_url:
+        return Token(session_id, normalise_url("serverUrl of the login response", _origin(server_url)))
+    fault = root.findtext(".//faultstring") or root.findtext(".//{*}exceptionMessage") or "no session in the answer"
+    raise ConnectError(redact(f"{creds.login_url} refused the {creds.method} login ({fault})", creds.secrets()))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _post(session: requests.Session, url: str, creds: EnvCredentials, **kwargs: Any) -> requests.Response:
+    try:
+        return session.post(url, **kwargs)
+    except requests.exceptions.RequestException as exc:
+        raise ConnectError(describe_failure(exc, creds.secrets())) from None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Turning a failure into a message
+
+
+def describe_failure(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """One line for the user about a failed request: what failed and why, with every secret redacted."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        reason = _first(r"certificate verify failed: ([^()'\"]+)", str(exc)) or "handshake failed"
+        text = (f"TLS verification of {_host(exc)} failed ({reason.strip()}). If a proxy inspects TLS traffic, "
+                "point SF_CA_FILE or REQUESTS_CA_BUNDLE at its CA bundle; verification is never switched off")
+    elif isinstance(exc, requests.exceptions.Timeout):
+        text = f"no answer from {_host(exc)} within {DEFAULT_TIMEOUT[1]:g} seconds"
+    elif isinstance(exc, requests.exceptions.ConnectionError):
+        reason = _first(r"\[Errno -?\d+\] ([^'\")]+)", str(exc)) or type(exc).__name__
+        text = f"cannot reach {_host(exc)}: {reason.strip()}"
+    elif isinstance(exc, SalesforceError):
+        text = f"HTTP {exc.status} from {exc.resource_name or exc.url}: {_salesforce_errors(exc.content)}"
+    elif isinstance(exc, zeep.exceptions.Fault):
+        text = f"Metadata API fault {exc.code}: {exc.message}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return redact(text, secrets)
+
+
+def _salesforce_errors(content: Any) -> str:
+    if isinstance(content, list):
+        parts = [f"{e.get('errorCode', '?')}: {e.get('message', '')}" for e in content if isinstance(e, dict)]
+        if parts:
+            return "; ".join(parts)
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", "replace")
+    return str(content)[:300]
+
+
+def _first(pattern: str, text: str) -> str | None:
+    match = re.search(pattern, text)
+    return match.group(1) if match else None
+
+
+def _host(exc: requests.exceptions.RequestException) -> str:
+    url = exc.request.url if exc.request is not None and exc.request.url else ""
+    return urlsplit(url).netloc or _first(r"host='([^']+)'", str(exc)) or "the org"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The client
+
+
+class OrgClient(Salesforce):
+    """simple-salesforce, with the Metadata API (zeep) bound to the same requests.Session as REST, so that TLS
+    trust, timeouts and request counting apply to it too (zeep otherwise builds its own session)."""
+
+    @property
+    def mdapi(self):  # type: ignore[override]
+        fresh = self._mdapi is None
+        api = super().mdapi
+        if fresh:
+            api._client.transport.session = self.session
+        return api
+
+    def use_token(self, access_token: str) -> None:
+        """Switches to a new access token (REST headers and the Metadata API's session header)."""
+        self.session_id = access_token
+        self._generate_headers()
+        self._mdapi = None
+
+
+@dataclass(eq=False)
+class OrgConnection:
+    """An open connection to one org. `close()` stops an in-process sandbox and closes the session."""
+
+    sf: OrgClient
+    instance_url: str
+    method: str  # how guestlist authenticated: "sandbox", "access token", "JWT bearer", ...
+    is_sandbox: bool  # the built-in local sandbox org
+    user_info: Mapping[str, Any] = field(repr=False)  # /services/oauth2/userinfo of the connected user
+    counter: RequestCounter
+    reauthenticate: Callable[[], None] | None
+    close: Callable[[], None] = field(repr=False)
+    identity: OrgIdentity | None = None
+    secrets: Callable[[], tuple[str, ...]] = field(default=lambda: (), repr=False)
+
+    @property
+    def api_usage(self) -> tuple[int, int] | None:
+        """The org's daily API usage (used, max) from the last Sforce-Limit-Info header."""
+        return self.counter.api_usage
+
+    @property
+    def user_id(self) -> str:
+        return str(self.user_info.get("user_id", ""))
+
+    def __enter__(self) -> OrgConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"OrgConnection(instance_url={self.instance_url!r}, method={self.method!r}, "
+                f"is_sandbox={self.is_sandbox}, requests={self.counter.total})")
+
+
+def connect(
+    org: str = "sandbox",
+    *,
+    sandbox_db: Path = DEFAULT_SANDBOX_DB,
+    env: Mapping[str, str] = os.environ,
+) -> OrgConnection:
+    """Opens `org` ("sandbox" or "env"); raises ConnectError with a message fit for the user."""
+    if org == "sandbox":
+        return _connect_sandbox(Path(sandbox_db))
+    if org == "env":
+        return _connect_env(env)
+    raise ConnectError(f"unknown org {org!r}: use one of {', '.join(ORGS)}")
+
+
+def _connect_sandbox(db: Path) -> OrgConnection:
+    from reconciler.sandbox.runner import start_sandbox  # the sandbox's one entry point (its factory)
+
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        running = start_sandbox(db, seed="demo")
+    except Exception as exc:  # any start-up failure becomes one clear message
+        raise ConnectError(f"cannot start the sandbox org (database {db}): {exc}") from None
+    info = running.info
+    counter = RequestCounter()
+    session = build_session(counter, ca_file=info.ca_file, trust_env=False)
+    try:
+        return _open(session, counter, Token(info.access_token, info.instance_url), "sandbox", True,
+                     refresh=None, stop=running.stop, secrets=())
+    except BaseException:
+        running.stop()
+        raise
+
+
+def _connect_env(env: Mapping[str, str]) -> OrgConnection:
+    creds = select_credentials(env)
+    ca_file = env.get("SF_CA_FILE") or None
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise ConnectError(f"SF_CA_FILE: no such file: {ca_file}")
+    counter = RequestCounter()
+    session = build_session(counter, ca_file=ca_file, trust_env=True)
+    if creds.kind is ACCESS_TOKEN:
+        instance_url = normalise_url("SF_INSTANCE_URL", creds.values["SF_INSTANCE_URL"])
+        token = Token(creds.values["SF_ACCESS_TOKEN"], instance_url)
+        refresh = None
+    else:
+        token = request_token(session, creds)
+
+        def refresh() -> Token:
+            return request_token(session, creds)
+
+    return _open(session, counter, token, creds.method, False, refresh=refresh, stop=None, secrets=creds.secrets())
+
+
+def _open(
+    session: requests.Session,
+    counter: RequestCounter,
+    token: Token,
+    method: str,
+    is_sandbox: bool,
+    *,
+    refresh: Callable[[], Token] | None,
+    stop: Callable[[], None] | None,
+    secrets: tuple[str, ...],
+) -> OrgConnection:
+    """The one code path: simple-salesforce with instance URL + token + our session, checked with userinfo."""
+    sf = OrgClient(instance_url=token.instance_url, session_id=token.access_token, session=session,
+                   version=API_VERSION)
+
+    def current_secrets() -> tuple[str, ...]:
+        return (*secrets, sf.session_id)
+
+    try:
+        user_info = sf.oauth2("userinfo")
+    except (SalesforceExpiredSession, SalesforceRefusedRequest) as exc:
+        raise ConnectError(f"{token.instance_url} refused the access token ({method}): "
+                           f"{describe_failure(exc, current_secrets())}") from None
+    except (requests.exceptions.RequestException, SalesforceError) as exc:
+        raise ConnectError(describe_failure(exc, current_secrets())) from None
+    if not isinstance(user_info, dict) or not user_info.get("user_id"):
+        raise ConnectError(f"{token.instance_url} did not answer /services/oauth2/userinfo with a user: "
+                           "is this a Salesforce instance URL?")
+
+    reauthenticate = None
+    if refresh is not None:
+        def reauthenticate() -> None:
+            fresh = refresh()
+            if fresh.instance_url != token.instance_url:
+                raise ConnectError(f"the org moved from {token.instance_url} to {fresh.instance_url}: run again")
+            sf.use_token(fresh.access_token)
+
+    closed = False
+
+    def close() -> None:
+        nonlocal closed
+        if closed:
+            return
+        closed = True
+        session.close()
+        if stop is not None:
+            stop()
+
+    return OrgConnection(sf=sf, instance_url=token.instance_url, method=method, is_sandbox=is_sandbox,
+                         user_info=user_info, counter=counter, reauthenticate=reauthenticate, close=close,
+                         secrets=current_secrets)

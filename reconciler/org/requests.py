@@ -1,0 +1,209 @@
+"""The HTTP layer under simple-salesforce: one requests.Session per org connection, with a default timeout on
+every request, a few safe retries, a count of every request by kind, the org's API usage, and redaction.
+
+Every request guestlist makes (REST, SOAP Metadata API through zeep, token requests) goes through
+`GuestlistAdapter.send`, so the count is exact: it is what `Snapshot.api_requests` and the plan report.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
+
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)  # (connect, read) seconds
+RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_ATTEMPTS = 2  # extra attempts for a GET whose connection dropped mid-request or that met a 502/503/504
+RETRY_BACKOFF = 0.5  # seconds, doubled on each retry; a Retry-After header (capped) wins
+
+
+class RequestKind(StrEnum):
+    AUTH = "auth"  # token requests and SOAP logins
+    QUERY = "query"  # query/, queryAll/ and their next pages
+    READ = "read"  # other reads: userinfo, sobject retrieve, describe, limits
+    WRITE = "write"  # POST/PATCH/PUT/DELETE on the REST API
+    METADATA = "metadata"  # the Metadata API (SOAP, /services/Soap/m/)
+
+
+_QUERY_PATH = re.compile(r"^/services/data/v[\d.]+/(query|queryAll)(/|$)")
+
+
+def classify(method: str, url: str) -> RequestKind:
+    path = urlsplit(url).path
+    if path.startswith("/services/Soap/m/"):
+        return RequestKind.METADATA
+    if path.startswith(("/services/oauth2/token", "/services/Soap/u/", "/services/Soap/c/")):
+        return RequestKind.AUTH
+    if _QUERY_PATH.match(path):
+        return RequestKind.QUERY
+    if method.upper() in ("POST", "PATCH", "PUT", "DELETE"):
+        return RequestKind.WRITE
+    return RequestKind.READ
+
+
+_API_USAGE = re.compile(r"(?:^|[,\s])api-usage=(\d+)/(\d+)")
+
+
+class RequestCounter:
+    """Thread-safe count of HTTP requests by kind, and the last `Sforce-Limit-Info: api-usage=used/max` seen."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[RequestKind] = Counter()
+        self._api_usage: tuple[int, int] | None = None
+
+    def record(self, kind: RequestKind) -> None:
+        with self._lock:
+            self._counts[kind] += 1
+
+    def observe_response(self, response: requests.Response) -> None:
+        match = _API_USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+        if match:
+            with self._lock:
+                self._api_usage = (int(match.group(1)), int(match.group(2)))
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+    @property
+    def by_kind(self) -> dict[str, int]:
+        with self._lock:
+            return {kind.value: self._counts[kind] for kind in RequestKind}
+
+    @property
+    def api_usage(self) -> tuple[int, int] | None:
+        with self._lock:
+            return self._api_usage
+
+    def __repr__(self) -> str:
+        return f"RequestCounter(total={self.total}, by_kind={self.by_kind})"
+
+
+class InsecureRequestRefused(requests.exceptions.RequestException):
+    """Raised when anything asks for a request without TLS verification: guestlist never sends one."""
+
+
+class GuestlistAdapter(HTTPAdapter):
+    """Counts every request, applies a default timeout and an optional pinned CA bundle, retries safe reads.
+
+    `ca_file` pins verification to that bundle whatever the environment says (REQUESTS_CA_BUNDLE overrides a
+    Session's own `verify` when trust_env is on); without it the session's normal trust store applies.
+    Only GETs are retried (when the connection drops mid-request, and on 502/503/504), each attempt counted;
+    a refused connection, a TLS failure or a timeout is reported at once.
+    """
+
+    def __init__(
+        self,
+        counter: RequestCounter,
+        *,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        ca_file: str | None = None,
+        retries: int = RETRY_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__()
+        self.counter = counter
+        self.timeout = timeout
+        self.ca_file = ca_file
+        self.retries = retries
+        self.sleep = sleep
+
+    def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        if kwargs.get("verify") is False:
+            raise InsecureRequestRefused("guestlist never sends a request without TLS verification")
+        if self.ca_file is not None:
+            kwargs["verify"] = self.ca_file
+        kind = classify(request.method or "GET", request.url or "")
+        retryable = (request.method or "GET").upper() == "GET"
+        attempt = 0
+        while True:
+            self.counter.record(kind)
+            try:
+                response = super().send(request, **kwargs)
+            except requests.exceptions.ConnectionError as exc:
+                dropped = bool(exc.args) and isinstance(exc.args[0], ProtocolError)
+                if not (retryable and dropped) or attempt >= self.retries:
+                    raise
+                self.sleep(RETRY_BACKOFF * 2**attempt)
+                attempt += 1
+                continue
+            self.counter.observe_response(response)
+            if retryable and response.status_code in RETRY_STATUSES and attempt < self.retries:
+                self.sleep(_retry_after(response, RETRY_BACKOFF * 2**attempt))
+                response.close()
+                attempt += 1
+                continue
+            return response
+
+
+def _retry_after(response: requests.Response, default: float) -> float:
+    value = response.headers.get("Retry-After", "")
+    return min(float(value), 30.0) if value.isdigit() else default
+
+
+class _NoAuth(requests.auth.AuthBase):
+    """Keeps requests from reading ~/.netrc: a netrc entry would replace the `Authorization: Bearer` header."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+def build_session(
+    counter: RequestCounter,
+    *,
+    ca_file: str | None = None,
+    trust_env: bool = True,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    sleep: Callable[[float], None] = time.sleep,
+) -> requests.Session:
+    """A Session for one org. trust_env=False only for the loopback sandbox (no proxies, no env CA override);
+    for a real org the environment (HTTPS_PROXY, REQUESTS_CA_BUNDLE, the system trust store) stays in force."""
+    session = requests.Session()
+    session.trust_env = trust_env
+    session.auth = _NoAuth()
+    if ca_file is not None:
+        session.verify = ca_file
+    adapter = GuestlistAdapter(counter, timeout=timeout, ca_file=ca_file, sleep=sleep)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Redaction: no secret reaches a message, a log line or a repr.
+
+REDACTED = "***"
+_SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\b00D[0-9A-Za-z]{12,15}![0-9A-Za-z._\-]+"),  # Salesforce session ids / access tokens
+    re.compile(r"(\bBearer\s+)[^\s\"',;]{8,}"),
+    re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=]{8,}"),
+    re.compile(r"(?i)(\"(?:access_token|refresh_token|client_secret|password|assertion|id_token)\"\s*:\s*\")[^\"]*"),
+    re.compile(r"(?i)(\b(?:access_token|refresh_token|client_secret|password|assertion|id_token)=)[^&\s\"']+"),
+    re.compile(r"(?i)(<(?:\w+:)?(?:sessionId|password)>)[^<]*"),
+    re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),  # a JWT
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every known secret value and every token-shaped string replaced by ***."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
+    return text
+
+
+def secret_values(env: Mapping[str, str], names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(env[name] for name in names if env.get(name))
