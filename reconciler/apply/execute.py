@@ -1,0 +1,171 @@
+"""Execute a plan's changes: batches in dependency order, created ids fed to later changes, per-record outcomes.
+
+A change whose dependency did not succeed is skipped (and says which); everything else proceeds. When the org
+stops the apply (API allowance spent, session gone) the rest is reported as not attempted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.apply.journal import Journal
+from reconciler.apply.lookup import finder
+from reconciler.apply.steps import Batch, dependencies, plan_batches
+from reconciler.org.writes import OUTCOME_UNKNOWN, RecordError, RecordResult, Writer, WriteStopped
+from reconciler.plan.change import Action, Change
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    ALREADY_DONE = "already_done"  # the org was already so (found by lookup, already deleted): nothing written twice
+    FAILED = "failed"
+    SKIPPED = "skipped"  # a change it depends on did not succeed
+    NOT_ATTEMPTED = "not_attempted"  # the apply stopped before it
+    UNKNOWN = "unknown"  # the answer was lost and no lookup could settle it
+
+    @property
+    def succeeded(self) -> bool:
+        return self in (Outcome.APPLIED, Outcome.ALREADY_DONE)
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    change: Change
+    outcome: Outcome
+    record_id: str | None = None
+    error: RecordError | None = None
+    note: str | None = None
+    written: Mapping[str, Any] = field(default_factory=dict)  # the values sent, refs resolved (for verification)
+
+
+@dataclass
+class Execution:
+    results: list[ChangeResult] = field(default_factory=list)
+    stopped: RecordError | None = None  # why the apply stopped early
+
+    def by_outcome(self, outcome: Outcome) -> list[ChangeResult]:
+        return [r for r in self.results if r.outcome is outcome]
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped is None and all(r.outcome.succeeded for r in self.results)
+
+
+Progress = Callable[[int], None]
+
+
+class Executor:
+    def __init__(self, writer: Writer, journal: Journal, progress: Progress | None = None):
+        self.writer = writer
+        self.journal = journal
+        self.progress = progress or (lambda n: None)
+        self._outcomes: dict[str, ChangeResult] = {}
+        self._ids: dict[str, str] = {}
+        self._execution = Execution()
+
+    def run(self, changes: Sequence[Change]) -> Execution:
+        for batch in plan_batches(changes):
+            if self._execution.stopped is not None:
+                for change in batch.changes:
+                    self._record(ChangeResult(change, Outcome.NOT_ATTEMPTED, note="the apply stopped before it"))
+            else:
+                self._run_batch(batch)
+            self.progress(len(batch.changes))
+        return self._execution
+
+    def _run_batch(self, batch: Batch) -> None:
+        ready: list[tuple[Change, dict[str, Any], dict[str, Any]]] = []
+        for change in batch.changes:
+            blocker = self._blocker(change)
+            if blocker is not None:
+                self._record(ChangeResult(change, Outcome.SKIPPED, note=blocker))
+                continue
+            if change.action is not Action.CREATE and not change.record_id and not batch.is_metadata:
+                self._record(ChangeResult(change, Outcome.FAILED, error=RecordError(
+                    "NO_RECORD_ID", f"the plan gives no record id to {change.action.value}")))
+                continue
+            try:
+                values, lookup = change.resolve(self._ids)
+            except KeyError as missing:
+                self._record(ChangeResult(change, Outcome.SKIPPED, note=f"needs the id of {missing.args[0]}, "
+                                                                       "which was not created"))
+                continue
+            ready.append((change, values, lookup))
+        if not ready:
+            return
+        try:
+            answers = self._send(batch, ready)
+        except WriteStopped as stop:
+            self._execution.stopped = stop.error
+            self.journal.event("stopped", error=stop.error.code)
+            for (change, values, _), answer in zip(ready, _padded(stop.partial, len(ready)), strict=True):
+                if answer is not None:
+                    self._record(_result(change, values, answer))
+                elif stop.in_doubt and change.action is Action.CREATE:
+                    self._record(ChangeResult(change, Outcome.UNKNOWN, error=RecordError(OUTCOME_UNKNOWN, ""),
+                                              note="its request lost its answer as the apply stopped"))
+                else:
+                    self._record(ChangeResult(change, Outcome.NOT_ATTEMPTED, error=stop.error,
+                                              note="the apply stopped before it"))
+            return
+        for (change, values, _), answer in zip(ready, answers, strict=True):
+            self._record(_result(change, values, answer))
+
+    def _send(self, batch: Batch, ready: list[tuple[Change, dict[str, Any], dict[str, Any]]]) -> list[RecordResult]:
+        if batch.is_metadata:
+            merged: dict[str, Any] = {}
+            for _, values, _ in ready:
+                merged.update(values)
+            answer = self.writer.update_settings(batch.sobject, "Chatter", merged)
+            return [answer] * len(ready)
+        if batch.action is Action.CREATE:
+            records = [values for _, values, _ in ready]
+            keys = [lookup for _, _, lookup in ready]
+            return self.writer.create(batch.sobject, records, finder(self.writer, batch.sobject, keys))
+        if batch.action is Action.UPDATE:
+            return self.writer.update(batch.sobject, [{"Id": c.record_id, **values} for c, values, _ in ready])
+        return self.writer.delete(batch.sobject, [c.record_id or "" for c, _, _ in ready])
+
+    def _blocker(self, change: Change) -> str | None:
+        for key in dependencies(change):
+            result = self._outcomes.get(key)
+            if result is not None and not result.outcome.succeeded:
+                return f"depends on {key}, which {_verb(result.outcome)}"
+        return None
+
+    def _record(self, result: ChangeResult) -> None:
+        self._outcomes[result.change.key] = result
+        if result.outcome.succeeded and result.record_id:
+            self._ids[result.change.key] = result.record_id
+        self._execution.results.append(result)
+        self.journal.record(result.change.key, result.change.action.value, result.outcome.value, result.record_id,
+                            error_code=result.error.code if result.error else None, note=result.note)
+
+
+def _result(change: Change, values: Mapping[str, Any], answer: RecordResult) -> ChangeResult:
+    record_id = answer.id if change.action is Action.CREATE else change.record_id
+    if answer.success:
+        outcome = Outcome.ALREADY_DONE if answer.already else Outcome.APPLIED
+        note = None
+        if answer.already:
+            note = "already in the org (found by lookup)" if change.action is Action.CREATE else "already gone"
+        return ChangeResult(change, outcome, record_id, note=note, written=values)
+    error = answer.error or RecordError("UNKNOWN", "")
+    outcome = Outcome.UNKNOWN if error.code == OUTCOME_UNKNOWN else Outcome.FAILED
+    return ChangeResult(change, outcome, record_id, error=error, written=values)
+
+
+def _padded(items: Sequence[RecordResult | None], length: int) -> list[RecordResult | None]:
+    return [*items[:length], *([None] * (length - len(items)))]
+
+
+def _verb(outcome: Outcome) -> str:
+    return {
+        Outcome.FAILED: "failed",
+        Outcome.SKIPPED: "was skipped",
+        Outcome.NOT_ATTEMPTED: "was not attempted",
+        Outcome.UNKNOWN: "has an unknown outcome",
+    }.get(outcome, outcome.value)

@@ -1,0 +1,47 @@
+"""Safety gates: checked before the first write; a refusal says why and how to override it (exit 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.plan.change import Change, Plan
+
+_SHOWN = 10  # changes named in a refusal before "... and N more"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    gate: str  # "max_removals" | "irreversible"
+    reason: str
+    override: str  # the flag that overrides it
+    changes: tuple[Change, ...]
+
+    def lines(self) -> list[str]:
+        shown = [f"  - {c.key}" + (f" ({c.reason})" if c.reason else "") for c in self.changes[:_SHOWN]]
+        if len(self.changes) > _SHOWN:
+            shown.append(f"  ... and {len(self.changes) - _SHOWN} more")
+        return [f"Refused: {self.reason}", *shown, f"  To apply anyway: {self.override}"]
+
+
+def check_gates(plan: Plan, *, force: bool = False, allow_irreversible: bool = False) -> list[Refusal]:
+    """Every gate the plan trips that its flag does not override (empty: go ahead)."""
+    refusals = []
+    removals = plan.removals
+    if removals and not force and not plan.removals_allowed:
+        limit = plan.max_removals
+        of = f" of {plan.managed_access} managed" if limit.percent is not None else ""
+        refusals.append(Refusal(
+            "max_removals",
+            f"{len(removals)} removals exceed policy.max_removals ({limit}{of}).",
+            "review the removals, then rerun with --force (or raise policy.max_removals)",
+            removals,
+        ))
+    irreversible = plan.irreversible
+    if irreversible and not allow_irreversible:
+        refusals.append(Refusal(
+            "irreversible",
+            f"{len(irreversible)} change(s) cannot be undone (allowing customers on a group, deleting a group).",
+            "rerun with --allow-irreversible",
+            irreversible,
+        ))
+    return refusals

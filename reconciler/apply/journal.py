@@ -1,0 +1,70 @@
+"""The journal: one JSON line per write outcome, appended and flushed as it happens, so an interrupted apply
+still leaves an exact record. It holds keys, ids and Salesforce error codes, never values or credentials."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+DEFAULT_JOURNAL = Path(".guestlist/journal.jsonl")
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class JournalError(Exception):
+    """The journal file can't be written (apply refuses to write to the org without one)."""
+
+
+class Journal:
+    def __init__(self, path: Path, org_id: str, *, clock: Callable[[], str] = _utc_now):
+        self.path = path
+        self.org_id = org_id
+        self._clock = clock
+        self._file: IO[str] | None = None
+
+    def open(self) -> Journal:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise JournalError(f"cannot write the journal {self.path}: {exc.strerror or exc}") from None
+        return self
+
+    def __enter__(self) -> Journal:
+        return self.open() if self._file is None else self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _write(self, entry: dict[str, Any]) -> None:
+        if self._file is None:
+            self.open()
+        assert self._file is not None
+        self._file.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._file.flush()
+
+    def event(self, event: str, **fields: Any) -> None:
+        """A run-level line: apply started or finished, stopped early, ..."""
+        self._write({"time": self._clock(), "org": self.org_id, "event": event, **fields})
+
+    def record(self, key: str, action: str, outcome: str, record_id: str | None = None, *,
+               error_code: str | None = None, note: str | None = None) -> None:
+        """The outcome of one change: applied, already_done, failed, skipped, not_attempted or unknown."""
+        entry: dict[str, Any] = {"time": self._clock(), "org": self.org_id, "key": key, "action": action,
+                                 "outcome": outcome, "record_id": record_id}
+        if error_code:
+            entry["error"] = error_code
+        if note:
+            entry["note"] = note
+        self._write(entry)

@@ -1,0 +1,85 @@
+"""Never twice: find records by their natural key (a change's `lookup`) before a create is sent again.
+
+One query per sObject and chunk of keys: `WHERE f1 IN (...) AND f2 IN (...)`, then exact matching in Python
+(strings compared case-insensitively, as SOQL does). Invitations count only while pending (Status = 'Sent').
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler.org.writes import FindExisting, QueryFailed, RecordError, Writer
+
+# conditions every match must meet besides the natural key
+EXTRA_CONDITIONS: dict[str, dict[str, Any]] = {"CollaborationInvitation": {"Status": "Sent"}}
+MAX_LITERALS_CHARS = 12_000  # keeps each SOQL well below the ~16-20k length limit
+
+
+def soql_literal(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+    return f"'{text}'"
+
+
+def _norm(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _matches(record: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    return all(_norm(record.get(name)) == _norm(value) for name, value in wanted.items())
+
+
+def _chunks(keys: Sequence[Mapping[str, Any]]) -> list[list[int]]:
+    """Index chunks whose literals stay under MAX_LITERALS_CHARS."""
+    out: list[list[int]] = [[]]
+    size = 0
+    for i, key in enumerate(keys):
+        cost = sum(len(soql_literal(v)) + 2 for v in key.values())
+        if out[-1] and size + cost > MAX_LITERALS_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(i)
+        size += cost
+    return [chunk for chunk in out if chunk]
+
+
+def find_by_natural_key(writer: Writer, sobject: str, keys: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """Ids of the records matching each key (by index). Raises QueryFailed when a key can't be looked up."""
+    if any(not key for key in keys):
+        raise QueryFailed(RecordError("NO_LOOKUP", f"no natural key to look up a {sobject}"))
+    extra = {k: v for k, v in EXTRA_CONDITIONS.get(sobject, {}).items()}
+    found: dict[int, str] = {}
+    by_fields: dict[tuple[str, ...], list[int]] = {}
+    for i, key in enumerate(keys):
+        by_fields.setdefault(tuple(sorted(key)), []).append(i)
+    for fields, indices in by_fields.items():
+        conditions = {k: v for k, v in extra.items() if k not in fields}
+        for chunk in _chunks([keys[i] for i in indices]):
+            members = [indices[j] for j in chunk]
+            where = [f"{name} IN ({', '.join(dict.fromkeys(soql_literal(keys[i][name]) for i in members))})"
+                     for name in fields]
+            where += [f"{name} = {soql_literal(value)}" for name, value in conditions.items()]
+            select = ", ".join(dict.fromkeys(("Id", *fields, *conditions)))
+            records = writer.query(f"SELECT {select} FROM {sobject} WHERE {' AND '.join(where)}")
+            for i in members:
+                wanted = {**keys[i], **conditions}
+                match = next((r for r in records if _matches(r, wanted)), None)
+                if match is not None:
+                    found[i] = match["Id"]
+    return found
+
+
+def finder(writer: Writer, sobject: str, keys: Sequence[Mapping[str, Any]]) -> FindExisting:
+    """The `find_existing` of Writer.create for records whose natural keys are `keys` (same order)."""
+
+    def find(indices: Sequence[int]) -> Mapping[int, str]:
+        subset = [keys[i] for i in indices]
+        return {indices[j]: record_id for j, record_id in find_by_natural_key(writer, sobject, subset).items()}
+
+    return find

@@ -1,0 +1,39 @@
+"""Safety gates: max_removals (with --force) and irreversible changes (with --allow-irreversible)."""
+
+from __future__ import annotations
+
+from reconciler.apply.gates import check_gates
+from reconciler.model import RemovalLimit
+from reconciler.plan.change import Action, Kind, Risk
+from tests.apply.builders import change, member_delete, plan_of
+
+
+def test_removals_within_the_limit_pass() -> None:
+    assert check_gates(plan_of(*[member_delete(i) for i in range(25)], managed=100)) == []
+
+
+def test_too_many_removals_are_refused_with_the_override() -> None:
+    plan = plan_of(*[member_delete(i) for i in range(26)], managed=100)
+    [refusal] = check_gates(plan)
+    assert refusal.gate == "max_removals"
+    text = "\n".join(refusal.lines())
+    assert "26 removals exceed policy.max_removals (25% of 100 managed)" in text
+    assert "--force" in text and "member:g/removed0 (not in config)" in text and "... and 16 more" in text
+    assert check_gates(plan, force=True) == []
+
+
+def test_absolute_limit_and_deactivations_count() -> None:
+    deactivate = change(Kind.USER, Action.UPDATE, "user:x", record_id="005X", values={"IsActive": False})
+    plan = plan_of(member_delete(1), deactivate, managed=100, limit=RemovalLimit(count=1))
+    [refusal] = check_gates(plan)
+    assert "2 removals exceed policy.max_removals (1)." in refusal.lines()[0]
+
+
+def test_irreversible_changes_need_their_flag() -> None:
+    allow = change(Kind.GROUP, Action.UPDATE, "group:Hub", record_id="0F9A", values={"CanHaveGuests": True},
+                   risks=frozenset({Risk.IRREVERSIBLE}))
+    plan = plan_of(allow)
+    [refusal] = check_gates(plan)
+    assert refusal.gate == "irreversible" and "--allow-irreversible" in refusal.lines()[-1]
+    assert check_gates(plan, force=True) == [refusal]
+    assert check_gates(plan, allow_irreversible=True) == []
