@@ -397,7 +397,9 @@ class Snapshot:
     org: OrgIdentity
     chatter: dict[str, bool | None]  # keys of ChatterSettings (enabled, customer_invitations, ...)
     groups: dict[str, ObservedGroup]  # by casefolded name (all groups in the org)
-    members: dict[str, dict[str, ObservedMember]]  # group id -> user id -> member (declared groups only)
+    # group id -> user id -> member, complete for each group read: the declared groups, plus every group allowing
+    # customers when policy.deactivate_orphaned_customers (customers can only belong to those)
+    members: dict[str, dict[str, ObservedMember]]
     invitations: dict[str, dict[str, ObservedInvitation]]  # group id -> email -> invitation (declared groups)
     users: dict[str, ObservedUser]  # by id
     profiles: dict[str, ObservedProfile]  # by name

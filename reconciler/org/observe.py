@@ -1,0 +1,469 @@
+"""Observing an org: one Snapshot of everything the plan depends on, and nothing more.
+
+The reads are independent SOQL queries (plus one Metadata API read) run a few at a time in parallel; the
+members and invitations of groups wait only for the group query. IN-lists are chunked (soql.in_queries), results
+paged with query_all_iter (2,000 records a page), and the users behind group members and permission-set
+assignments come in the same rows through parent fields (Member.Username, Assignee.Username...), so reading N
+members costs about N/2000 requests whatever the number of distinct people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import zeep.exceptions
+from simple_salesforce.exceptions import SalesforceError
+
+from reconciler.model import (
+    ACCESS_FROM_SF,
+    CHATTER_EXTERNAL_LICENSE,
+    CHATTER_SETTING_TO_SF,
+    INVITE_CUSTOMERS_PERMISSION,
+    NOTIFY_FROM_SF,
+    PORTAL_ROLE_FROM_SF,
+    ROLE_FROM_SF,
+    Access,
+    DesiredState,
+    ExternalUsersPolicy,
+    Information,
+    MemberKind,
+    ObservedAccount,
+    ObservedAssignment,
+    ObservedContact,
+    ObservedGroup,
+    ObservedInvitation,
+    ObservedLicense,
+    ObservedMember,
+    ObservedPermissionSet,
+    ObservedProfile,
+    ObservedUser,
+    OrgIdentity,
+    Snapshot,
+)
+from reconciler.org.connect import ConnectError, OrgConnection, OrgError, describe_failure
+from reconciler.org.soql import in_queries, quote
+
+WORKERS = 4
+CHATTER_EXTERNAL_PROFILE = "Chatter External User"
+
+USER_FIELDS = (
+    "Id", "Username", "Email", "FirstName", "LastName", "IsActive", "Profile.Name", "Profile.UserLicense.Name",
+    "UserType", "ContactId", "AccountId", "LastModifiedDate",
+)
+PORTAL_ROLE_FIELD = "PortalRole"  # only in orgs with Experience Cloud; read only when external_users are declared
+GROUP_FIELDS = (
+    "Id", "Name", "CollaborationType", "CanHaveGuests", "OwnerId", "Description", "InformationTitle",
+    "InformationBody", "IsArchived", "IsBroadcast", "IsAutoArchiveDisabled", "MemberCount", "LastModifiedDate",
+)
+MEMBER_FIELDS = ("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", "NotificationFrequency",
+                 "LastModifiedDate")
+INVITATION_FIELDS = ("Id", "SharedEntityId", "InvitedUserEmail", "Status", "InviterId", "CreatedDate")
+
+_HINTS = {  # text in a failure -> what to do about it
+    "'PortalRole'": "external_users need an org with Experience Cloud (Digital Experiences) enabled",
+    "INSUFFICIENT_ACCESS": "the connected user lacks a permission this read needs (View Setup and Configuration, "
+    "Modify Metadata Through Metadata API Functions)",
+}
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the config makes worth reading; everything else stays unread."""
+
+    usernames: frozenset[str]
+    customer_emails: frozenset[str]
+    group_names: frozenset[str]  # casefolded
+    permission_sets: frozenset[str]
+    account_names: frozenset[str]
+    contact_emails: frozenset[str]
+    chatter: bool
+    portal_roles: bool
+    external_users_in_scope: bool  # policy.external_users: deactivate
+    customers_in_scope: bool  # policy.deactivate_orphaned_customers
+
+    @classmethod
+    def of(cls, desired: DesiredState, connected_username: str) -> Needs:
+        usernames = {connected_username, *desired.policy.protected}
+        emails: set[str] = set()
+        for group in desired.groups:
+            if group.owner:
+                usernames.add(group.owner)
+            for member in group.members:
+                (usernames if member.kind is MemberKind.USER else emails).add(member.identity)
+                if member.sponsor:
+                    usernames.add(member.sponsor)
+        for user in desired.chatter_users:
+            usernames.add(user.username)
+        for external in desired.external_users:
+            usernames.add(external.username)
+            if external.sponsor:
+                usernames.add(external.sponsor)
+        permission_sets = {ps.name for ps in desired.permission_sets}
+        for ps in desired.permission_sets:
+            usernames.update(a.username for a in ps.assignees)
+        for external in desired.external_users:
+            permission_sets.update(external.permission_sets or ())
+        return cls(
+            usernames=frozenset(u.lower() for u in usernames if u),
+            customer_emails=frozenset(e.lower() for e in emails),
+            group_names=frozenset(g.key for g in desired.groups),
+            permission_sets=frozenset(permission_sets),
+            account_names=frozenset(u.account for u in desired.external_users),
+            contact_emails=frozenset(u.email.lower() for u in desired.external_users),
+            chatter=desired.org.chatter is not None or bool(desired.groups),
+            portal_roles=bool(desired.external_users),
+            external_users_in_scope=desired.policy.external_users is ExternalUsersPolicy.DEACTIVATE,
+            customers_in_scope=desired.policy.deactivate_orphaned_customers,
+        )
+
+
+@dataclass
+class _Found:
+    """What the reads return, merged on the calling thread (no shared mutable state across workers)."""
+
+    users: dict[str, ObservedUser] = field(default_factory=dict)
+    members: dict[str, dict[str, ObservedMember]] = field(default_factory=dict)
+    invitations: dict[str, dict[str, ObservedInvitation]] = field(default_factory=dict)
+
+
+def observe(conn: OrgConnection, desired: DesiredState, *, today: dt.date) -> Snapshot:
+    """Reads the org once. `today` does not change what is read: expired entries are read like any other, so
+    that the plan can remove them. Raises OrgError (ConnectError when the org cannot be reached)."""
+    del today  # the snapshot is the same on every date
+    return _Observer(conn, desired).run()
+
+
+class _Observer:
+    def __init__(self, conn: OrgConnection, desired: DesiredState) -> None:
+        self.conn = conn
+        self.sf = conn.sf
+        self.user_id = to18(conn.user_id)
+        self.username = str(conn.user_info.get("preferred_username", "")).lower()
+        self.needs = Needs.of(desired, self.username)
+        self.user_fields = USER_FIELDS + ((PORTAL_ROLE_FIELD,) if self.needs.portal_roles else ())
+
+    def run(self) -> Snapshot:
+        with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="observe") as pool:
+            try:
+                groups_f = pool.submit(self._read, "groups", self.groups)
+                reads: dict[str, Future[Any]] = {
+                    name: pool.submit(self._read, name, fn)
+                    for name, fn in (
+                        ("organization", self.organization),
+                        ("connected user's permissions", self.can_invite),
+                        ("ChatterSettings", self.chatter),
+                        ("users by username", self.users_by_username),
+                        ("users by email", self.users_by_email),
+                        ("external users", self.external_users),
+                        ("profiles", self.profiles),
+                        ("licences", self.licenses),
+                        ("permission sets", self.permission_sets),
+                        ("permission set assignments", self.assignments),
+                        ("accounts", self.accounts),
+                        ("contacts", self.contacts),
+                    )
+                }
+                groups = groups_f.result()
+                members_f = pool.submit(self._read, "group members", lambda: self.members(self._member_groups(groups)))
+                invitations_f = pool.submit(self._read, "invitations", lambda: self.invitations(groups))
+                results = {name: future.result() for name, future in reads.items()}
+                members_found, invitations = members_f.result(), invitations_f.result()
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+
+        users = {**results["users by username"], **results["users by email"], **results["external users"]}
+        users.update(members_found.users)
+        assignments, assignees = results["permission set assignments"]
+        users.update(assignees)
+        org_id, org_name = results["organization"]
+        connected = users.get(self.user_id)
+        identity = OrgIdentity(
+            id=org_id,
+            name=org_name,
+            instance_url=self.conn.instance_url,
+            is_sandbox_org=self.conn.is_sandbox,
+            user_id=self.user_id,
+            username=connected.username if connected else self.username,
+            can_invite_customers=results["connected user's permissions"],
+        )
+        self.conn.identity = identity
+        return Snapshot(
+            org=identity,
+            chatter=results["ChatterSettings"],
+            groups=groups,
+            members=members_found.members,
+            invitations=invitations,
+            users=users,
+            profiles=results["profiles"],
+            licenses=results["licences"],
+            permission_sets=results["permission sets"],
+            assignments=assignments,
+            accounts=results["accounts"],
+            contacts=results["contacts"],
+            api_requests=self.conn.counter.total,
+        )
+
+    # -- plumbing -------------------------------------------------------------------------------------------------
+
+    def _read(self, what: str, fn: Callable[[], Any]) -> Any:
+        """Runs one read; failures become OrgError/ConnectError naming what was being read, secrets redacted."""
+        try:
+            return fn()
+        except OrgError:
+            raise
+        except requests.exceptions.RequestException as exc:
+            raise ConnectError(f"reading {what}: {describe_failure(exc, self.conn.secrets())}") from None
+        except (SalesforceError, zeep.exceptions.Error) as exc:
+            text = describe_failure(exc, self.conn.secrets())
+            hint = next((h for needle, h in _HINTS.items() if needle in text), None)
+            raise OrgError(f"reading {what}: {text}" + (f" ({hint})" if hint else "")) from None
+
+    def _query(self, soql: str) -> list[dict[str, Any]]:
+        return list(self.sf.query_all_iter(soql))
+
+    def _query_in(self, template: str, field_name: str, values: Iterable[str]) -> list[dict[str, Any]]:
+        return [record for soql in in_queries(template, field_name, sorted(values)) for record in self._query(soql)]
+
+    def _select(self, fields: Iterable[str], sobject: str, where: str = "") -> str:
+        return f"SELECT {', '.join(fields)} FROM {sobject}" + (f" WHERE {where}" if where else "")
+
+    def _users(self, where: str) -> str:
+        return self._select(self.user_fields, "User", where)
+
+    # -- the reads ------------------------------------------------------------------------------------------------
+
+    def organization(self) -> tuple[str, str]:
+        records = self._query("SELECT Id, Name FROM Organization")
+        if not records:
+            raise OrgError("reading organization: the org returned no Organization record")
+        return records[0]["Id"], records[0]["Name"]
+
+    def can_invite(self) -> bool:
+        """Whether the connected user has "Invite Customers To Chatter": through its profile (the profile's own
+        permission set is assigned to it too) or any assigned permission set."""
+        soql = (f"SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {quote(self.user_id)} "
+                f"AND PermissionSet.{INVITE_CUSTOMERS_PERMISSION} = true LIMIT 1")
+        return bool(self.sf.query(soql)["records"])
+
+    def chatter(self) -> dict[str, bool | None]:
+        """ChatterSettings in guestlist's words; all None (unread) when neither settings nor groups are declared."""
+        if not self.needs.chatter:
+            return dict.fromkeys(CHATTER_SETTING_TO_SF)
+        settings = self.sf.mdapi.ChatterSettings.read(["Chatter"])
+        if isinstance(settings, list):  # no record: simple-salesforce returns the (empty) list
+            settings = settings[0] if settings else None
+        return {word: _bool_or_none(getattr(settings, name, None)) for word, name in CHATTER_SETTING_TO_SF.items()}
+
+    def groups(self) -> dict[str, ObservedGroup]:
+        groups: dict[str, ObservedGroup] = {}
+        for record in self._query(self._select(GROUP_FIELDS, "CollaborationGroup")):
+            group = _group(record)
+            key = group.name.casefold()
+            if key not in groups or _preferred(group, groups[key]):
+                groups[key] = group
+        return groups
+
+    def _member_groups(self, groups: Mapping[str, ObservedGroup]) -> list[str]:
+        """Declared groups that exist, plus every group allowing customers when orphaned customers are looked for
+        (customers can only be members of such groups, so these hold all their memberships)."""
+        ids = {groups[name].id for name in self.needs.group_names if name in groups}
+        if self.needs.customers_in_scope:
+            ids.update(g.id for g in groups.values() if g.allow_customers)
+        return sorted(ids)
+
+    def members(self, group_ids: list[str]) -> _Found:
+        found = _Found(members={group_id: {} for group_id in group_ids})
+        fields = MEMBER_FIELDS + tuple(f"Member.{name}" for name in self.user_fields)
+        template = self._select(fields, "CollaborationGroupMember", "{IN}")
+        for record in self._query_in(template, "CollaborationGroupId", group_ids):
+            member = _member(record)
+            found.members[member.group_id][member.user_id] = member
+            if record.get("Member"):
+                user = _user(record["Member"])
+                found.users[user.id] = user
+        return found
+
+    def invitations(self, groups: Mapping[str, ObservedGroup]) -> dict[str, dict[str, ObservedInvitation]]:
+        """Pending (Sent) invitations of the declared groups, by lower-cased email; the newest wins."""
+        group_ids = sorted(groups[name].id for name in self.needs.group_names if name in groups)
+        found: dict[str, dict[str, ObservedInvitation]] = {group_id: {} for group_id in group_ids}
+        template = self._select(INVITATION_FIELDS, "CollaborationInvitation", "Status = 'Sent' AND {IN}")
+        for record in self._query_in(template, "SharedEntityId", group_ids):
+            invitation = _invitation(record)
+            by_email = found.setdefault(invitation.group_id, {})
+            current = by_email.get(invitation.email)
+            if current is None or invitation.created > current.created:
+                by_email[invitation.email] = invitation
+        return found
+
+    def users_by_username(self) -> dict[str, ObservedUser]:
+        return _users_by_id(self._query_in(self._users("{IN}"), "Username", self.needs.usernames))
+
+    def users_by_email(self) -> dict[str, ObservedUser]:
+        """Users with a customer's email: the plan decides whether one of them is that customer."""
+        return _users_by_id(self._query_in(self._users("{IN}"), "Email", self.needs.customer_emails))
+
+    def external_users(self) -> dict[str, ObservedUser]:
+        """The active external users the policy may deactivate: Experience Cloud users (policy.external_users:
+        deactivate) and Chatter customers (policy.deactivate_orphaned_customers)."""
+        records = []
+        if self.needs.external_users_in_scope:
+            records += self._query(self._users("ContactId != null AND IsActive = true"))
+        if self.needs.customers_in_scope:
+            records += self._query(self._users(
+                f"(Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)} "
+                f"OR Profile.Name = {quote(CHATTER_EXTERNAL_PROFILE)}) AND IsActive = true"
+            ))
+        return _users_by_id(records)
+
+    def profiles(self) -> dict[str, ObservedProfile]:
+        records = self._query("SELECT Id, Name, UserLicense.Name FROM Profile")
+        return {r["Name"]: ObservedProfile(r["Id"], r["Name"], _name(r.get("UserLicense"))) for r in records}
+
+    def licenses(self) -> dict[str, ObservedLicense]:
+        records = self._query("SELECT Id, Name, TotalLicenses, UsedLicenses FROM UserLicense")
+        return {
+            r["Name"]: ObservedLicense(r["Id"], r["Name"], int(r["TotalLicenses"] or 0), int(r["UsedLicenses"] or 0))
+            for r in records
+        }
+
+    def permission_sets(self) -> dict[str, ObservedPermissionSet]:
+        template = "SELECT Id, Name, Label, LicenseId FROM PermissionSet WHERE IsOwnedByProfile = false AND {IN}"
+        return {
+            r["Name"]: ObservedPermissionSet(r["Id"], r["Name"], r["Label"], r.get("LicenseId"))
+            for r in self._query_in(template, "Name", self.needs.permission_sets)
+        }
+
+    def assignments(self) -> tuple[dict[str, dict[str, ObservedAssignment]], dict[str, ObservedUser]]:
+        fields = ("Id", "PermissionSetId", "AssigneeId", *(f"Assignee.{name}" for name in self.user_fields))
+        template = self._select(fields, "PermissionSetAssignment", "PermissionSet.IsOwnedByProfile = false AND {IN}")
+        assignments: dict[str, dict[str, ObservedAssignment]] = {}
+        assignees: dict[str, ObservedUser] = {}
+        for record in self._query_in(template, "PermissionSet.Name", self.needs.permission_sets):
+            assignment = ObservedAssignment(record["Id"], record["PermissionSetId"], record["AssigneeId"])
+            assignments.setdefault(assignment.permission_set_id, {})[assignment.user_id] = assignment
+            if record.get("Assignee"):
+                user = _user(record["Assignee"])
+                assignees[user.id] = user
+        return assignments, assignees
+
+    def accounts(self) -> dict[str, ObservedAccount]:
+        accounts: dict[str, ObservedAccount] = {}
+        for record in self._query_in("SELECT Id, Name FROM Account WHERE {IN}", "Name", self.needs.account_names):
+            account = ObservedAccount(record["Id"], record["Name"])
+            key = account.name.casefold()
+            if key not in accounts or account.id < accounts[key].id:  # duplicate names: the oldest record
+                accounts[key] = account
+        return accounts
+
+    def contacts(self) -> dict[tuple[str, str], ObservedContact]:
+        template = ("SELECT Id, AccountId, Email, FirstName, LastName, LastModifiedDate FROM Contact "
+                    "WHERE AccountId != null AND {IN}")
+        contacts: dict[tuple[str, str], ObservedContact] = {}
+        for r in self._query_in(template, "Email", self.needs.contact_emails):
+            contact = ObservedContact(r["Id"], r["AccountId"], (r.get("Email") or "").lower(), r.get("FirstName"),
+                                      r["LastName"], r.get("LastModifiedDate") or "")
+            key = (contact.account_id, contact.email)
+            if key not in contacts or contact.id < contacts[key].id:
+                contacts[key] = contact
+        return contacts
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Records -> snapshot values (guestlist's words)
+
+
+def _user(r: Mapping[str, Any]) -> ObservedUser:
+    profile = r.get("Profile") or {}
+    return ObservedUser(
+        id=r["Id"],
+        username=(r.get("Username") or "").lower(),
+        email=(r.get("Email") or "").lower(),
+        last_name=r.get("LastName") or "",
+        first_name=r.get("FirstName"),
+        is_active=bool(r.get("IsActive")),
+        profile=profile.get("Name"),
+        license=_name(profile.get("UserLicense")),
+        user_type=r.get("UserType"),
+        contact_id=r.get("ContactId"),
+        account_id=r.get("AccountId"),
+        portal_role=PORTAL_ROLE_FROM_SF.get(r.get(PORTAL_ROLE_FIELD) or ""),
+        last_modified=r.get("LastModifiedDate") or "",
+    )
+
+
+def _users_by_id(records: Iterable[Mapping[str, Any]]) -> dict[str, ObservedUser]:
+    return {user.id: user for user in map(_user, records)}
+
+
+def _group(r: Mapping[str, Any]) -> ObservedGroup:
+    return ObservedGroup(
+        id=r["Id"],
+        name=r["Name"],
+        access=ACCESS_FROM_SF.get(r.get("CollaborationType") or "", Access.PRIVATE),
+        allow_customers=bool(r.get("CanHaveGuests")),
+        owner_id=r["OwnerId"],
+        description=r.get("Description"),
+        information=Information(r.get("InformationTitle"), r.get("InformationBody")),
+        archived=bool(r.get("IsArchived")),
+        broadcast_only=bool(r.get("IsBroadcast")),
+        auto_archive=not r.get("IsAutoArchiveDisabled"),
+        member_count=int(r.get("MemberCount") or 0),
+        last_modified=r.get("LastModifiedDate") or "",
+    )
+
+
+def _preferred(candidate: ObservedGroup, current: ObservedGroup) -> bool:
+    """Of two groups sharing a name (only unlisted groups may), the listed one, else the oldest record."""
+    rank = (candidate.access is Access.UNLISTED, candidate.id)
+    return rank < (current.access is Access.UNLISTED, current.id)
+
+
+def _member(r: Mapping[str, Any]) -> ObservedMember:
+    return ObservedMember(
+        id=r["Id"],
+        group_id=r["CollaborationGroupId"],
+        user_id=r["MemberId"],
+        role=ROLE_FROM_SF[r["CollaborationRole"]],
+        notify=NOTIFY_FROM_SF.get(r.get("NotificationFrequency") or ""),
+        last_modified=r.get("LastModifiedDate") or "",
+    )
+
+
+def _invitation(r: Mapping[str, Any]) -> ObservedInvitation:
+    return ObservedInvitation(
+        id=r["Id"],
+        group_id=r["SharedEntityId"],
+        email=(r.get("InvitedUserEmail") or "").lower(),
+        status=r.get("Status") or "",
+        inviter_id=r.get("InviterId"),
+        created=r.get("CreatedDate") or "",
+    )
+
+
+def _name(parent: Mapping[str, Any] | None) -> str | None:
+    return parent.get("Name") if parent else None
+
+
+def _bool_or_none(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+_CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def to18(record_id: str) -> str:
+    """The 18-character form of a Salesforce id (15-character ids get their case checksum appended)."""
+    if len(record_id) != 15:
+        return record_id
+    suffix = ""
+    for start in (0, 5, 10):
+        bits = sum(1 << i for i, ch in enumerate(record_id[start : start + 5]) if "A" <= ch <= "Z")
+        suffix += _CHECKSUM_ALPHABET[bits]
+    return record_id + suffix
