@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.model import ObservedGroup
 
-SETTINGS_RECORD = "ChatterSettings"  # the fingerprints key of the org's ChatterSettings
+SETTINGS_RECORD = "Chatter"  # ChatterSettings' fullName: its record_id and fingerprints key (of Snapshot.chatter)
 
 # Fields that change as a side effect of other writes, not because someone changed the record itself.
 _VOLATILE: dict[type, frozenset[str]] = {ObservedGroup: frozenset({"member_count"})}

@@ -1,0 +1,110 @@
+"""The planner's choices where the Salesforce facts are UNVERIFIED or silent: one visible table, and the constants
+the diff uses, so a finding from a real org changes one line here.
+
+Each row: what the planner does, and why (with the section of /work/shared/reference/salesforce-api.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.model import Access
+
+
+@dataclass(frozen=True)
+class Assumption:
+    id: str
+    choice: str
+    why: str
+
+
+# A new group whose `access` is left out: CollaborationType is required on create and has no documented default,
+# so the planner picks the least exposed type.
+DEFAULT_GROUP_ACCESS = Access.PRIVATE
+
+# A customer invitation can be accepted for this many days after CreatedDate (§13 5c: 60 days, CONFIRMED); its
+# Status stays "Sent" afterwards (§13 5b, UNVERIFIED), so the planner computes expiry itself.
+INVITATION_VALID_DAYS = 60
+
+# Required User fields the config doesn't carry (§5). CommunityNickname is left out: the org generates it (§13 6).
+USER_DEFAULTS: dict[str, str] = {
+    "TimeZoneSidKey": "GMT",
+    "LocaleSidKey": "en_US",
+    "EmailEncodingKey": "UTF-8",
+    "LanguageLocaleKey": "en_US",
+}
+ALIAS_MAX = 8  # User.Alias is string(8)
+
+ASSUMPTIONS: tuple[Assumption, ...] = (
+    Assumption(
+        "default-group-access",
+        "A new group with no `access` is created private.",
+        "CollaborationType is required on create (§1) and no default is documented; private exposes least.",
+    ),
+    Assumption(
+        "invitation-expiry",
+        f"A Sent invitation older than {INVITATION_VALID_DAYS} days (CreatedDate + {INVITATION_VALID_DAYS}) is "
+        "stale: when the customer is still wanted it is deleted and sent again, otherwise deleted like any other.",
+        "§13 5c: 60 days to accept (CONFIRMED); §13 5b: an expired invitation keeps Status Sent (UNVERIFIED).",
+    ),
+    Assumption(
+        "invitation-pending",
+        "Only Status = Sent counts as a pending invitation; Accepted and Canceled rows are ignored.",
+        "§13 5a: whether a deleted invitation lingers as Canceled is UNVERIFIED.",
+    ),
+    Assumption(
+        "customer-email-match",
+        "A customer whose email belongs to an active user becomes a membership of that user (a Chatter External "
+        "user first, then any other active user, then the lowest username); no invitation is sent.",
+        "§3: people who are already users in the org can't be invited.",
+    ),
+    Assumption(
+        "customer-reactivation",
+        "A customer whose only user is an inactive Chatter External user is reactivated and added, not invited.",
+        "§3: an existing user can't be invited again; deactivated users keep their record (§5).",
+    ),
+    Assumption(
+        "owner-change-order",
+        "On an owner change the new owner is first made a manager member, then OwnerId is updated; the old "
+        "owner's row is removed afterwards only when the config no longer lists them.",
+        "§13 3: the order shipped code uses; whether an OwnerId change adds the new owner's row is UNVERIFIED.",
+    ),
+    Assumption(
+        "owner-row",
+        "The owner's membership is never removed or demoted; on a new group the org creates it (manager) and a "
+        "declared `notify` for the owner is applied on the next run.",
+        "§1 and §13 3: the owner row is created on insert with CollaborationRole Admin and can't be deleted.",
+    ),
+    Assumption(
+        "allow-customers-with-access",
+        "Turning allow_customers on and changing access go in one update of the group.",
+        "§1: access can't change after allow_customers is on; one update sets both at once (UNVERIFIED).",
+    ),
+    Assumption(
+        "portal-role-create-only",
+        "portal_role is set when an external user is created; a different role on an existing user is a warning.",
+        "§5: User.PortalRole is createable, not updateable.",
+    ),
+    Assumption(
+        "user-defaults",
+        "New users get TimeZoneSidKey GMT, LocaleSidKey en_US, EmailEncodingKey UTF-8, LanguageLocaleKey en_US, "
+        "an Alias from the name, and no CommunityNickname.",
+        "§5 required fields; §13 6: CommunityNickname is generated when absent.",
+    ),
+    Assumption(
+        "orphan-scope",
+        "Orphaned customers are only deactivated when the members of every group allowing customers were read; "
+        "otherwise the check is skipped with a warning.",
+        "Customers can only belong to groups with CanHaveGuests (§1), so those groups hold all their memberships.",
+    ),
+    Assumption(
+        "licence-by-name",
+        "Licences are matched by UserLicense.Name; a new or reactivated user takes a seat of its profile's licence.",
+        "§13 4c: LicenseDefinitionKey is unverified for Chatter licences; §5: each active user uses a seat.",
+    ),
+    Assumption(
+        "protected-permission-sets",
+        "Removing a protected user's permission set assignment is blocked like a demotion.",
+        "policy.protected: never removed, demoted or deactivated.",
+    ),
+)

@@ -1,0 +1,85 @@
+"""Checks over the whole plan, after the per-kind diffs (which raise the blockers about single objects: a missing
+owner, user, profile, licence, account or permission set; allow_customers turned off; a protected user removed)."""
+
+from __future__ import annotations
+
+from reconciler.model import INVITE_CUSTOMERS_PERMISSION
+from reconciler.plan.change import LicenseImpact
+from reconciler.plan.context import PlanContext
+
+# Every blocker code, for docs/plan-json.md and tests.
+BLOCKER_CODES: dict[str, str] = {
+    "missing-owner": "a group's owner is not a user in the org",
+    "missing-user": "a member or assignee is not a user in the org nor declared",
+    "missing-profile": "a declared user's profile does not exist",
+    "missing-license": "a profile's licence does not exist",
+    "missing-account": "an external user's account does not exist",
+    "missing-permission-set": "a managed permission set does not exist",
+    "profile-license-mismatch": "an external user's profile belongs to another licence than declared",
+    "permission-set-license": "a permission set is tied to another licence than its assignee's",
+    "contact-has-user": "the contact an external user needs already has another user",
+    "license-exhausted": "the plan needs more seats of a licence than are left",
+    "allow-customers-one-way": "allow_customers true -> false (Salesforce can't)",
+    "access-locked": "an access change on a group that allows customers",
+    "allow-customers-public": "a public group allowing customers",
+    "unlisted-groups-disabled": "an unlisted group while the org doesn't allow them",
+    "group-disallows-customers": "a customer invited to a group that doesn't allow customers",
+    "invite-permission": "the connected user lacks Invite Customers To Chatter",
+    "customer-invitations-off": "customer invitations are off in the org and the config doesn't turn them on",
+    "protected-user": "a protected user removed, demoted or deactivated",
+}
+
+
+def check_licenses(ctx: PlanContext, impacts: tuple[LicenseImpact, ...]) -> None:
+    for impact in impacts:
+        if impact.runs_out:
+            needed = impact.used_after - impact.used_before
+            ctx.block(
+                "license-exhausted",
+                f"licence {impact.name!r}: {impact.used_before} of {impact.total} seats "
+                f"used; the plan needs {needed} more than it frees ({impact.used_after} > {impact.total})",
+            )
+
+
+def check_invitations(ctx: PlanContext) -> None:
+    if not ctx.invited:
+        return
+    count = f"{len(ctx.invited)} customer invitation(s)"
+    org = ctx.snapshot.org
+    if not org.can_invite_customers:
+        ctx.block(
+            "invite-permission",
+            f"{count} can't be sent: the connected user {org.username} lacks \"Invite "
+            f'Customers To Chatter" ({INVITE_CUSTOMERS_PERMISSION})',
+            None,
+            ctx.invited[0],
+        )
+    chatter = ctx.desired.org.chatter
+    declared = chatter.customer_invitations if chatter is not None else None
+    current = ctx.snapshot.chatter.get("customer_invitations")
+    if declared is False or (declared is None and current is False):
+        ctx.block(
+            "customer-invitations-off",
+            f"{count} can't be sent: customer invitations are off in the org "
+            "(declare org.chatter.customer_invitations: true)",
+            chatter.source if chatter else None,
+            ctx.invited[0],
+        )
+    elif declared is None and current is None:
+        ctx.warn(
+            "customer-invitations-unknown",
+            f"{count}: whether the org allows customer invitations wasn't read",
+            None,
+            ctx.invited[0],
+        )
+
+
+def check_removals(ctx: PlanContext, removals: int) -> None:
+    limit = ctx.policy.max_removals
+    if removals and not limit.allows(removals, ctx.managed_access):
+        ctx.warn(
+            "max-removals",
+            f"the plan removes {removals} of {ctx.managed_access} managed access entries, more "
+            f"than policy.max_removals ({limit}); apply refuses without --force",
+            ctx.policy.source,
+        )

@@ -1,0 +1,50 @@
+"""build_plan: the pure diff. Desired state + snapshot + today's date -> Plan; no I/O, linear in the org's size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reconciler.model import DesiredState, Snapshot
+from reconciler.plan.blockers import check_invitations, check_licenses, check_removals
+from reconciler.plan.change import Plan
+from reconciler.plan.context import PlanContext
+from reconciler.plan.groups import diff_groups
+from reconciler.plan.manual import manual_checks
+from reconciler.plan.members import diff_members
+from reconciler.plan.order import in_order
+from reconciler.plan.orphans import deactivate_orphaned_customers
+from reconciler.plan.permission_sets import diff_permission_sets
+from reconciler.plan.settings import diff_settings
+from reconciler.plan.users import deactivate_undeclared_external_users, diff_users
+
+
+def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Plan:
+    ctx = PlanContext(desired, snapshot, today)
+    diff_settings(ctx)
+    diff_users(ctx)
+    targets = diff_groups(ctx)
+    diff_permission_sets(ctx)
+    diff_members(ctx, targets)
+    deactivate_orphaned_customers(ctx)
+    deactivate_undeclared_external_users(ctx)
+    changes = in_order(ctx.entries)
+    licenses = ctx.seats.impacts(snapshot.licenses)
+    check_licenses(ctx, licenses)
+    check_invitations(ctx)
+    check_removals(ctx, sum(1 for c in changes if c.is_removal))
+    return Plan(
+        org=snapshot.org,
+        today=today.isoformat(),
+        changes=changes,
+        blockers=tuple(ctx.blockers),
+        warnings=tuple(ctx.warnings),
+        manual_checks=manual_checks(desired.org.invitations),
+        fingerprints=dict(sorted(ctx.fingerprints.items())),
+        licenses=licenses,
+        people=ctx.people.impacts(),
+        managed_access=ctx.managed_access,
+        max_removals=desired.policy.max_removals,
+        protected=tuple(desired.policy.protected),
+        undeclared_groups=ctx.undeclared_groups,
+        api_requests=snapshot.api_requests,
+    )

@@ -1,0 +1,437 @@
+"""Members and invitations of the present groups: authoritative or additive per group; role and notify changes are
+updates; a customer with no user is invited (a pending invitation counts as done); expired entries count as
+absent; the owner is always a member and never removed; owner transfers go after the new owner's membership."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from reconciler.model import (
+    NOTIFY_TO_SF,
+    ROLE_TO_SF,
+    Member,
+    MemberKind,
+    Membership,
+    ObservedInvitation,
+    ObservedMember,
+    ObservedUser,
+    Role,
+)
+from reconciler.plan import assumptions
+from reconciler.plan.change import Action, Kind, Risk
+from reconciler.plan.context import Draft, PlanContext, UserRef
+from reconciler.plan.groups import GroupTarget
+from reconciler.plan.order import Phase
+from reconciler.plan.people import Person
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    member: Member
+    user: UserRef
+    implicit: bool = False  # the new owner, added because ownership moves to them
+
+
+def diff_members(ctx: PlanContext, targets: list[GroupTarget]) -> None:
+    for target in targets:
+        _GroupMembers(ctx, target).diff()
+
+
+def invitation_stale(invitation: ObservedInvitation, today: dt.date) -> bool:
+    """A Sent invitation can't be accepted INVITATION_VALID_DAYS after it was created (plan/assumptions.py)."""
+    try:
+        created = dt.date.fromisoformat(invitation.created[:10])
+    except ValueError:
+        return False
+    return created + dt.timedelta(days=assumptions.INVITATION_VALID_DAYS) < today
+
+
+def customer_user(ctx: PlanContext, email: str) -> tuple[UserRef | None, ObservedUser | None]:
+    """(the user a customer entry is a membership of, an inactive Chatter External user to reactivate).
+    Both None: the customer has no user and is invited. Order: plan/assumptions.py "customer-email-match"."""
+    users = ctx.users_by_email.get(email, [])
+    active = [u for u in users if u.is_active and u.id not in ctx.deactivated]
+    if active:
+        best = min(active, key=lambda u: (not u.is_customer, u.username))
+        return ctx.user_ref(best), None
+    planned = ctx.planned_by_email.get(email)
+    if planned is not None:
+        return planned, None
+    dormant = sorted((u for u in users if u.is_customer), key=lambda u: u.username)
+    if dormant:
+        return ctx.user_ref(dormant[0]), dormant[0]
+    return None, None
+
+
+class _GroupMembers:
+    def __init__(self, ctx: PlanContext, target: GroupTarget) -> None:
+        self.ctx = ctx
+        self.t = target
+        self.name = target.group.name
+        self.rows: dict[str, ObservedMember] = ctx.snapshot.members.get(target.id, {}) if target.id else {}
+        invitations = ctx.snapshot.invitations.get(target.id, {}) if target.id else {}
+        self.pending = {email: inv for email, inv in invitations.items() if inv.pending}
+        self.wanted: dict[str, _Wanted] = {}  # user id (or create key) -> entry
+        self.invite: dict[str, Member] = {}  # email -> entry
+        self.expired_users: dict[str, Member] = {}
+        self.expired_emails: dict[str, Member] = {}
+        self.owner_change_key: str | None = None
+        ctx.managed_access += len(self.rows) + len(self.pending)
+
+    def diff(self) -> None:
+        self._sort_entries()
+        self._ensure_owner()
+        owner_member_key = None
+        for handle, wanted in self.wanted.items():
+            key = self._member(handle, wanted)
+            if self.t.owner is not None and wanted.user.same(self.t.owner):
+                owner_member_key = key
+        self._transfer_owner(owner_member_key)
+        for email, entry in self.invite.items():
+            self._invitation(email, entry)
+        self._remove_members()
+        self._remove_invitations()
+
+    # -- the declared entries ------------------------------------------------------------------------------------
+
+    def _sort_entries(self) -> None:
+        for entry in self.t.group.members:
+            user, dormant = self._resolve(entry)
+            if entry.expired(self.ctx.today):
+                if user is not None and user.id is not None:
+                    self.expired_users[user.id] = entry
+                if entry.kind is MemberKind.CUSTOMER:
+                    self.expired_emails[entry.identity] = entry
+                continue
+            if dormant is not None:
+                self._reactivate(dormant, entry)
+            if user is None:
+                if entry.kind is MemberKind.CUSTOMER:
+                    self.invite[entry.identity] = entry
+                continue
+            if user.id is not None and user.id in self.ctx.deactivated:
+                continue  # the plan deactivates this user: no new membership
+            self.wanted[user.id or user.ref or entry.identity] = _Wanted(entry, user)
+
+    def _resolve(self, entry: Member) -> tuple[UserRef | None, ObservedUser | None]:
+        if entry.kind is MemberKind.CUSTOMER:
+            return customer_user(self.ctx, entry.identity)
+        user = self.ctx.find_user(entry.identity)
+        if user is None and not entry.expired(self.ctx.today):
+            self.ctx.block(
+                "missing-user",
+                f"member {entry.identity} of group {self.name!r} is not a user in the org "
+                "(nor declared in chatter_users or external_users)",
+                entry.source,
+                self._key(entry.identity),
+            )
+        return user, None
+
+    def _reactivate(self, user: ObservedUser, entry: Member) -> None:
+        ctx = self.ctx
+        key = f"user:{user.username}"
+        if key in ctx.keys or user.id in ctx.activated:
+            return
+        ref = ctx.user_ref(user)
+        ctx.activated.add(user.id)
+        ctx.seats.take(user.license)
+        ctx.people.gain(ref.person, f"user ({user.license}, reactivated)")
+        ctx.add(
+            Draft(
+                Action.UPDATE,
+                Kind.USER,
+                key,
+                "User",
+                before={"active": False},
+                after={"active": True},
+                source=entry.source,
+                reason=f"customer re-added to {self.name}",
+                risks={Risk.CONSUMES_LICENSE, Risk.GRANTS_EXTERNAL_ACCESS},
+                record=user,
+                values={"IsActive": True},
+                people=(ref.person,),
+            )
+        )
+
+    def _ensure_owner(self) -> None:
+        owner = self.t.owner
+        if owner is None:
+            return
+        handle = owner.id or owner.ref or owner.username
+        if self.t.is_new:
+            entry = self.wanted.pop(handle, None)  # the org creates the owner's row (manager) with the group
+            if entry is not None and entry.member.notify is not None:
+                self.ctx.warn(
+                    "owner-notify-next-run",
+                    f"notify for {owner.username}, owner of the new group {self.name!r}, is set on the next run",
+                    entry.member.source,
+                    self._key(owner.username),
+                )
+            return
+        if self.t.owner_changes and handle not in self.wanted:
+            implicit = Member(MemberKind.USER, owner.username, Role.MANAGER, source=self.t.group.source)
+            self.wanted = {handle: _Wanted(implicit, owner, implicit=True), **self.wanted}
+
+    def _role(self, wanted: _Wanted) -> Role:
+        if self.t.owner is not None and wanted.user.same(self.t.owner):
+            if wanted.member.role is Role.MEMBER and not wanted.implicit:
+                self.ctx.warn(
+                    "owner-role",
+                    f"{wanted.user.username} owns group {self.name!r}, so stays a manager",
+                    wanted.member.source,
+                    self._key(wanted.member.identity),
+                )
+            return Role.MANAGER
+        return wanted.member.role
+
+    def _key(self, identity: str) -> str:
+        return f"member:{self.name}/{identity}"
+
+    def _member(self, handle: str, wanted: _Wanted) -> str | None:
+        ctx, entry, user = self.ctx, wanted.member, wanted.user
+        role = self._role(wanted)
+        row = self.rows.get(user.id) if user.id is not None else None
+        key = self._key(entry.identity)
+        if row is None:
+            draft = Draft(
+                Action.CREATE,
+                Kind.MEMBER,
+                key,
+                "CollaborationGroupMember",
+                source=entry.source,
+                reason="new owner" if wanted.implicit else None,
+                people=(user.person,),
+                after={"role": role.value} | ({"notify": entry.notify.value} if entry.notify else {}),
+            )
+            self.t.point(draft, "CollaborationGroupId", lookup=True)
+            draft.point("MemberId", user, lookup=True)
+            draft.values["CollaborationRole"] = ROLE_TO_SF[role]
+            if entry.notify is not None:
+                draft.values["NotificationFrequency"] = NOTIFY_TO_SF[entry.notify]
+            if user.external:
+                draft.risks.add(Risk.GRANTS_EXTERNAL_ACCESS)
+            if user.observed is not None and not user.observed.is_active and user.id not in ctx.activated:
+                ctx.warn(
+                    "inactive-member",
+                    f"{user.username} is inactive; adding them to {self.name!r} may fail",
+                    entry.source,
+                    key,
+                )
+            if user.id is not None:
+                ctx.added_members.add(user.id)
+            ctx.people.gain(user.person, f"group {self.name}")
+            ctx.add(draft)
+            return key
+        draft = Draft(
+            Action.UPDATE,
+            Kind.MEMBER,
+            key,
+            "CollaborationGroupMember",
+            source=entry.source,
+            record=row,
+            people=(user.person,),
+            reason="new owner" if wanted.implicit else None,
+        )
+        if row.role is not role:
+            draft.before["role"], draft.after["role"] = row.role.value, role.value
+            draft.values["CollaborationRole"] = ROLE_TO_SF[role]
+            ctx.people.role_change(user.person, f"{self.name}: {row.role.value} -> {role.value}")
+            if role is Role.MEMBER and user.username in ctx.protected:
+                ctx.block(
+                    "protected-user",
+                    f"{user.username} is protected (policy.protected) and would be demoted in {self.name!r}",
+                    entry.source,
+                    key,
+                )
+        if entry.notify is not None and row.notify is not entry.notify:
+            draft.before["notify"] = row.notify.value if row.notify else None
+            draft.after["notify"] = entry.notify.value
+            draft.values["NotificationFrequency"] = NOTIFY_TO_SF[entry.notify]
+        if not draft.values:
+            return None
+        ctx.add(draft)
+        return key
+
+    def _transfer_owner(self, owner_member_key: str | None) -> None:
+        t, ctx = self.t, self.ctx
+        if not t.owner_changes:
+            return
+        assert t.observed is not None and t.owner is not None
+        previous = ctx.snapshot.users.get(t.observed.owner_id)
+        previous_name = previous.username if previous is not None else t.observed.owner_id
+        key = f"group:{self.name}#owner"
+        draft = Draft(
+            Action.UPDATE,
+            Kind.GROUP,
+            key,
+            "CollaborationGroup",
+            source=t.group.source,
+            before={"owner": previous_name},
+            after={"owner": t.owner.username},
+            record=t.observed,
+            people=(t.owner.person,),
+        )
+        draft.point("OwnerId", t.owner)
+        if owner_member_key is not None:
+            draft.depends_on.append(owner_member_key)
+        if previous_name in ctx.protected:
+            ctx.block(
+                "protected-user",
+                f"{previous_name} is protected (policy.protected) and would lose ownership of {self.name!r}",
+                t.group.source,
+                key,
+            )
+        ctx.add(draft, Phase.MEMBERS)
+        self.owner_change_key = key
+
+    # -- invitations ---------------------------------------------------------------------------------------------
+
+    def _invitation(self, email: str, entry: Member) -> None:
+        ctx, t = self.ctx, self.t
+        key = f"invitation:{self.name}/{email}"
+        person = Person(email, True, (email,))
+        current = self.pending.get(email)
+        depends: list[str] = []
+        if current is not None:
+            if not invitation_stale(current, ctx.today):
+                return  # sent and still valid: done
+            stale_key = f"{key}#expired"
+            ctx.removed_invitations.add(current.id)
+            ctx.add(
+                Draft(
+                    Action.DELETE,
+                    Kind.INVITATION,
+                    stale_key,
+                    "CollaborationInvitation",
+                    source=entry.source,
+                    before={"email": email, "sent": current.created[:10]},
+                    reason=f"invitation sent {current.created[:10]} expired",
+                    record=current,
+                    people=(person,),
+                ),
+                Phase.MEMBERS,
+            )
+            depends.append(stale_key)
+        if not t.allows_customers:
+            ctx.block(
+                "group-disallows-customers",
+                f"customer {email} can't be invited: group {self.name!r} doesn't "
+                "allow customers (declare allow_customers: true)",
+                entry.source,
+                key,
+            )
+        draft = Draft(
+            Action.CREATE,
+            Kind.INVITATION,
+            key,
+            "CollaborationInvitation",
+            source=entry.source,
+            after={"email": email} | ({"message": entry.message} if entry.message else {}),
+            risks={Risk.GRANTS_EXTERNAL_ACCESS},
+            people=(person,),
+            depends_on=depends,
+        )
+        self.t.point(draft, "SharedEntityId", lookup=True)
+        draft.values["InvitedUserEmail"] = email
+        draft.lookup["InvitedUserEmail"] = email
+        if entry.message:
+            draft.values["OptionalMessage"] = entry.message
+        for before in ("setting:chatter.customer_invitations", t.key):
+            if before in ctx.keys and before not in draft.depends_on:
+                draft.depends_on.append(before)
+        ctx.add(draft)
+        ctx.invited.append(key)
+        ctx.invited_emails.add(email)
+        ctx.people.gain(person, f"group {self.name} (invited)")
+
+    # -- removals ------------------------------------------------------------------------------------------------
+
+    def _keeps(self) -> set[str]:
+        """User ids whose row is never removed: the owner after the plan, and the current one unless it moves."""
+        keep = {self.t.owner.id} if self.t.owner is not None and self.t.owner.id is not None else set()
+        if self.t.observed is not None and not self.t.owner_changes:
+            keep.add(self.t.observed.owner_id)
+        return keep
+
+    def _remove_members(self) -> None:
+        ctx = self.ctx
+        keep = self._keeps()
+        authoritative = self.t.group.membership is Membership.AUTHORITATIVE
+        people = {uid: self._person(uid) for uid in self.rows}
+        for uid in sorted(self.rows, key=lambda u: people[u].person):
+            row = self.rows[uid]
+            if uid in self.wanted:
+                continue
+            expired = self.expired_users.get(uid)
+            if expired is None and not authoritative:
+                continue
+            if uid in keep:
+                if expired is not None:
+                    ctx.warn(
+                        "owner-expired",
+                        f"{people[uid].person} owns group {self.name!r} and stays a member until ownership moves",
+                        expired.source,
+                        self._key(expired.identity),
+                    )
+                continue
+            person = people[uid]
+            key = ctx.unique_key(self._key(person.person), uid)
+            user = ctx.snapshot.users.get(uid)
+            draft = Draft(
+                Action.DELETE,
+                Kind.MEMBER,
+                key,
+                "CollaborationGroupMember",
+                source=expired.source if expired else None,
+                reason=f"expired {expired.expires}" if expired else "not in config",
+                before={"role": row.role.value},
+                risks={Risk.REVOKES_ACCESS},
+                record=row,
+                people=(person,),
+            )
+            if self.owner_change_key is not None and self.t.observed is not None and uid == self.t.observed.owner_id:
+                draft.depends_on.append(self.owner_change_key)
+            if user is not None and user.username in ctx.protected:
+                ctx.block(
+                    "protected-user",
+                    f"{user.username} is protected (policy.protected) and would be removed from {self.name!r}",
+                    draft.source,
+                    key,
+                )
+            ctx.removed_members.add(row.id)
+            ctx.people.lose(person, f"group {self.name}")
+            ctx.add(draft)
+
+    def _person(self, user_id: str) -> Person:
+        user = self.ctx.snapshot.users.get(user_id)
+        return self.ctx.user_ref(user).person if user is not None else Person(user_id, False)
+
+    def _remove_invitations(self) -> None:
+        ctx = self.ctx
+        authoritative = self.t.group.membership is Membership.AUTHORITATIVE
+        for email in sorted(self.pending):
+            if email in self.invite:
+                continue
+            invitation = self.pending[email]
+            expired = self.expired_emails.get(email)
+            if expired is None and not authoritative:
+                continue
+            key = f"invitation:{self.name}/{email}"
+            person = Person(email, True, (email,))
+            ctx.removed_invitations.add(invitation.id)
+            ctx.people.lose(person, f"group {self.name} (invitation cancelled)")
+            ctx.add(
+                Draft(
+                    Action.DELETE,
+                    Kind.INVITATION,
+                    key,
+                    "CollaborationInvitation",
+                    source=expired.source if expired else None,
+                    reason=f"expired {expired.expires}" if expired else "not in config",
+                    before={"email": email, "sent": invitation.created[:10]},
+                    risks={Risk.REVOKES_ACCESS},
+                    record=invitation,
+                    people=(person,),
+                )
+            )

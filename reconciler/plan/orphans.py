@@ -1,0 +1,42 @@
+"""Offboarding: with policy.deactivate_orphaned_customers, a customer (Chatter External user) left in no group and
+with no pending invitation after the plan is deactivated."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from reconciler.plan.context import PlanContext
+from reconciler.plan.users import deactivate
+
+
+def deactivate_orphaned_customers(ctx: PlanContext) -> None:
+    if not ctx.policy.deactivate_orphaned_customers:
+        return
+    unread = [g.name for g in ctx.snapshot.groups.values() if g.allow_customers and g.id not in ctx.snapshot.members]
+    if unread:
+        ctx.warn(
+            "orphans-unknown",
+            f"orphaned customers not checked: the members of {len(unread)} group(s) allowing "
+            f"customers weren't read ({', '.join(sorted(unread)[:3])}{', ...' if len(unread) > 3 else ''})",
+            ctx.desired.policy.source,
+        )
+        return
+    memberships: Counter[str] = Counter()
+    for group_id, rows in ctx.snapshot.members.items():
+        if group_id in ctx.deleted_groups:
+            continue
+        for user_id, row in rows.items():
+            if row.id not in ctx.removed_members:
+                memberships[user_id] += 1
+    invited = {
+        email
+        for invitations in ctx.snapshot.invitations.values()
+        for email, invitation in invitations.items()
+        if invitation.pending and invitation.id not in ctx.removed_invitations
+    }
+    invited |= ctx.invited_emails
+    for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username):
+        if not (user.is_customer and user.is_active) or user.id in ctx.added_members or user.id in ctx.activated:
+            continue
+        if memberships[user.id] == 0 and user.email.lower() not in invited:
+            deactivate(ctx, user, "orphaned customer: in no group, no pending invitation")

@@ -1,0 +1,148 @@
+"""Permission set assignments: created for declared assignees (permission_sets and external users'
+permission_sets); with `membership: authoritative` the undeclared ones are deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reconciler.model import Membership, ObservedPermissionSet, Source
+from reconciler.plan.change import Action, Kind, Risk
+from reconciler.plan.context import Draft, PlanContext, UserRef
+
+
+@dataclass
+class _Managed:
+    name: str
+    membership: Membership
+    source: Source | None
+    assignees: dict[str, Source] = field(default_factory=dict)  # username -> where it was declared
+
+
+def _managed(ctx: PlanContext) -> list[_Managed]:
+    managed: dict[str, _Managed] = {}
+    for declared in ctx.desired.permission_sets:
+        entry = managed[declared.name] = _Managed(declared.name, declared.membership, declared.source)
+        for assignee in declared.assignees:
+            entry.assignees.setdefault(assignee.username, assignee.source)
+    for user in ctx.desired.external_users:
+        for name in user.permission_sets or ():
+            entry = managed.setdefault(name, _Managed(name, Membership.ADDITIVE, user.source))
+            entry.assignees.setdefault(user.username, user.source)
+    return list(managed.values())
+
+
+def _ending(ctx: PlanContext) -> frozenset[str]:
+    """Declared users this plan doesn't want active (expired or active: false): no new assignment, none removed."""
+    declared = (*ctx.desired.chatter_users, *ctx.desired.external_users)
+    return frozenset(u.username for u in declared if u.expired(ctx.today) or u.active is False)
+
+
+def diff_permission_sets(ctx: PlanContext) -> None:
+    ending = _ending(ctx)
+    for managed in _managed(ctx):
+        permission_set = ctx.snapshot.permission_sets.get(managed.name)
+        if permission_set is None:
+            ctx.block(
+                "missing-permission-set",
+                f"permission set {managed.name!r} does not exist in the org",
+                managed.source,
+                f"permission_set_assignment:{managed.name}",
+            )
+            continue
+        _diff_one(ctx, managed, permission_set, ending)
+
+
+def _diff_one(
+    ctx: PlanContext, managed: _Managed, permission_set: ObservedPermissionSet, ending: frozenset[str]
+) -> None:
+    current = ctx.snapshot.assignments.get(permission_set.id, {})
+    authoritative = managed.membership is Membership.AUTHORITATIVE
+    kept: set[str] = set()
+    for username, source in managed.assignees.items():
+        key = f"permission_set_assignment:{managed.name}/{username}"
+        user = ctx.find_user(username)
+        if user is None:
+            ctx.block(
+                "missing-user",
+                f"assignee {username} of permission set {managed.name!r} is not a user in the "
+                "org (nor declared in chatter_users or external_users)",
+                source,
+                key,
+            )
+            continue
+        if user.id is not None:
+            kept.add(user.id)
+            if user.id in current:
+                ctx.managed_access += 0 if authoritative else 1
+                continue
+        if username in ending or (user.id is not None and user.id in ctx.deactivated):
+            continue
+        _check_license(ctx, permission_set, user, source, key)
+        draft = Draft(
+            Action.CREATE,
+            Kind.PERMISSION_SET_ASSIGNMENT,
+            key,
+            "PermissionSetAssignment",
+            source=source,
+            after={"permission_set": managed.name, "user": username},
+            people=(user.person,),
+            values={"PermissionSetId": permission_set.id},
+            lookup={"PermissionSetId": permission_set.id},
+            risks={Risk.GRANTS_EXTERNAL_ACCESS} if user.external else set(),
+        )
+        draft.point("AssigneeId", user, lookup=True)
+        ctx.add(draft)
+        ctx.people.gain(user.person, f"permission set {managed.name}")
+    if not authoritative:
+        return
+    ctx.managed_access += len(current)
+    people = {uid: _who(ctx, uid) for uid in current}
+    for uid in sorted(current, key=lambda u: people[u].username):
+        if uid in kept:
+            continue
+        who = people[uid]
+        key = ctx.unique_key(f"permission_set_assignment:{managed.name}/{who.username}", uid)
+        if who.username in ctx.protected:
+            ctx.block(
+                "protected-user",
+                f"{who.username} is protected (policy.protected) and would lose permission set {managed.name!r}",
+                None,
+                key,
+            )
+        ctx.people.lose(who.person, f"permission set {managed.name}")
+        ctx.add(
+            Draft(
+                Action.DELETE,
+                Kind.PERMISSION_SET_ASSIGNMENT,
+                key,
+                "PermissionSetAssignment",
+                before={"permission_set": managed.name, "user": who.username},
+                reason="not in config",
+                risks={Risk.REVOKES_ACCESS},
+                record=current[uid],
+                people=(who.person,),
+            )
+        )
+
+
+def _who(ctx: PlanContext, user_id: str) -> UserRef:
+    user = ctx.snapshot.users.get(user_id)
+    return ctx.user_ref(user) if user is not None else UserRef(user_id, user_id, user_id, None, False, None)
+
+
+def _check_license(
+    ctx: PlanContext, permission_set: ObservedPermissionSet, user: UserRef, source: Source | None, key: str
+) -> None:
+    if permission_set.license_id is None or user.license is None:
+        return
+    user_license = ctx.snapshot.licenses.get(user.license)
+    if user_license is not None and user_license.id != permission_set.license_id:
+        by_id = {license_.id: license_.name for license_ in ctx.snapshot.licenses.values()}
+        required = by_id.get(permission_set.license_id, permission_set.license_id)
+        ctx.block(
+            "permission-set-license",
+            f"permission set {permission_set.name!r} needs the licence {required!r}; "
+            f"{user.username} has {user.license!r}",
+            source,
+            key,
+        )

@@ -1,0 +1,296 @@
+"""Users: chatter_users and external_users are created, updated, (re)activated and deactivated, never deleted.
+Also the offboarding sweeps: orphaned customers and undeclared external users."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from reconciler.model import (
+    PORTAL_ROLE_TO_SF,
+    ChatterUser,
+    CommunityLicense,
+    ExternalUser,
+    ExternalUsersPolicy,
+    ObservedUser,
+)
+from reconciler.plan import assumptions
+from reconciler.plan.change import Action, Kind, Risk
+from reconciler.plan.contacts import contact_for
+from reconciler.plan.context import Draft, PlanContext, UserRef
+from reconciler.plan.people import Person
+
+Declared = ChatterUser | ExternalUser
+
+
+def alias_for(first_name: str | None, last_name: str, username: str) -> str:
+    """User.Alias (<= 8 characters, required): first initial + last name, ASCII letters and digits, lower case."""
+    raw = f"{(first_name or '')[:1]}{last_name}"
+    ascii_only = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
+    alias = re.sub(r"[^A-Za-z0-9]", "", ascii_only).lower()
+    if not alias:
+        alias = re.sub(r"[^A-Za-z0-9]", "", username.split("@")[0]).lower() or "user"
+    return alias[: assumptions.ALIAS_MAX]
+
+
+def _person(declared: Declared, external: bool) -> Person:
+    return Person(declared.email if external else declared.username, external, (declared.username, declared.email))
+
+
+def _key(declared: Declared) -> str:
+    return f"user:{declared.username}"
+
+
+def _profile_license(ctx: PlanContext, declared: Declared) -> tuple[str | None, str | None]:
+    """(ProfileId, licence name) of the declared profile; blocks when the profile or its licence is unknown."""
+    profile = ctx.snapshot.profiles.get(declared.profile)
+    if profile is None:
+        ctx.block(
+            "missing-profile",
+            f"profile {declared.profile!r} of user {declared.username} does not exist in the org",
+            declared.source,
+            _key(declared),
+        )
+        return None, None
+    if profile.license is None or profile.license not in ctx.snapshot.licenses:
+        ctx.block(
+            "missing-license",
+            f"licence {profile.license!r} of profile {declared.profile!r} (user "
+            f"{declared.username}) does not exist in the org",
+            declared.source,
+            _key(declared),
+        )
+    return profile.id, profile.license
+
+
+def _ends(declared: Declared, ctx: PlanContext) -> str | None:
+    """Why a declared user must not be active: "expired <date>" or "active: false"; None when they may be."""
+    if declared.expired(ctx.today):
+        return f"expired {declared.expires}"
+    if declared.active is False:
+        return "active: false"
+    return None
+
+
+def diff_users(ctx: PlanContext) -> None:
+    """Both user lists; runs before groups, members and permission sets, which may point at new users."""
+    for chatter_user in ctx.desired.chatter_users:
+        _diff_user(ctx, chatter_user, external=False)
+    for external_user in ctx.desired.external_users:
+        _diff_user(ctx, external_user, external=True)
+
+
+def _diff_user(ctx: PlanContext, declared: Declared, *, external: bool) -> None:
+    observed = ctx.users_by_username.get(declared.username)
+    profile_id, license_name = _profile_license(ctx, declared)
+    if isinstance(declared, ExternalUser) and license_name is not None and license_name != declared.license.value:
+        ctx.block(
+            "profile-license-mismatch",
+            f"profile {declared.profile!r} has licence {license_name!r}, not "
+            f"{declared.license.value!r} (user {declared.username})",
+            declared.source,
+            _key(declared),
+        )
+    if observed is None:
+        _create_user(ctx, declared, external, profile_id, license_name)
+    else:
+        ctx.managed_access += 1 if observed.is_active else 0
+        _update_user(ctx, declared, observed, external, profile_id, license_name)
+
+
+def _create_user(
+    ctx: PlanContext, declared: Declared, external: bool, profile_id: str | None, license_name: str | None
+) -> None:
+    if _ends(declared, ctx):
+        return  # never existed, not wanted: nothing to do
+    key = _key(declared)
+    draft = Draft(
+        Action.CREATE,
+        Kind.USER,
+        key,
+        "User",
+        after=_words(declared),
+        source=declared.source,
+        risks={Risk.CONSUMES_LICENSE} | ({Risk.GRANTS_EXTERNAL_ACCESS} if external else set()),
+        values={
+            "Username": declared.username,
+            "Email": declared.email,
+            "LastName": declared.last_name,
+            **({"FirstName": declared.first_name} if declared.first_name is not None else {}),
+            "Alias": alias_for(declared.first_name, declared.last_name, declared.username),
+            "ProfileId": profile_id,
+            **assumptions.USER_DEFAULTS,
+        },
+        lookup={"Username": declared.username},
+        people=(_person(declared, external),),
+    )
+    if isinstance(declared, ExternalUser):
+        if not _attach_contact(ctx, declared, draft):
+            return
+        if declared.portal_role is not None and declared.license is not CommunityLicense.CUSTOMER_COMMUNITY:
+            draft.values["PortalRole"] = PORTAL_ROLE_TO_SF[declared.portal_role]
+    ctx.add(draft)
+    ctx.plan_user(UserRef(declared.username, declared.email.lower(), None, key, external, license_name))
+    ctx.seats.take(license_name)
+    ctx.people.gain(_person(declared, external), f"user ({license_name or declared.profile})")
+
+
+def _attach_contact(ctx: PlanContext, declared: ExternalUser, draft: Draft) -> bool:
+    """Sets ContactId (a live contact or the contact this plan creates). False when the user can't be created."""
+    contact = contact_for(ctx, declared)
+    if contact is None:
+        return False
+    if contact.id is not None:
+        holder = ctx.users_by_contact.get(contact.id)
+        if holder is not None and holder.username != declared.username:
+            ctx.block(
+                "contact-has-user",
+                f"the contact {declared.email} of {declared.account} already has the user "
+                f"{holder.username}; a contact can have one user",
+                declared.source,
+                draft.key,
+            )
+        draft.values["ContactId"] = contact.id
+    else:
+        assert contact.ref is not None
+        draft.refs["ContactId"] = contact.ref
+        draft.depends_on.append(contact.ref)
+    return True
+
+
+def _words(declared: Declared) -> dict[str, Any]:
+    words: dict[str, Any] = {"email": declared.email, "last_name": declared.last_name}
+    if declared.first_name is not None:
+        words["first_name"] = declared.first_name
+    words["profile"] = declared.profile
+    if isinstance(declared, ExternalUser):
+        words["account"] = declared.account
+        words["license"] = declared.license.value
+        if declared.portal_role is not None:
+            words["portal_role"] = declared.portal_role.value
+    return words
+
+
+def _update_user(
+    ctx: PlanContext,
+    declared: Declared,
+    observed: ObservedUser,
+    external: bool,
+    profile_id: str | None,
+    license_name: str | None,
+) -> None:
+    key = _key(declared)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+
+    def compare(word: str, sf_field: str, current: Any, wanted: Any, sf_value: Any = None) -> None:
+        if wanted is not None and current != wanted:
+            before[word], after[word] = current, wanted
+            values[sf_field] = wanted if sf_value is None else sf_value
+
+    compare("email", "Email", observed.email.lower(), declared.email.lower(), declared.email)
+    compare("first_name", "FirstName", observed.first_name, declared.first_name)
+    compare("last_name", "LastName", observed.last_name, declared.last_name)
+    if profile_id is not None:
+        compare("profile", "ProfileId", observed.profile, declared.profile, profile_id)
+    if isinstance(declared, ExternalUser):
+        _check_portal_role(ctx, declared, observed, key)
+
+    ending = _ends(declared, ctx)
+    risks: set[Risk] = set()
+    reason = None
+    person = _person(declared, external)
+    if ending and observed.is_active:
+        before["active"], after["active"] = True, False
+        values["IsActive"] = False
+        risks.add(Risk.REVOKES_ACCESS)
+        reason = ending
+        _guard_protected(ctx, observed, "deactivated", declared.source, key)
+        ctx.deactivated.add(observed.id)
+        ctx.seats.free(observed.license)
+        ctx.people.lose(person, "user (deactivated)")
+    elif declared.active and not observed.is_active:
+        before["active"], after["active"] = False, True
+        values["IsActive"] = True
+        risks |= {Risk.CONSUMES_LICENSE, Risk.GRANTS_EXTERNAL_ACCESS} if external else {Risk.CONSUMES_LICENSE}
+        ctx.activated.add(observed.id)
+        ctx.seats.take(license_name)
+        ctx.people.gain(person, f"user ({license_name or declared.profile}, reactivated)")
+    elif "ProfileId" in values and observed.is_active and license_name != observed.license:
+        risks.add(Risk.CONSUMES_LICENSE)
+        ctx.seats.free(observed.license)
+        ctx.seats.take(license_name)
+    if not values:
+        return
+    ctx.add(
+        Draft(
+            Action.UPDATE,
+            Kind.USER,
+            key,
+            "User",
+            before=before,
+            after=after,
+            source=declared.source,
+            reason=reason,
+            risks=risks,
+            record=observed,
+            values=values,
+            people=(person,),
+        )
+    )
+
+
+def _check_portal_role(ctx: PlanContext, declared: ExternalUser, observed: ObservedUser, key: str) -> None:
+    wanted, current = declared.portal_role, observed.portal_role
+    if wanted is not None and current is not None and wanted != current:
+        ctx.warn(
+            "portal-role-create-only",
+            f"{declared.username} has portal role {current.value}, not {wanted.value}: the API sets it only on "
+            "create; change it in Setup",
+            declared.source,
+            key,
+        )
+
+
+def _guard_protected(ctx: PlanContext, user: ObservedUser, what: str, source: Any, key: str) -> None:
+    if user.username in ctx.protected:
+        ctx.block("protected-user", f"{user.username} is protected (policy.protected) and would be {what}", source, key)
+
+
+def deactivate(ctx: PlanContext, user: ObservedUser, reason: str) -> None:
+    """Deactivates a user the config doesn't declare (orphaned customer, undeclared external user)."""
+    key = f"user:{user.username}"
+    if key in ctx.keys or user.id in ctx.deactivated or user.id in ctx.activated:
+        return
+    ref = ctx.user_ref(user)
+    _guard_protected(ctx, user, "deactivated", None, key)
+    ctx.deactivated.add(user.id)
+    ctx.seats.free(user.license)
+    ctx.people.lose(ref.person, "user (deactivated)")
+    ctx.add(
+        Draft(
+            Action.UPDATE,
+            Kind.USER,
+            key,
+            "User",
+            before={"active": True},
+            after={"active": False},
+            reason=reason,
+            risks={Risk.REVOKES_ACCESS},
+            record=user,
+            values={"IsActive": False},
+            people=(ref.person,),
+        )
+    )
+
+
+def deactivate_undeclared_external_users(ctx: PlanContext) -> None:
+    """With policy.external_users: deactivate, every active Experience Cloud user the config doesn't declare."""
+    if ctx.policy.external_users is not ExternalUsersPolicy.DEACTIVATE:
+        return
+    declared = {u.username for u in ctx.desired.external_users} | {u.username for u in ctx.desired.chatter_users}
+    for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username):
+        if user.is_external and user.is_active and user.username not in declared:
+            deactivate(ctx, user, "external user not in config")
