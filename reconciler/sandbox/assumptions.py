@@ -265,10 +265,154 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "§9.7",
     ),
     Assumption(
+        "entity-operation",
+        "Create/update/delete on an object that does not support it (User delete, UserLicense create, ...)",
+        "405 METHOD_NOT_ALLOWED \"HTTP Method 'DELETE' not allowed. Allowed are HEAD,GET,PATCH\", as the REST API "
+        "answers for a method a resource lacks.",
+        "§5 (users can't be deleted), §9.3 (405 among the statuses used)",
+    ),
+    Assumption(
+        "comm-nickname-message",
+        "DUPLICATE_COMM_NICKNAME text",
+        "'Duplicate Nickname.<br>Another user has already selected this nickname.<br>Please select another.', "
+        "fields [CommunityNickname].",
+        "§5, §9.4 (code known, text from practitioner memory)",
+    ),
+    Assumption(
+        "portal-profile-contact",
+        "Profile and ContactId that do not fit together",
+        "A portal profile without ContactId, ContactId with a non-portal profile, or a contact without an account: "
+        "400 FIELD_INTEGRITY_EXCEPTION; a portal user may move only between portal profiles and an internal user "
+        "only between internal ones.",
+        "§8 (enabling an external user)",
+    ),
+    Assumption(
+        "account-portal-flags",
+        "Account flags when external users are enabled or disabled",
+        "The first Partner Community user sets Account.IsPartner, the first customer user IsCustomerPortal; "
+        "setting either flag back to false disables the matching users (IsPortalEnabled=false) and deletes "
+        "the account's portal roles of that type.",
+        "§8 (ObjRef Account)",
+    ),
+    Assumption(
+        "contact-delete-portal-user",
+        "Deleting a contact or account that has an external user",
+        "400 DELETE_FAILED; deleting an account soft-deletes its contacts.",
+        "§8",
+    ),
+    Assumption(
+        "cgm-role-default",
+        "CollaborationRole of a new member when not given, and demoting the owner's row",
+        "Standard; the owner's row cannot be set to Standard (FIELD_INTEGRITY_EXCEPTION).",
+        "§2 (nillable, no default in describe; rows always carry a role)",
+    ),
+    Assumption(
+        "invitation-accept-all",
+        "Accepting when several invitations are pending for one email",
+        "All pending invitations of that email are accepted at once: one user, one membership per invited group.",
+        "issue 3 (sandbox accept EMAIL)",
+    ),
+    Assumption(
+        "setup-object-protection",
+        "Changing profile-owned permission sets, standard profiles and portal roles through the API",
+        "Profile-owned permission sets and standard profiles cannot be deleted and owned sets not edited "
+        "(INSUFFICIENT_ACCESS_OR_READONLY); portal roles cannot be created or edited through the API "
+        "(FIELD_INTEGRITY_EXCEPTION 'Cannot specify system-maintained portal role field'); a role with users, or a "
+        "permission set with assignments, cannot be deleted (DELETE_FAILED).",
+        "§7, §8, §13 item 10e",
+    ),
+    Assumption(
+        "ps-duplicate-name",
+        "Duplicate PermissionSet Name",
+        "400 DUPLICATE_DEVELOPER_NAME on Name.",
+        "§7",
+    ),
+    Assumption(
         "validation-rule-errors",
         "Error of a validation rule",
         "FIELD_CUSTOM_VALIDATION_EXCEPTION with the rule's message, fields [] (a rule shown at the top of the page).",
         "§9.4",
+    ),
+    # --- SOQL (reconciler/sandbox/soql/) ------------------------------------------------------------------------
+    Assumption(
+        "soql-error-excerpt",
+        "Layout of SOQL error messages",
+        "'\\n<excerpt of the line>\\n<spaces>^\\nERROR at Row:<r>:Column:<c>\\n<text>', the excerpt being the "
+        "error line cut at word boundaries about 40 characters either side of the column (the real window size "
+        "varies); syntax errors say unexpected token: '<token>' ('<EOF>' at the end).",
+        "§9.3 (texts); public REST error bodies (mautic/mautic#13406, vlocityinc/vlocity_build#364)",
+    ),
+    Assumption(
+        "soql-not-parentheses",
+        "Mixing AND, OR and NOT without parentheses",
+        "Refused with MALFORMED_QUERY unexpected token at the second operator kind; NOT applies to one field "
+        "expression or a parenthesised group and cannot stand as an operand of AND/OR without parentheses "
+        "('a AND (NOT b)' is accepted, 'a AND NOT b' is not): whatever the sandbox accepts, a real org accepts.",
+        "SOQL guide, Logical Operators: 'Parentheses are required whenever you mix the operators'",
+    ),
+    Assumption(
+        "soql-null-logic",
+        "Nulls in WHERE",
+        "Two-valued logic: a comparison with a null field is false, so != v, NOT IN (...) and NOT (...) match rows "
+        "whose field is null (and rows whose parent lookup is null).",
+        "SOQL guide (WHERE on parent fields returns rows with no parent); practitioner reports on != and null",
+    ),
+    Assumption(
+        "soql-filter-errors",
+        "Errors for filter values of the wrong type",
+        "INVALID_QUERY_FILTER_OPERATOR: \"value of filter criterion for field 'X' must be of type <type> and should "
+        '(not) be enclosed in quotes", "invalid ID field: <value>", "invalid operator on <type> field"; '
+        "INVALID_FIELD \"field 'X' can not be filtered in query call\" for long text areas.",
+        "public issue reports (restforce#557, UnofficialSF/LightningFlowComponents#255); exact texts unverified",
+    ),
+    Assumption(
+        "soql-case-folding",
+        "Case-insensitive text comparison and sorting",
+        "=, !=, IN, <, >, LIKE and ORDER BY on text fold case for ASCII letters only (SQLite NOCASE / upper()); "
+        "ORDER BY sorts upper-cased values (English locale), picklists by their value order.",
+        "SOQL guide, ORDER BY ('English locale: uppercase UTF-8 values'; picklists by sort order)",
+    ),
+    Assumption(
+        "soql-default-order",
+        "Order of results without ORDER BY, and ties",
+        "By Id ascending; ORDER BY ends with Id as a hidden tie-break, so paging is stable.",
+        "SOQL guide: no order is guaranteed without ORDER BY",
+    ),
+    Assumption(
+        "soql-date-literals",
+        "Relative date literals",
+        "Evaluated in UTC when the query runs; weeks start on Sunday (en_US); LAST_N_DAYS:n spans today and the n "
+        "days before, NEXT_N_DAYS:n the n days after today; fiscal literals answer MALFORMED_QUERY.",
+        "SOQL guide, Date Formats and Date Literals (user time zone and locale in a real org)",
+    ),
+    Assumption(
+        "soql-like-escapes",
+        "\\% and \\_ outside LIKE",
+        "Outside a LIKE pattern they keep their backslash (the literal text '\\%'); inside LIKE they match a "
+        "literal % or _. Other unknown escapes answer MALFORMED_QUERY 'Invalid string literal ...'.",
+        "SOQL guide, Quoted String Escape Sequences (documents them for LIKE only)",
+    ),
+    Assumption(
+        "soql-polymorphic",
+        "Polymorphic relationships (several referenceTo) in a field path",
+        "Traversed when exactly one target object exists in the sandbox; otherwise MALFORMED_QUERY (no TYPEOF, no "
+        "Name pseudo-object).",
+        "describe referenceTo; SOQL guide, polymorphic relationships",
+    ),
+    Assumption(
+        "soql-column-metadata",
+        "The undocumented `columns=true` answer",
+        "{columnMetadata: [{aggregate, apexType, booleanType, columnName, custom, displayName, foreignKeyName, "
+        "insertable, joinColumns, numberType, textType, updatable}], entityName, groupBy, idSelected, keyPrefix}; "
+        "lookups nest their fields in joinColumns (apexType null), subqueries too with aggregate true, aggregate "
+        "functions have aggregate true, columnName expr<n> or the alias and displayName like COUNT(Id).",
+        "clients.md §4.2; salesforcecli/plugin-data src/commands/data/query.ts (how the CLI reads it)",
+    ),
+    Assumption(
+        "soql-offset-limit",
+        "OFFSET above 2000",
+        "400 NUMBER_OUTSIDE_VALID_RANGE 'Maximum SOQL offset allowed is 2000'.",
+        "SOQL guide, OFFSET (maximum offset 2,000 rows)",
     ),
 )
 

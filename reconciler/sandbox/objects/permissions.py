@@ -1,0 +1,117 @@
+"""PermissionSet and PermissionSetAssignment: profile-owned sets, licence-bound sets, create/delete assignments."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reconciler.sandbox.assumptions import assumed
+from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects.base import Row, Rules, duplicate_value, field_integrity, insufficient_access
+from reconciler.sandbox.objects.licences import licence_of, profile_of
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.store import Session
+
+_DUPLICATE_NAME = assumed("ps-duplicate-name")
+_PROTECTED = assumed("setup-object-protection")
+_LICENSE_MISMATCH = assumed("psa-license-mismatch")
+_PROFILE_OWNED = assumed("psa-profile-owned")
+
+
+def has_permission(session: Session, user_id: str, permission: str) -> bool:
+    """Whether the user holds `permission` (a Permissions* field) through its profile or any assigned set."""
+    via_profile = session.scalar(
+        f'SELECT p."{permission}" FROM "User" u JOIN "Profile" p ON p."Id" = u."ProfileId" WHERE u."Id" = ?',
+        (user_id,),
+    )
+    if via_profile:
+        return True
+    return bool(
+        session.scalar(
+            f'SELECT count(*) FROM "PermissionSetAssignment" a JOIN "PermissionSet" s ON s."Id" = a."PermissionSetId" '
+            f'WHERE a."AssigneeId" = ? AND s."{permission}" = 1',
+            (user_id,),
+        )
+    )
+
+
+def profile_set(session: Session, profile_id: str) -> str | None:
+    return session.scalar('SELECT "Id" FROM "PermissionSet" WHERE "ProfileId" = ?', (profile_id,))
+
+
+def assign_profile_set(session: Session, user_id: str, profile_id: str) -> None:
+    """Every user has an assignment of its profile's own permission set, as in a real org."""
+    owned = profile_set(session, profile_id)
+    if owned is not None:
+        session.system_insert(
+            "PermissionSetAssignment", {"AssigneeId": user_id, "PermissionSetId": owned, "IsActive": True}
+        )
+
+
+def move_profile_set(session: Session, user_id: str, old_profile_id: str, new_profile_id: str) -> None:
+    session.conn.execute(
+        'DELETE FROM "PermissionSetAssignment" WHERE "AssigneeId" = ? AND "PermissionSetId" = ?',
+        (user_id, profile_set(session, old_profile_id)),
+    )
+    assign_profile_set(session, user_id, new_profile_id)
+
+
+def _check_unique_name(session: Session, name: str, own_id: str | None) -> None:
+    clash = session.scalar(
+        'SELECT "Id" FROM "PermissionSet" WHERE lower("Name") = lower(?) AND "Id" IS NOT ?', (name, own_id)
+    )
+    if clash:
+        raise ApiError(400, "DUPLICATE_DEVELOPER_NAME", f"The permission set name {name} is already in use", ["Name"])
+
+
+class PermissionSetRules(Rules):
+    def before_insert(self, session: Session, values: Row) -> None:
+        _check_unique_name(session, values["Name"], None)
+        values["IsCustom"] = True
+        values["IsOwnedByProfile"] = False
+        values["Type"] = values.get("Type") or "Regular"
+
+    def before_update(self, session: Session, old: Row, changes: Row) -> None:
+        if old["IsOwnedByProfile"]:
+            raise insufficient_access("Permission sets owned by a profile can't be edited; edit the profile")
+        if "Name" in changes:
+            _check_unique_name(session, changes["Name"], old["Id"])
+
+    def before_delete(self, session: Session, row: Row) -> None:
+        if row["IsOwnedByProfile"]:
+            raise insufficient_access("Permission sets owned by a profile can't be deleted")
+        if session.scalar('SELECT count(*) FROM "PermissionSetAssignment" WHERE "PermissionSetId" = ?', (row["Id"],)):
+            raise ApiError(400, "DELETE_FAILED", "This permission set is assigned to users and can't be deleted")
+
+
+class PermissionSetAssignmentRules(Rules):
+    def before_insert(self, session: Session, values: Row) -> None:
+        if values.get("PermissionSetId") is None:
+            raise ApiError(
+                400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [PermissionSetId]", ["PermissionSetId"]
+            )
+        permission_set = session.fetch("PermissionSet", values["PermissionSetId"])
+        if permission_set is None or permission_set["IsOwnedByProfile"]:
+            raise ApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["PermissionSetId"])
+        clash = session.scalar(
+            'SELECT "Id" FROM "PermissionSetAssignment" WHERE "AssigneeId" = ? AND "PermissionSetId" = ?',
+            (values["AssigneeId"], values["PermissionSetId"]),
+        )
+        if clash:
+            raise duplicate_value(None, None)
+        if permission_set["LicenseId"]:
+            user = session.fetch("User", values["AssigneeId"])
+            licence = licence_of(session, profile_of(session, user["ProfileId"]))  # type: ignore[index]
+            if licence["Id"] != permission_set["LicenseId"]:
+                raise field_integrity(
+                    f"The user license doesn't match the user license of the permission set {permission_set['Name']}",
+                    ["PermissionSetId"],
+                )
+        values["IsActive"] = True
+
+    def before_delete(self, session: Session, row: Row) -> None:
+        owned = session.scalar(
+            'SELECT "IsOwnedByProfile" FROM "PermissionSet" WHERE "Id" = ?', (row["PermissionSetId"],)
+        )
+        if owned:
+            raise insufficient_access("The assignment of a profile's permission set can't be deleted")

@@ -1,0 +1,359 @@
+"""The sandbox's starting orgs, built through the same rules as API calls, with fixed ids and timestamps.
+
+`empty`: the licences, the standard profiles (each with its own permission set), the "Invite Customers To
+Chatter" permission set, the role CEO and one active System Administrator, admin@acme.com (password `sandbox`),
+who is the connected user.
+
+`demo`: `empty` plus the org "Acme" that desired/ describes, with deliberate differences so that the first
+`guestlist plan desired/` has work to do:
+- the unlisted group "Initech Pilot" is missing;
+- kim@contoso.com, a partner contact whose access ended, is still a customer in "Acme Partner Hub", and the
+  former partner user victor.klein still holds Deal_Registration;
+- paul@globex.com, a customer who left, is still in "Contoso Deal Room";
+- wrong roles: dan is a member (not a manager) of "Acme Announcements"; sam.patel has the portal role Worker
+  instead of Manager; carol's notifications in "Acme Partner Hub" are daily instead of weekly;
+- a setting off: ChatterSettings.enableInviteCsnUsers is false;
+- invitations: raj@contoso.com is pending (Sent), mike@contoso.com has a stale Sent invitation older than 60 days;
+- missing people: the Chatter Free user grace@acme.co.uk, the Customer Community Plus user lena.berg, the
+  customers li.wei@globex.com and tom@contoso.com; missing assignments: bob's Invite_Customers_To_Chatter and
+  nina.ross's Deal_Registration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from reconciler.sandbox.objects.licences import recount_usage
+from reconciler.sandbox.objects.settings import CHATTER_DEFAULTS
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.store import Session
+
+ADMIN_USERNAME = "admin@acme.com"
+PASSWORD = "sandbox"
+ORG_NAME = "Acme"
+EPOCH = "2026-01-05T09:00:00.000+0000"
+
+# (Name, MasterLabel, LicenseDefinitionKey, TotalLicenses); totals small enough for tests to reach
+LICENCES = (
+    ("Salesforce", "Salesforce", "SFDC", 10),
+    ("Chatter Free", "Chatter Free", "PID_Chatter_Free", 5000),
+    ("Chatter External", "Chatter External", "PID_Chatter_External", 500),
+    ("Customer Community", "Customer Community", "PID_Customer_Community", 25),
+    ("Customer Community Plus", "Customer Community Plus", "PID_Customer_Community_Plus", 10),
+    ("Partner Community", "Partner Community", "PID_Partner_Community", 5),
+)
+_ADMIN_PERMISSIONS = (
+    "PermissionsApiEnabled",
+    "PermissionsModifyAllData",
+    "PermissionsViewAllData",
+    "PermissionsManageUsers",
+    "PermissionsManageInternalUsers",
+    "PermissionsCustomizeApplication",
+    "PermissionsViewSetup",
+    "PermissionsChatterInternalUser",
+    "PermissionsChatterOwnGroups",
+    "PermissionsChatterInviteExternalUsers",
+    "PermissionsManageUnlistedGroups",
+    "PermissionsModerateChatter",
+)
+_INTERNAL_PERMISSIONS = ("PermissionsApiEnabled", "PermissionsChatterInternalUser", "PermissionsChatterOwnGroups")
+# (Name, licence, UserType, permissions)
+PROFILES = (
+    ("System Administrator", "Salesforce", "Standard", _ADMIN_PERMISSIONS),
+    ("Standard User", "Salesforce", "Standard", _INTERNAL_PERMISSIONS),
+    ("Chatter Free User", "Chatter Free", "CsnOnly", _INTERNAL_PERMISSIONS[1:]),
+    ("Chatter External User", "Chatter External", "CsnOnly", ()),
+    ("Customer Community User", "Customer Community", "CspLitePortal", ()),
+    ("Customer Community Plus User", "Customer Community Plus", "PowerCustomerSuccess", ()),
+    ("Partner Community User", "Partner Community", "PowerPartner", ()),
+)
+_LOCALE = {
+    "TimeZoneSidKey": "America/Los_Angeles",
+    "LocaleSidKey": "en_US",
+    "EmailEncodingKey": "UTF-8",
+    "LanguageLocaleKey": "en_US",
+}
+
+
+def populate(session: Session, seed: str) -> None:
+    """Fill a new (or reset) database with the `empty` or `demo` org."""
+    if seed not in ("empty", "demo"):
+        raise ValueError(f"unknown seed {seed!r}: 'demo' or 'empty'")
+    session.restart_ids()
+    session.now = EPOCH
+    _empty(session)
+    if seed == "demo":
+        _Demo(session).build()
+    recount_usage(session)
+    session.now = EPOCH
+
+
+def _by_name(session: Session, obj: str, name: str, column: str = "Name") -> str:
+    return session.scalar(f'SELECT "Id" FROM "{obj}" WHERE "{column}" = ?', (name,))
+
+
+def _empty(session: Session) -> None:
+    org_id = session.new_id("Organization")
+    admin_id = session.new_id("User")  # allocated first so that every seeded row is created by the admin
+    session.set_meta("org_id", org_id)
+    session.set_meta("admin_user_id", admin_id)
+    session.system_insert(
+        "Organization",
+        {
+            "Id": org_id,
+            "Name": ORG_NAME,
+            "OrganizationType": "Enterprise Edition",
+            "InstanceName": "LOCAL1",
+            "IsSandbox": False,
+            "DefaultLocaleSidKey": "en_US",
+            "TimeZoneSidKey": "America/Los_Angeles",
+            "LanguageLocaleKey": "en_US",
+            "Country": "United States",
+        },
+    )
+    licences = {}
+    for name, label, key, total in LICENCES:
+        licences[name] = session.system_insert(
+            "UserLicense",
+            {
+                "Name": name,
+                "MasterLabel": label,
+                "LicenseDefinitionKey": key,
+                "Status": "Active",
+                "TotalLicenses": total,
+                "UsedLicenses": 0,
+                "UsedLicensesLastUpdated": EPOCH,
+            },
+        )
+    for name, licence, user_type, permissions in PROFILES:
+        granted = {p: True for p in permissions}
+        profile_id = session.system_insert(
+            "Profile", {"Name": name, "UserLicenseId": licences[licence], "UserType": user_type, **granted}
+        )
+        session.system_insert(
+            "PermissionSet",
+            {
+                "Name": "X" + profile_id[:15],
+                "Label": profile_id[:15],
+                "ProfileId": profile_id,
+                "IsOwnedByProfile": True,
+                "IsCustom": False,
+                "Type": "Profile",
+                "LicenseId": licences[licence],
+                **granted,
+            },
+        )
+    session.create(
+        "PermissionSet",
+        {
+            "Name": "Invite_Customers_To_Chatter",
+            "Label": "Invite Customers To Chatter",
+            "Description": "Lets colleagues invite customers to private groups that allow customers",
+            "PermissionsChatterInviteExternalUsers": True,
+        },
+    )
+    ceo = session.create("UserRole", {"Name": "CEO", "DeveloperName": "CEO"})
+    session.create(
+        "User",
+        {
+            "Username": ADMIN_USERNAME,
+            "Email": ADMIN_USERNAME,
+            "FirstName": "Ada",
+            "LastName": "Admin",
+            "Alias": "aadmin",
+            "ProfileId": _by_name(session, "Profile", "System Administrator"),
+            "UserRoleId": ceo,
+            **_LOCALE,
+        },
+        record_id=admin_id,
+    )
+    session.set_password(admin_id, PASSWORD)
+    session.set_setting("ChatterSettings", dict(CHATTER_DEFAULTS))
+    session.set_invitation_settings(allowed=False, domains=[])
+
+
+class _Demo:
+    """Builds the demo org step by step; `at(day)` moves the clock so rows carry plausible, fixed dates."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+        self.profiles = {name: _by_name(session, "Profile", name) for name, *_ in PROFILES}
+
+    def at(self, date: str, time: str = "09:00:00") -> None:
+        self.s.now = f"{date}T{time}.000+0000"
+
+    def user(self, username: str, first: str, last: str, profile: str, email: str | None = None, **extra: Any) -> str:
+        return self.s.create(
+            "User",
+            {
+                "Username": username,
+                "Email": email or username,
+                "FirstName": first,
+                "LastName": last,
+                "Alias": (first[:1] + last)[:8].lower(),
+                "ProfileId": self.profiles[profile],
+                **_LOCALE,
+                **extra,
+            },
+        )
+
+    def member(self, group: str, user: str, role: str = "Standard", notify: str | None = None) -> None:
+        values = {"CollaborationGroupId": group, "MemberId": user, "CollaborationRole": role}
+        if notify:
+            values["NotificationFrequency"] = notify
+        self.s.create("CollaborationGroupMember", values)
+
+    def invite(self, inviter: str, group: str, email: str, message: str | None = None) -> str:
+        self.s.actor_id = inviter
+        try:
+            return self.s.create(
+                "CollaborationInvitation",
+                {"InvitedUserEmail": email, "SharedEntityId": group, "OptionalMessage": message},
+            )
+        finally:
+            self.s.actor_id = None
+
+    def build(self) -> None:
+        s = self.s
+        self.at("2026-02-02")
+        s.set_invitation_settings(allowed=True, domains=["acme.com", "acme.co.uk"])
+        s.update_chatter_settings(
+            {"allowChatterGroupArchiving": True, "unlistedGroupsEnabled": True, "enableInviteCsnUsers": True}
+        )
+        people = {
+            name: self.user(f"{name}@acme.com", first, last, "Standard User")
+            for name, first, last in (
+                ("alice", "Alice", "Nguyen"),
+                ("bob", "Bob", "Okafor"),
+                ("carol", "Carol", "Schmidt"),
+                ("dan", "Dan", "Rossi"),
+                ("erin", "Erin", "Walsh"),
+            )
+        }
+        for user_id in people.values():
+            s.set_password(user_id, "sandbox")
+        self.at("2026-02-03")
+        people["frank"] = self.user(
+            "frank@acme.com", "Frank", "Miller", "Chatter Free User", DefaultGroupNotificationFrequency="W"
+        )
+        people["heidi"] = self.user("heidi@acme.com", "Heidi", "Novak", "Chatter Free User")
+
+        invite_set = _by_name(s, "PermissionSet", "Invite_Customers_To_Chatter")
+        for who in ("alice", "dan"):
+            s.create("PermissionSetAssignment", {"AssigneeId": people[who], "PermissionSetId": invite_set})
+
+        self.at("2026-03-02")
+        groups = {
+            "Acme Announcements": s.create(
+                "CollaborationGroup",
+                {
+                    "Name": "Acme Announcements",
+                    "CollaborationType": "Public",
+                    "OwnerId": people["carol"],
+                    "Description": "Company news from the leadership team",
+                    "InformationTitle": "How to post",
+                    "InformationBody": "Only managers post here. Comment freely.",
+                    "IsBroadcast": True,
+                    "IsAutoArchiveDisabled": True,
+                },
+            ),
+            "Acme Partner Hub": s.create(
+                "CollaborationGroup",
+                {
+                    "Name": "Acme Partner Hub",
+                    "CollaborationType": "Private",
+                    "CanHaveGuests": True,
+                    "OwnerId": people["alice"],
+                    "Description": "Deals and onboarding with partners",
+                    "InformationTitle": "Read me",
+                    "InformationBody": "Partner onboarding checklists, price lists and the deal-registration process.",
+                },
+            ),
+            "Contoso Deal Room": s.create(
+                "CollaborationGroup",
+                {
+                    "Name": "Contoso Deal Room",
+                    "CollaborationType": "Private",
+                    "CanHaveGuests": True,
+                    "OwnerId": people["bob"],
+                    "Description": "The 2027 Contoso framework agreement",
+                    "IsAutoArchiveDisabled": True,
+                },
+            ),
+        }
+        announcements, hub, deal_room = groups.values()
+        self.member(announcements, people["dan"], notify="N")  # config: manager
+        self.member(announcements, people["frank"], notify="W")
+        self.member(announcements, people["alice"])  # additive membership: not in config, left alone
+        self.member(hub, people["bob"], "Admin", "D")
+        self.member(hub, people["carol"], notify="D")  # config: weekly
+        self.member(hub, people["erin"])
+        self.member(deal_room, people["alice"], "Admin")
+        self.member(deal_room, people["dan"], notify="P")
+
+        self.at("2026-04-06")
+        self.invite(people["alice"], hub, "jane@contoso.com", "Welcome to the Acme Partner Hub, Jane!")
+        self.invite(people["alice"], hub, "kim@contoso.com")
+        self.invite(people["alice"], deal_room, "paul@globex.com")
+        self.at("2026-04-08")
+        jane = s.accept_invitation("jane@contoso.com")
+        s.accept_invitation("kim@contoso.com")
+        s.accept_invitation("paul@globex.com")
+        self.member(deal_room, jane, "Admin")
+        self.at("2026-07-15")
+        self.invite(people["alice"], hub, "mike@contoso.com")  # stale: older than 60 days
+        self.at("2026-11-02")
+        self.invite(people["alice"], hub, "raj@contoso.com")
+
+        self.at("2026-05-04")
+        self._external_users(people)
+        self.at("2026-11-16")
+        s.update_chatter_settings({"enableInviteCsnUsers": False})  # someone turned customer invitations off
+
+    def _external_users(self, people: dict[str, str]) -> None:
+        s = self.s
+        accounts = {
+            name: s.create("Account", {"Name": name, "OwnerId": s.meta("admin_user_id")})
+            for name in ("Contoso Ltd", "Globex Corporation", "Initech")
+        }
+        contacts = {
+            email: s.create(
+                "Contact", {"FirstName": first, "LastName": last, "Email": email, "AccountId": accounts[account]}
+            )
+            for first, last, email, account in (
+                ("Sam", "Patel", "sam.patel@contoso.com", "Contoso Ltd"),
+                ("Nina", "Ross", "nina.ross@contoso.com", "Contoso Ltd"),
+                ("Victor", "Klein", "victor.klein@contoso.com", "Contoso Ltd"),
+                ("Omar", "Haddad", "omar.haddad@globex.com", "Globex Corporation"),
+                ("Lena", "Berg", "lena.berg@initech.com", "Initech"),
+            )
+        }
+        partners = {}
+        for email, first, last in (
+            ("sam.patel@contoso.com", "Sam", "Patel"),
+            ("nina.ross@contoso.com", "Nina", "Ross"),
+            ("victor.klein@contoso.com", "Victor", "Klein"),
+        ):
+            partners[first] = self.user(
+                f"{email}.acmepartners", first, last, "Partner Community User", email, ContactId=contacts[email]
+            )  # PortalRole defaults to Worker
+        self.user(
+            "omar.haddad@globex.com.acmecustomers",
+            "Omar",
+            "Haddad",
+            "Customer Community User",
+            "omar.haddad@globex.com",
+            ContactId=contacts["omar.haddad@globex.com"],
+        )
+        deal_registration = s.create(
+            "PermissionSet",
+            {
+                "Name": "Deal_Registration",
+                "Label": "Deal Registration",
+                "Description": "Register deals in the partner portal",
+                "LicenseId": _by_name(s, "UserLicense", "Partner Community"),
+            },
+        )
+        for first in ("Sam", "Victor"):
+            s.create("PermissionSetAssignment", {"AssigneeId": partners[first], "PermissionSetId": deal_registration})

@@ -1,0 +1,556 @@
+"""The sandbox org's data: a SQLite file (WAL), a table per sObject, one transaction per `Store.session()`.
+
+`Store` owns the file and hands out one connection per thread; `Session` is one transaction and the only way to
+read or change the org. Every business rule runs inside Session calls (see objects/), so the HTTP layer only
+translates requests into these calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import secrets
+import sqlite3
+import string
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from reconciler.sandbox import ids
+from reconciler.sandbox.assumptions import assumed
+from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects import rules_for, settings, validation_rules
+from reconciler.sandbox.objects.fields import (
+    check_not_nulled,
+    check_references,
+    check_required,
+    coerce,
+    complete_defaults,
+    format_datetime,
+    writable_fields,
+)
+from reconciler.sandbox.schema import ObjectSpec, Schema, load_schema
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.soql import QueryResult
+
+SeedName = Literal["demo", "empty"]
+Row = dict[str, Any]
+
+SCHEMA_VERSION = "1"
+DEFAULT_DAILY_LIMIT = 15000
+POD = "5g"  # the instance part of every id: <key prefix><pod><10 base-62 digits>
+_BOOKKEEPING = (
+    'CREATE TABLE IF NOT EXISTS "_meta" ("key" TEXT PRIMARY KEY, "value" TEXT)',
+    'CREATE TABLE IF NOT EXISTS "_counters" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS "_settings" ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS "_tokens" ("token" TEXT PRIMARY KEY, "user_id" TEXT NOT NULL, "issued" TEXT)',
+    'CREATE TABLE IF NOT EXISTS "_passwords" ("user_id" TEXT PRIMARY KEY, "salt" TEXT, "hash" TEXT)',
+    validation_rules.DDL,
+)
+_RESET_KEEPS = frozenset({"_counters", "_tokens"})
+_TOKEN_ALPHABET = string.ascii_letters + string.digits + "."
+_DAILY_LIMIT = assumed("daily-limit-window")
+_ENTITY_OPERATION = assumed("entity-operation")
+
+
+def make_id(key_prefix: str, number: int) -> str:
+    """The 18-character id number `number` of an object with this key prefix."""
+    id15 = key_prefix + POD + ids.encode(number, 10)
+    return id15 + ids.checksum(id15)
+
+
+def _hash_password(password: str, salt: str) -> str:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 1000).hex()
+
+
+class Store:
+    """A sandbox org in one SQLite file. Thread-safe: every thread gets its own connection."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        seed: SeedName = "demo",
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.schema: Schema = load_schema()
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._booleans = {o.name: frozenset(f.name for f in o.fields.values() if f.is_boolean) for o in self.schema}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.session() as s:
+            if s.meta("schema_version") is None:
+                self._create(s, seed)
+            self.org_id: str = s.meta("org_id") or ""
+
+    # --- connections and transactions --------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction: BEGIN IMMEDIATE (or DEFERRED for read-only use), COMMIT on normal exit, ROLLBACK on
+        an exception. Not re-entrant within a thread."""
+        if getattr(self._local, "active", False):
+            raise RuntimeError("a sandbox session is already open in this thread")
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        self._local.active = True
+        session = Session(self, conn, format_datetime(self._clock()))
+        try:
+            yield session
+            session._flush()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._local.active = False
+
+    def close(self) -> None:
+        """Close every connection this store opened (in any thread)."""
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # --- creation and reset ------------------------------------------------------------------------------------
+
+    def _create(self, s: Session, seed: SeedName) -> None:
+        for statement in (*_BOOKKEEPING, *self.schema.ddl()):
+            s.conn.execute(statement)
+        from reconciler.sandbox import seed as seeds  # the seed builds on Session; imported late
+
+        s.set_meta("schema_version", SCHEMA_VERSION)
+        s.set_meta("seed", seed)
+        seeds.populate(s, seed)
+
+    def reset(self, seed: SeedName = "demo") -> None:
+        """Replace the org's data with a fresh seed. Ids handed out before are never handed out again, and
+        tokens of users that exist in the new seed stay valid."""
+        with self.session() as s:
+            high_water = s._counter("id_high_water")
+            tables = [r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                if table not in _RESET_KEEPS and not table.startswith("sqlite_"):
+                    s.conn.execute(f'DROP TABLE "{table}"')
+            s.conn.execute("DELETE FROM \"_counters\" WHERE name != 'id_high_water'")
+            s._set_counter("id_high_water", high_water)
+            self._create(s, seed)
+            self.org_id = s.meta("org_id") or ""
+
+    # --- conveniences that open their own transaction ------------------------------------------------------------
+
+    def record_request(self) -> tuple[int, int]:
+        """Count one API request in its own transaction (so it counts even when the request fails)."""
+        with self.session() as s:
+            return s.record_request()
+
+
+class Session:
+    """One transaction on the sandbox org. `actor_id` is the user making the request (set by the server)."""
+
+    def __init__(self, store: Store, conn: sqlite3.Connection, now: str) -> None:
+        self.store = store
+        self.conn = conn
+        self.schema = store.schema
+        self.now = now
+        self.actor_id: str | None = None
+        self._next_id: int | None = None
+        self._savepoints = 0
+
+    # --- low level: rows, ids, bookkeeping (also used by the rules in objects/ and by the seed) ---------------
+
+    def obj(self, sobject: str) -> ObjectSpec:
+        """The sObject, or 404 NOT_FOUND as the REST API answers for an unknown type."""
+        spec = self.schema.get(sobject)
+        if spec is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        return spec
+
+    def _row(self, obj_name: str, raw: sqlite3.Row) -> Row:
+        booleans = self.store._booleans[obj_name]
+        return {k: (bool(raw[k]) if k in booleans and raw[k] is not None else raw[k]) for k in raw.keys()}  # noqa: SIM118
+
+    def fetch(self, obj_name: str, record_id: str, *, include_deleted: bool = False) -> Row | None:
+        """The row with this (18-character) id, with booleans as bools; None when absent or soft-deleted."""
+        raw = self.conn.execute(f'SELECT * FROM "{obj_name}" WHERE "Id" = ?', (record_id,)).fetchone()
+        if raw is None:
+            return None
+        row = self._row(obj_name, raw)
+        if row.get("IsDeleted") and not include_deleted:
+            return None
+        return row
+
+    def rows(self, obj_name: str, where: str = "1", params: tuple[Any, ...] = ()) -> list[Row]:
+        """Rows matching a SQL condition (soft-deleted rows included: add `"IsDeleted" = 0` when needed)."""
+        cursor = self.conn.execute(f'SELECT * FROM "{obj_name}" WHERE {where}', params)
+        return [self._row(obj_name, raw) for raw in cursor]
+
+    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        found = self.conn.execute(sql, params).fetchone()
+        return found[0] if found is not None else None
+
+    def new_id(self, obj_name: str) -> str:
+        if self._next_id is None:
+            self._next_id = max(self._counter("id"), self._counter("id_high_water")) + 1
+        number, self._next_id = self._next_id, self._next_id + 1
+        return make_id(self.schema.get(obj_name).key_prefix, number)  # type: ignore[union-attr]
+
+    def restart_ids(self) -> None:
+        """Number the next ids from 1 (the seed does this so that its ids are fixed)."""
+        self._next_id = 1
+
+    def _flush(self) -> None:
+        if self._next_id is not None:
+            used = self._next_id - 1
+            self._set_counter("id", used)
+            self._set_counter("id_high_water", max(used, self._counter("id_high_water")))
+
+    def _counter(self, name: str) -> int:
+        return self.scalar('SELECT "value" FROM "_counters" WHERE "name" = ?', (name,)) or 0
+
+    def _set_counter(self, name: str, value: int) -> None:
+        self.conn.execute(
+            'INSERT INTO "_counters" ("name", "value") VALUES (?, ?) '
+            'ON CONFLICT ("name") DO UPDATE SET "value" = excluded."value"',
+            (name, value),
+        )
+
+    def meta(self, key: str) -> str | None:
+        try:
+            return self.scalar('SELECT "value" FROM "_meta" WHERE "key" = ?', (key,))
+        except sqlite3.OperationalError:  # a brand-new file: no tables yet
+            return None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute('INSERT OR REPLACE INTO "_meta" ("key", "value") VALUES (?, ?)', (key, value))
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        raw = self.scalar('SELECT "value" FROM "_settings" WHERE "key" = ?', (key,))
+        return default if raw is None else json.loads(raw)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self.conn.execute('INSERT OR REPLACE INTO "_settings" ("key", "value") VALUES (?, ?)', (key, json.dumps(value)))
+
+    def actor(self) -> str:
+        """The acting user: the request's user, else the org's connected administrator."""
+        return self.actor_id or self.meta("admin_user_id") or ""
+
+    def _to_sql(self, obj_name: str, values: Row) -> Row:
+        booleans = self.store._booleans[obj_name]
+        return {k: (int(v) if k in booleans and v is not None else v) for k, v in values.items()}
+
+    def system_insert(self, obj_name: str, values: Row) -> str:
+        """Insert without field checks or rules (defaults and audit fields are filled): for system-maintained
+        rows and the seed."""
+        obj = self.obj(obj_name)
+        values = dict(values)
+        complete_defaults(obj, values)
+        return self._insert(obj, values)
+
+    def _insert(self, obj: ObjectSpec, values: Row) -> str:
+        record_id = values.get("Id") or self.new_id(obj.name)
+        values["Id"] = record_id
+        actor = self.actor() or record_id
+        for name, value in (
+            ("CreatedDate", self.now),
+            ("CreatedById", actor),
+            ("LastModifiedDate", self.now),
+            ("LastModifiedById", actor),
+            ("SystemModstamp", self.now),
+        ):
+            if obj.field(name) is not None and values.get(name) is None:
+                values[name] = value
+        stored = self._to_sql(obj.name, values)
+        columns = ", ".join(f'"{c}"' for c in stored)
+        marks = ", ".join("?" for _ in stored)
+        self.conn.execute(f'INSERT INTO "{obj.name}" ({columns}) VALUES ({marks})', tuple(stored.values()))
+        return record_id
+
+    def system_update(self, obj_name: str, record_id: str, changes: Row) -> None:
+        """Update without field checks or rules; audit fields are maintained."""
+        obj = self.obj(obj_name)
+        changes = dict(changes)
+        for name, value in (
+            ("LastModifiedDate", self.now),
+            ("LastModifiedById", self.actor()),
+            ("SystemModstamp", self.now),
+        ):
+            if obj.field(name) is not None and name not in changes:
+                changes[name] = value
+        stored = self._to_sql(obj_name, changes)
+        assignments = ", ".join(f'"{c}" = ?' for c in stored)
+        self.conn.execute(f'UPDATE "{obj_name}" SET {assignments} WHERE "Id" = ?', (*stored.values(), record_id))
+
+    def system_delete(self, obj_name: str, record_id: str) -> None:
+        """Hard delete, or IsDeleted = 1 for soft-deletable objects."""
+        if self.obj(obj_name).soft_delete:
+            self.system_update(obj_name, record_id, {"IsDeleted": True})
+        else:
+            self.conn.execute(f'DELETE FROM "{obj_name}" WHERE "Id" = ?', (record_id,))
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested SAVEPOINT: everything inside is undone when it raises (allOrNone=false isolation)."""
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        next_id = self._next_id
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            self._next_id = max(next_id or 0, self._next_id or 0) or None  # ids are never reused
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+
+    # --- CRUD ----------------------------------------------------------------------------------------------------
+
+    def _existing(self, obj: ObjectSpec, record_id: str) -> Row:
+        """The live row for update/delete: MALFORMED_ID, NOT_FOUND (absent or another object) or
+        ENTITY_IS_DELETED."""
+        try:
+            rid = ids.to18(record_id)
+        except (ValueError, TypeError) as exc:
+            raise ApiError(400, "MALFORMED_ID", f"malformed id {record_id}", ["Id"]) from exc
+        row = self.fetch(obj.name, rid, include_deleted=True) if rid.startswith(obj.key_prefix) else None
+        if row is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        if row.get("IsDeleted"):
+            raise ApiError(404, "ENTITY_IS_DELETED", "entity is deleted")
+        return row
+
+    def _refuse(self, obj: ObjectSpec, method: str, allowed: str) -> ApiError:
+        return ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are {allowed}")
+
+    def create(self, sobject: str, values: Row, *, record_id: str | None = None) -> str:
+        """Insert a record through every rule; returns its 18-character id (`record_id`: a preset id, for the
+        seed)."""
+        obj = self.obj(sobject)
+        if not obj.createable:
+            raise self._refuse(obj, "POST", "HEAD,GET")
+        rules = rules_for(obj.name)
+        given = writable_fields(obj, values, insert=True)
+        row = {name: coerce(self, rules, obj.field(name), value) for name, value in given.items()}  # type: ignore[arg-type]
+        rules.prepare_insert(self, row)
+        complete_defaults(obj, row)
+        check_required(obj, row)
+        check_references(self, obj, row)
+        rules.before_insert(self, row)
+        validation_rules.check(self, obj.name, row)
+        row["Id"] = record_id
+        record_id = self._insert(obj, row)
+        rules.after_insert(self, self.fetch(obj.name, record_id))  # type: ignore[arg-type]
+        return record_id
+
+    def update(self, sobject: str, record_id: str, values: Row) -> None:
+        obj = self.obj(sobject)
+        if not obj.updateable:
+            raise self._refuse(obj, "PATCH", "HEAD,GET,DELETE" if obj.deletable else "HEAD,GET")
+        old = self._existing(obj, record_id)
+        values = {k: v for k, v in values.items() if not (k.lower() == "id" and _same_id(v, old["Id"]))}
+        rules = rules_for(obj.name)
+        given = writable_fields(obj, values, insert=False)
+        changes = {name: coerce(self, rules, obj.field(name), value) for name, value in given.items()}  # type: ignore[arg-type]
+        check_not_nulled(obj, changes)
+        for name in list(changes):
+            if changes[name] is None and obj.field(name).is_boolean:  # type: ignore[union-attr]
+                changes[name] = False
+        check_references(self, obj, changes)
+        rules.before_update(self, old, changes)
+        self.system_update(obj.name, old["Id"], changes)
+        rules.after_update(self, old, self.fetch(obj.name, old["Id"]))  # type: ignore[arg-type]
+
+    def delete(self, sobject: str, record_id: str) -> None:
+        obj = self.obj(sobject)
+        if not obj.deletable:
+            raise self._refuse(obj, "DELETE", "HEAD,GET,PATCH" if obj.updateable else "HEAD,GET")
+        row = self._existing(obj, record_id)
+        rules = rules_for(obj.name)
+        rules.before_delete(self, row)
+        self.system_delete(obj.name, row["Id"])
+        rules.after_delete(self, row)
+
+    def retrieve(
+        self, sobject: str, record_id: str, fields: list[str] | None = None, *, api_version: str = "59.0"
+    ) -> Row:
+        """`{"attributes": {type, url}, <fields>}` (all fields in describe order by default); 404 NOT_FOUND."""
+        obj = self.obj(sobject)
+        wanted = [obj.field(f) for f in fields] if fields else list(obj.fields.values())
+        for name, spec in zip(fields or [], wanted, strict=False):
+            if spec is None:
+                raise ApiError(
+                    400,
+                    "INVALID_FIELD",
+                    f"No such column '{name}' on entity '{obj.name}'. If you are attempting to use a custom field, "
+                    "be sure to append the '__c' after the custom field name. Please reference your WSDL or the "
+                    "describe call for the appropriate names.",
+                )
+        try:
+            rid = ids.to18(record_id)
+        except (ValueError, TypeError) as exc:
+            raise ApiError(
+                404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {record_id}"
+            ) from exc
+        row = self.fetch(obj.name, rid) if rid.startswith(obj.key_prefix) else None
+        if row is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        record: Row = {"attributes": record_attributes(obj.name, rid, api_version)}
+        for spec in wanted:
+            record[spec.name] = row[spec.name]  # type: ignore[union-attr]
+        return record
+
+    def query(self, soql: str, *, include_deleted: bool = False, api_version: str = "59.0") -> QueryResult:
+        from reconciler.sandbox.soql import run_query  # SOQL's module; imported when first used
+
+        return run_query(self.conn, self.schema, soql, include_deleted=include_deleted, api_version=api_version)
+
+    # --- settings --------------------------------------------------------------------------------------------
+
+    def chatter_settings(self) -> dict[str, bool | None]:
+        return settings.chatter_settings(self)
+
+    def update_chatter_settings(self, values: dict[str, bool]) -> None:
+        settings.update_chatter_settings(self, values)
+
+    def invitation_settings(self) -> tuple[bool, list[str]]:
+        return settings.invitation_settings(self)
+
+    def set_invitation_settings(self, allowed: bool | None = None, domains: list[str] | None = None) -> None:
+        settings.set_invitation_settings(self, allowed, domains)
+
+    # --- auth ------------------------------------------------------------------------------------------------
+
+    def set_password(self, user_id: str, password: str) -> None:
+        """Sandbox-only: give a user a password (users created through the API have none)."""
+        salt = secrets.token_hex(8)
+        self.conn.execute(
+            'INSERT OR REPLACE INTO "_passwords" ("user_id", "salt", "hash") VALUES (?, ?, ?)',
+            (ids.to18(user_id), salt, _hash_password(password, salt)),
+        )
+
+    def authenticate(self, username: str, password: str) -> str:
+        found = self.conn.execute(
+            'SELECT u."Id", p."salt", p."hash" FROM "User" u JOIN "_passwords" p ON p."user_id" = u."Id" '
+            'WHERE lower(u."Username") = lower(?) AND u."IsActive" = 1',
+            (username,),
+        ).fetchone()
+        if found is None or not secrets.compare_digest(_hash_password(password, found["salt"]), found["hash"]):
+            raise ApiError(400, "INVALID_LOGIN", "Invalid username, password, security token; or user locked out.")
+        return found["Id"]
+
+    def issue_token(self, user_id: str) -> str:
+        secret = "AQ" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(94))
+        token = f"{self.store.org_id[:15]}!{secret}"
+        self.conn.execute(
+            'INSERT INTO "_tokens" ("token", "user_id", "issued") VALUES (?, ?, ?)',
+            (token, ids.to18(user_id), self.now),
+        )
+        return token
+
+    def user_for_token(self, token: str) -> str | None:
+        return self.scalar(
+            'SELECT t."user_id" FROM "_tokens" t JOIN "User" u ON u."Id" = t."user_id" '
+            'WHERE t."token" = ? AND u."IsActive" = 1',
+            (token,),
+        )
+
+    def expire_tokens(self) -> None:
+        self.conn.execute('DELETE FROM "_tokens"')
+
+    def user_info(self, user_id: str) -> dict[str, Any]:
+        user = self.fetch("User", ids.to18(user_id))
+        if user is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        org_id = self.store.org_id
+        return {
+            "sub": f"https://login.salesforce.com/id/{org_id}/{user['Id']}",
+            "user_id": user["Id"],
+            "organization_id": org_id,
+            "preferred_username": user["Username"],
+            "nickname": user["CommunityNickname"],
+            "name": user["Name"],
+            "email": user["Email"],
+            "email_verified": True,
+            "given_name": user["FirstName"],
+            "family_name": user["LastName"],
+            "zoneinfo": user["TimeZoneSidKey"],
+            "locale": user["LocaleSidKey"],
+            "language": user["LanguageLocaleKey"],
+            "active": bool(user["IsActive"]),
+            "user_type": "STANDARD" if user["UserType"] == "Standard" else str(user["UserType"]).upper(),
+            "is_lightning_login_user": False,
+            "updated_at": user["LastModifiedDate"],
+        }
+
+    # --- API usage ---------------------------------------------------------------------------------------------
+
+    def api_usage(self) -> tuple[int, int]:
+        return self._counter("api_used"), int(self.setting("daily_limit", DEFAULT_DAILY_LIMIT))
+
+    def record_request(self) -> tuple[int, int]:
+        used, limit = self.api_usage()
+        if used >= limit:
+            raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        self._set_counter("api_used", used + 1)
+        return used + 1, limit
+
+    def set_daily_limit(self, max_requests: int) -> None:
+        self.set_setting("daily_limit", int(max_requests))
+
+    def reset_api_usage(self) -> None:
+        """Sandbox-only: a new day."""
+        self._set_counter("api_used", 0)
+
+    # --- sandbox-only controls -----------------------------------------------------------------------------
+
+    def accept_invitation(self, email: str) -> str:
+        from reconciler.sandbox.objects.invitations import accept_invitation
+
+        return accept_invitation(self, email)
+
+    def set_license_total(self, licence_name: str, total: int) -> None:
+        """Sandbox-only: the number of purchased licences (UserLicense is read-only through the API)."""
+        found = self.scalar('SELECT "Id" FROM "UserLicense" WHERE "Name" = ?', (licence_name,))
+        if found is None:
+            raise ApiError(404, "NOT_FOUND", f"No user licence named {licence_name}")
+        self.system_update("UserLicense", found, {"TotalLicenses": int(total)})
+
+    def add_validation_rule(self, sobject: str, name: str, field: str, operator: str, value: Any, message: str) -> None:
+        validation_rules.add(self, sobject, name, field, operator, value, message)
+
+    def remove_validation_rule(self, sobject: str, name: str) -> None:
+        validation_rules.remove(self, sobject, name)
+
+
+def record_attributes(obj_name: str, record_id: str, api_version: str) -> dict[str, str]:
+    return {"type": obj_name, "url": f"/services/data/v{api_version}/sobjects/{obj_name}/{record_id}"}
+
+
+def _same_id(value: Any, record_id: str) -> bool:
+    try:
+        return isinstance(value, str) and ids.to18(value) == record_id
+    except ValueError:
+        return False
