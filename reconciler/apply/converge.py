@@ -1,7 +1,7 @@
 """After writing: read back exactly what the apply touched and say what, if anything, is still different.
 
 Created and updated records are re-read by id and every field written is compared; deleted records must be
-gone; settings are re-read through the Metadata API. Reads cost about one query per sObject per ~600 ids.
+gone; settings are re-read through the Metadata API. Reads cost about one query per sObject per ~300 ids.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.apply.execute import ChangeResult
-from reconciler.apply.lookup import MAX_LITERALS_CHARS, soql_literal
 from reconciler.apply.steps import METADATA_OBJECTS
+from reconciler.org.soql import in_queries
 from reconciler.org.writes import QueryFailed, Writer
 from reconciler.plan.change import Action
 
@@ -45,11 +45,6 @@ def _same(expected: Any, actual: Any) -> bool:
     if isinstance(expected, bool) or isinstance(actual, bool):
         return expected is actual or expected == actual
     return expected == actual
-
-
-def _ids_in_chunks(ids: Sequence[str]) -> list[list[str]]:
-    per_chunk = max(1, MAX_LITERALS_CHARS // 22)
-    return [list(ids[i:i + per_chunk]) for i in range(0, len(ids), per_chunk)]
 
 
 def verify(writer: Writer, results: Sequence[ChangeResult]) -> Verification:
@@ -85,10 +80,9 @@ def _verify_records(writer: Writer, sobject: str, group: Sequence[ChangeResult])
     fields = sorted({name for r in group if r.change.action is not Action.DELETE for name in r.written} - {"Id"})
     ids = sorted({r.record_id for r in group if r.record_id})
     found: dict[str, dict[str, Any]] = {}
-    for chunk in _ids_in_chunks(ids):
-        select = ", ".join(["Id", *fields])
-        id_list = ", ".join(soql_literal(i) for i in chunk)
-        for record in writer.query(f"SELECT {select} FROM {sobject} WHERE Id IN ({id_list})"):
+    select = ", ".join(["Id", *fields])
+    for soql in in_queries(f"SELECT {select} FROM {sobject} WHERE {{IN}}", "Id", ids):
+        for record in writer.query(soql):
             found[record["Id"]] = record
     differences = []
     for result in group:

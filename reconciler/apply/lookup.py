@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from reconciler.org.soql import MAX_ENCODED_LENGTH, encoded_length, quote
 from reconciler.org.writes import FindExisting, QueryFailed, RecordError, Writer
 
 # conditions every match must meet besides the natural key
 EXTRA_CONDITIONS: dict[str, dict[str, Any]] = {"CollaborationInvitation": {"Status": "Sent"}}
-MAX_LITERALS_CHARS = 12_000  # keeps each SOQL well below the ~16-20k length limit
+LITERALS_BUDGET = MAX_ENCODED_LENGTH - 600  # room for SELECT ... FROM ... WHERE around the IN-lists
 
 
 def soql_literal(value: Any) -> str:
@@ -23,8 +24,7 @@ def soql_literal(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    text = str(value).replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
-    return f"'{text}'"
+    return quote(str(value))
 
 
 def _norm(value: Any) -> Any:
@@ -36,12 +36,12 @@ def _matches(record: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
 
 
 def _chunks(keys: Sequence[Mapping[str, Any]]) -> list[list[int]]:
-    """Index chunks whose literals stay under MAX_LITERALS_CHARS."""
+    """Index chunks whose literals, URL-encoded, stay within LITERALS_BUDGET (so no query grows too long)."""
     out: list[list[int]] = [[]]
     size = 0
     for i, key in enumerate(keys):
-        cost = sum(len(soql_literal(v)) + 2 for v in key.values())
-        if out[-1] and size + cost > MAX_LITERALS_CHARS:
+        cost = sum(encoded_length(soql_literal(v)) + 3 for v in key.values())
+        if out[-1] and size + cost > LITERALS_BUDGET:
             out.append([])
             size = 0
         out[-1].append(i)

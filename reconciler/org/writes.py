@@ -400,7 +400,8 @@ def _soap_call(fn: Callable[[], Any]) -> Any:
     except zeep.exceptions.Error as exc:
         raise _soap_fault("SOAP_ERROR", str(exc)[:300]) from None
     except Exception as exc:  # simple-salesforce's bare Exception for success=false
-        raise _SaveFailed(_parse_mdapi_exception(exc)) from None
+        error = _parse_mdapi_exception(exc)
+        raise _soap_fault(error.code, error.message, 200) from None
 
 
 class QueryFailed(Exception):

@@ -1,0 +1,221 @@
+"""The body of `guestlist apply`: plan (or load a saved plan and check it is still true), show it, pass the
+gates, confirm, write in batches with a journal, read back, report. Exit 0 applied or nothing to do, 1 error or
+partial failure, 3 refused by a safety gate."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from reconciler.apply.converge import Verification, verify
+from reconciler.apply.execute import Execution, Executor, Progress
+from reconciler.apply.gates import check_gates
+from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
+from reconciler.apply.report import outcome_lines, usage_line, verification_lines
+from reconciler.apply.stale import appeared_records, moved_records, shorten, wrong_org
+from reconciler.org.writes import RetryPolicy, Writer
+from reconciler.plan.change import Plan, PlanFormatError
+
+EXIT_OK, EXIT_ERROR, EXIT_REFUSED = 0, 1, 3
+PROGRESS_THRESHOLD = 200  # changes: smaller applies finish before a bar would help
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    path: Path
+    org: str = "sandbox"
+    sandbox_db: Path | None = None
+    yes: bool = False
+    plan_file: Path | None = None
+    force: bool = False
+    allow_irreversible: bool = False
+    journal: Path = DEFAULT_JOURNAL
+    today: dt.date | None = None
+
+
+class ApplyAbort(Exception):
+    """Stop before any write, with a message for the user and an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Console:
+    out: TextIO
+    err: TextIO
+    stdin: TextIO
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def warn(self, text: str) -> None:
+        print(text, file=self.err, flush=True)
+
+    @property
+    def interactive(self) -> bool:
+        return _isatty(self.stdin) and _isatty(self.out)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None = None,
+        stdin: TextIO | None = None, policy: RetryPolicy | None = None) -> int:
+    console = Console(out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
+    from reconciler.org.connect import OrgError, connect
+
+    today = options.today or dt.date.today()
+    try:
+        saved = _load_plan_file(options.plan_file) if options.plan_file else None
+        desired = _load_config(options.path, today, console)
+        conn = connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {}))
+    except ApplyAbort as abort:
+        console.warn(str(abort))
+        return abort.code
+    except OrgError as exc:
+        console.warn(f"error: {exc}")
+        return EXIT_ERROR
+    try:
+        with conn:
+            writer = Writer(conn, policy=policy)
+            plan = _current_plan(conn, desired, today, saved, writer, console)
+            return _apply(plan, options, conn, writer, console)
+    except ApplyAbort as abort:
+        console.warn(str(abort))
+        return abort.code
+    except OrgError as exc:
+        console.warn(f"error: {exc}")
+        return EXIT_ERROR
+
+
+def _load_plan_file(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ApplyAbort(f"error: cannot read the plan {path}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ApplyAbort(f"error: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
+    try:
+        return Plan.from_json(data)
+    except PlanFormatError as exc:
+        raise ApplyAbort(f"error: {path}: {exc}; make a new plan with this guestlist") from None
+
+
+def _load_config(path: Path, today: dt.date, console: Console):  # -> DesiredState
+    from reconciler.plan_command import load_config_or_report
+
+    desired = load_config_or_report(path, today, console.err)
+    if desired is None:
+        raise ApplyAbort("error: the config has problems (listed above); nothing was written")
+    return desired
+
+
+def _current_plan(conn, desired, today: dt.date, saved: Plan | None, writer: Writer, console: Console) -> Plan:
+    """A fresh plan, or the saved one after checking that the org still is as it was when it was made."""
+    from reconciler.org.observe import observe
+    from reconciler.plan.build import build_plan
+
+    snapshot = observe(conn, desired, today=today)
+    if saved is None:
+        plan = build_plan(desired, snapshot, today)
+        return dataclasses.replace(plan, generated=_now())
+    problem = wrong_org(saved, snapshot.org)
+    if problem:
+        raise ApplyAbort(f"Refused: {problem}; nothing was written.")
+    moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes)
+    if moved:
+        lines = ["Refused: the org changed since this plan was made; nothing was written:",
+                 *(f"  - {line}" for line in shorten(moved)),
+                 "Make a new plan (guestlist plan --out ...), review it, and apply that."]
+        raise ApplyAbort("\n".join(lines))
+    return saved
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _apply(plan: Plan, options: ApplyOptions, conn, writer: Writer, console: Console) -> int:
+    from reconciler.plan_command import render_for_terminal
+
+    console.say(render_for_terminal(plan, color=console.interactive))
+    if plan.blocked:
+        console.warn("error: the plan has blockers (listed above); nothing was written")
+        return EXIT_ERROR
+    if not plan.has_changes:
+        console.say("Nothing to do.")
+        console.say(usage_line(conn.counter.total, 0, conn.api_usage))
+        return EXIT_OK
+    refusals = check_gates(plan, force=options.force, allow_irreversible=options.allow_irreversible)
+    if refusals:
+        for refusal in refusals:
+            console.warn("\n".join(refusal.lines()))
+        console.warn("Nothing was written.")
+        return EXIT_REFUSED
+    _confirm(plan, options, console)
+    try:
+        journal = Journal(options.journal, plan.org.id).open()
+    except JournalError as exc:
+        raise ApplyAbort(f"error: {exc}; nothing was written") from None
+    with journal, _progress(len(plan.changes), console) as advance:
+        journal.event("apply", changes=len(plan.changes), plan_generated=plan.generated, saved_plan=bool(
+            options.plan_file))
+        execution = Executor(writer, journal, advance).run(plan.changes)
+        writes = sum(writer.requests_by_operation.values())
+        verification = _verify(writer, execution)
+        journal.event("done", complete=execution.complete, converged=verification.converged,
+                      stopped=execution.stopped.code if execution.stopped else None, write_requests=writes)
+    console.say("")
+    console.say("\n".join(outcome_lines(execution)))
+    console.say("\n".join(verification_lines(verification)))
+    console.say(usage_line(conn.counter.total, writes, conn.api_usage))
+    return EXIT_OK if execution.complete and verification.converged else EXIT_ERROR
+
+
+def _verify(writer: Writer, execution: Execution) -> Verification:
+    if execution.stopped is not None:  # the org refuses requests now: say so instead of trying
+        return Verification((), (f"not read back: the apply stopped ({execution.stopped.code})",))
+    return verify(writer, execution.results)
+
+
+def _confirm(plan: Plan, options: ApplyOptions, console: Console) -> None:
+    if options.yes:
+        return
+    if not console.interactive:
+        raise ApplyAbort("error: apply needs --yes when it does not run on a terminal (it can't ask); "
+                         "nothing was written")
+    console.out.write(f"\nApply {len(plan.changes)} change(s) to {plan.org.name} ({plan.org.id})? "
+                      "Only 'yes' is accepted: ")
+    console.out.flush()
+    answer = console.stdin.readline().strip()
+    if answer != "yes":
+        raise ApplyAbort("Apply cancelled; nothing was written.")
+
+
+@contextmanager
+def _progress(total: int, console: Console) -> Iterator[Progress]:
+    """A progress bar on stderr for long applies, only when stderr is a terminal."""
+    if total < PROGRESS_THRESHOLD or not _isatty(console.err):
+        yield lambda n: None
+        return
+    from rich.console import Console as RichConsole
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=RichConsole(file=console.err), transient=True) as bar:
+        task = bar.add_task("apply", total=total)
+        advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
+        yield advance

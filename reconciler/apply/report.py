@@ -1,0 +1,81 @@
+"""What apply tells the person running it: outcomes counted, every failure with its Salesforce code and a
+plain-language reason, what was skipped or left, whether the org converged, and the API requests used."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from reconciler.apply.converge import Verification
+from reconciler.apply.execute import ChangeResult, Execution, Outcome
+from reconciler.apply.explain import explain
+
+_LISTED = 20  # skipped / not attempted changes listed before "... and N more"
+_VERB = {"create": "created", "update": "updated", "delete": "deleted"}
+
+
+def _listed(results: Sequence[ChangeResult], line: str) -> list[str]:
+    shown = [line.format(key=r.change.key, note=r.note or "") for r in results[:_LISTED]]
+    if len(results) > _LISTED:
+        shown.append(f"    ... and {len(results) - _LISTED} more (see the journal)")
+    return shown
+
+
+def _failure(result: ChangeResult) -> list[str]:
+    error = result.error
+    assert error is not None
+    where = f" ({result.change.source})" if result.change.source else ""
+    lines = [f"  x {result.change.key}{where}", f"      {error.code}: {explain(result.change.sobject, error)}"]
+    if error.message and error.message not in lines[1]:
+        lines.append(f"      Salesforce said: {error.message}")
+    return lines
+
+
+def outcome_lines(execution: Execution) -> list[str]:
+    applied = Counter(r.change.action.value for r in execution.by_outcome(Outcome.APPLIED))
+    already = execution.by_outcome(Outcome.ALREADY_DONE)
+    parts = [f"{applied[a]} {_VERB[a]}" for a in ("create", "update", "delete") if applied[a]]
+    summary = "Applied: " + (", ".join(parts) if parts else "nothing")
+    if already:
+        summary += f"; {len(already)} already so in the org (found by lookup, not written twice)"
+    lines = [summary + "."]
+    failed = execution.by_outcome(Outcome.FAILED)
+    if failed:
+        lines.append(f"Failed ({len(failed)}):")
+        for result in failed:
+            lines += _failure(result)
+    unknown = execution.by_outcome(Outcome.UNKNOWN)
+    if unknown:
+        lines.append(f"Outcome unknown ({len(unknown)}): the org's answer was lost; rerun apply, it looks them up "
+                     "before writing again:")
+        lines += _listed(unknown, "  ? {key}")
+    skipped = execution.by_outcome(Outcome.SKIPPED)
+    if skipped:
+        lines.append(f"Skipped ({len(skipped)}):")
+        lines += _listed(skipped, "  - {key}: {note}")
+    if execution.stopped is not None:
+        left = execution.by_outcome(Outcome.NOT_ATTEMPTED)
+        lines.append(f"Stopped: {execution.stopped.code}: {explain('', execution.stopped)}")
+        if left:
+            lines.append(f"Not attempted ({len(left)}): rerun apply to do them (it plans only what is left):")
+            lines += _listed(left, "  - {key}")
+    return lines
+
+
+def verification_lines(verification: Verification | None) -> list[str]:
+    if verification is None:
+        return []
+    if verification.converged:
+        return ["Converged: the org now holds what was written."]
+    lines = [f"Still different ({len(verification.differences)}):"] if verification.differences else []
+    lines += [f"  ~ {difference}" for difference in verification.differences]
+    lines += [f"  ? {note}" for note in verification.unverified]
+    return lines
+
+
+def usage_line(total: int, writes: int, usage: tuple[int, int] | None) -> str:
+    line = f"API requests: {total} ({writes} to write)"
+    if usage is not None:
+        used, limit = usage
+        line += f"; daily allowance left: {max(limit - used, 0):,} of {limit:,}"
+    return line + "."

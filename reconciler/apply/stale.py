@@ -1,0 +1,104 @@
+"""apply --plan: is the saved plan still what the org would get? Refuse, naming what moved, when it is not.
+
+Three checks, all before the first write: the plan is for this org; every live record the plan relies on still
+has the fingerprint it had at plan time (none changed or vanished); nothing the plan creates exists already
+(a natural-key lookup per sObject, so no member, user or invitation appears twice).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from reconciler.apply.lookup import find_by_natural_key
+from reconciler.model import OrgIdentity, Snapshot
+from reconciler.org.writes import QueryFailed, Writer
+from reconciler.plan.change import Action, Change, Plan
+from reconciler.plan.fingerprint import SETTINGS_RECORD, fingerprint
+
+_SHOWN = 20
+
+
+def wrong_org(plan: Plan, org: OrgIdentity) -> str | None:
+    if plan.org.id != org.id:
+        return (f"this plan was made for org {plan.org.id} ({plan.org.name}), not {org.id} ({org.name}): "
+                "make a plan against this org")
+    return None
+
+
+def _records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
+    """(id, Observed* record, what it is) for every record of the snapshot."""
+    yield SETTINGS_RECORD, snapshot.chatter, "ChatterSettings"
+    for user in snapshot.users.values():
+        yield user.id, user, f"user {user.username}"
+    for group in snapshot.groups.values():
+        yield group.id, group, f"group {group.name}"
+    users = snapshot.users
+    groups = {g.id: g.name for g in snapshot.groups.values()}
+    for group_id, members in snapshot.members.items():
+        for user_id, member in members.items():
+            who = users[user_id].username if user_id in users else user_id
+            yield member.id, member, f"membership of {who} in {groups.get(group_id, group_id)}"
+    for group_id, invitations in snapshot.invitations.items():
+        for email, invitation in invitations.items():
+            yield invitation.id, invitation, f"invitation of {email} to {groups.get(group_id, group_id)}"
+    for profile in snapshot.profiles.values():
+        yield profile.id, profile, f"profile {profile.name}"
+    for licence in snapshot.licenses.values():
+        yield licence.id, licence, f"licence {licence.name}"
+    for permission_set in snapshot.permission_sets.values():
+        yield permission_set.id, permission_set, f"permission set {permission_set.name}"
+    for assignments in snapshot.assignments.values():
+        for assignment in assignments.values():
+            yield assignment.id, assignment, f"permission set assignment {assignment.id}"
+    for account in snapshot.accounts.values():
+        yield account.id, account, f"account {account.name}"
+    for contact in snapshot.contacts.values():
+        yield contact.id, contact, f"contact {contact.email}"
+
+
+def moved_records(plan: Plan, snapshot: Snapshot) -> list[str]:
+    """One line per live record that changed or vanished since the plan, naming the changes relying on it."""
+    current = {record_id: (record, label) for record_id, record, label in _records(snapshot)}
+    relying: dict[str, list[str]] = defaultdict(list)
+    for change in plan.changes:
+        for record_id in change.fingerprint:
+            relying[record_id].append(change.key)
+    problems = []
+    for record_id, saved in sorted(plan.fingerprints.items()):
+        found = current.get(record_id)
+        if found is None:
+            what = f"{record_id} vanished (deleted, or no longer read for this config)"
+        elif fingerprint(found[0]) != saved:
+            what = f"{found[1]} ({record_id}) changed"
+        else:
+            continue
+        keys = relying.get(record_id, [])
+        problems.append(what + (f"; the plan's {', '.join(keys[:3])}" + (" ..." if len(keys) > 3 else "")
+                                + " relied on it" if keys else ""))
+    return problems
+
+
+def appeared_records(writer: Writer, changes: Sequence[Change]) -> list[str]:
+    """One line per create whose record exists already, looked up by natural key (a key naming a record the
+    plan itself creates can't match anything yet and is not looked up)."""
+    by_sobject: dict[str, list[Change]] = defaultdict(list)
+    for change in changes:
+        if change.action is Action.CREATE and change.lookup and not set(change.lookup) & set(change.refs) \
+                and all(value is not None for value in change.lookup.values()):
+            by_sobject[change.sobject].append(change)
+    problems = []
+    for sobject, creates in by_sobject.items():
+        keys: list[Mapping[str, Any]] = [dict(c.lookup) for c in creates]
+        try:
+            found = find_by_natural_key(writer, sobject, keys)
+        except QueryFailed as exc:
+            problems.append(f"could not check whether the {sobject} records to create exist already ({exc.error})")
+            continue
+        problems += [f"{creates[i].key} exists already ({sobject} {found[i]})" for i in sorted(found)]
+    return problems
+
+
+def shorten(lines: Sequence[str]) -> list[str]:
+    return [*lines[:_SHOWN], *([f"... and {len(lines) - _SHOWN} more"] if len(lines) > _SHOWN else [])]
