@@ -1,0 +1,145 @@
+"""`guestlist sandbox ...`: serve the local org, reset it, play an invitee, set what no real API exposes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reconciler.sandbox.runner import DEFAULT_DB
+
+sandbox_app = typer.Typer(
+    name="sandbox",
+    help="A local Salesforce org over HTTPS, backed by SQLite (simple-salesforce, jsforce and sf can use it).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[Path, typer.Option("--db", help="The sandbox database (created and seeded when missing).")]
+EmptyOption = Annotated[bool, typer.Option("--empty", help="Seed a bare org instead of the demo org.")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _existing(db: Path) -> Path:
+    if not db.is_file():
+        raise _fail(f"no sandbox database at {db} (run `guestlist sandbox serve` or `guestlist sandbox reset`)")
+    return db
+
+
+@sandbox_app.command()
+def serve(
+    db: DbOption = DEFAULT_DB,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one).")] = 0,
+    empty: EmptyOption = False,
+    latency_ms: Annotated[int, typer.Option("--latency-ms", min=0, help="Delay every request.")] = 0,
+    fault: Annotated[list[str] | None, typer.Option(
+        "--fault", help="Inject a fault, KIND[:key=value,...], e.g. 503:method=POST,path=/composite,nth=2 "
+                        "(kinds: latency, 500, 503, drop-before-commit, drop-after-commit, lock-row, "
+                        "limit-exceeded, expired-session; keys: method, path, nth, times, p, ms, record).")] = None,
+    fault_seed: Annotated[int, typer.Option("--fault-seed", help="Seed of the faults' random draws.")] = 0,
+) -> None:
+    """Serve the sandbox org until interrupted. The first line on stdout is a JSON object with instance_url,
+    access_token, ca_file and username."""
+    from reconciler.sandbox.faults import FaultPlan, FaultSpecError
+    from reconciler.sandbox.runner import start_sandbox
+
+    try:
+        plan = FaultPlan.from_specs(fault or [], seed=fault_seed, latency_ms=latency_ms)
+    except FaultSpecError as exc:
+        raise _fail(str(exc), 2) from None
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        sandbox = start_sandbox(db, port=port, seed="empty" if empty else "demo", faults=plan)
+    except OSError as exc:
+        raise _fail(f"cannot serve the sandbox on 127.0.0.1:{port} from {db}: {exc.strerror or exc}") from None
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        typer.echo(sandbox.info.to_json())
+        sys.stdout.flush()
+        typer.echo(f"sandbox org serving at {sandbox.info.instance_url} (Ctrl-C to stop)", err=True)
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sandbox.stop()
+    typer.echo("sandbox org stopped", err=True)
+
+
+@sandbox_app.command()
+def reset(db: DbOption = DEFAULT_DB, empty: EmptyOption = False) -> None:
+    """Replace the org's data with a fresh demo org (or a bare one with --empty)."""
+    from reconciler.sandbox.store import Store
+
+    seed = "empty" if empty else "demo"
+    existed = db.is_file()
+    store = Store(db, seed=seed)
+    try:
+        if existed:
+            store.reset(seed)
+    finally:
+        store.close()
+    typer.echo(f"{db}: {'a bare' if empty else 'the demo'} org")
+
+
+@sandbox_app.command()
+def accept(
+    email: Annotated[str, typer.Argument(help="The invited email address.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """The invitee accepts their pending invitation: a user is made and joins the inviting group."""
+    from reconciler.sandbox.admin import accept_invitation
+    from reconciler.sandbox.errors import ApiError
+    from reconciler.sandbox.store import Store
+
+    store = Store(_existing(db))
+    try:
+        user_id = accept_invitation(store, email)
+        with store.session() as session:
+            username = session.retrieve("User", user_id, ["Username"])["Username"]
+    except ApiError as exc:
+        raise _fail(f"{email}: {exc.message} ({exc.code})") from None
+    finally:
+        store.close()
+    _print({"user_id": user_id, "username": username})
+
+
+@sandbox_app.command()
+def settings(
+    db: DbOption = DEFAULT_DB,
+    allow_invitations: Annotated[bool | None, typer.Option(
+        "--allow-invitations/--no-allow-invitations", help="Chatter's \"Allow Invitations\" (coworkers).")] = None,
+    domains: Annotated[str | None, typer.Option(
+        "--domains", help="Company email domains, comma-separated (an empty string clears them).")] = None,
+) -> None:
+    """Show, or change, the invitation settings no real API exposes; prints them (after the change) as JSON."""
+    from reconciler.sandbox.admin import invitation_settings
+    from reconciler.sandbox.errors import ApiError
+    from reconciler.sandbox.store import Store
+
+    domain_list = None if domains is None else [d.strip() for d in domains.split(",") if d.strip()]
+    store = Store(_existing(db))
+    try:
+        current = invitation_settings(store, allow_invitations, domain_list)
+    except ApiError as exc:
+        raise _fail(f"{exc.message} ({exc.code})") from None
+    finally:
+        store.close()
+    _print(current)
+
+
+def _print(data: dict[str, Any]) -> None:
+    typer.echo(json.dumps(data))

@@ -1,0 +1,112 @@
+"""The request and response shapes REST handlers work with, independent of WSGI (composite replays them)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs
+
+from werkzeug.datastructures import Headers, MultiDict
+
+from reconciler.sandbox.errors import ApiError
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.routes.cursors import QueryCursors
+    from reconciler.sandbox.schema import Schema
+
+JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
+NOT_FOUND_MESSAGE = "The requested resource does not exist"
+
+
+@dataclass(frozen=True)
+class RestRequest:
+    method: str
+    path: str  # the part after /services/data/vXX.X, without a trailing slash ("" for the root)
+    query: MultiDict[str, str]
+    headers: Headers
+    body: bytes = b""
+
+    def json(self) -> Any:
+        """The body as JSON; 400 JSON_PARSER_ERROR when it is not JSON."""
+        if not self.body.strip():
+            return None
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, "JSON_PARSER_ERROR", f"Unexpected character in the request body: {exc}") from None
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; 400 when it is missing or another JSON type."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise ApiError(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
+        return data
+
+    @classmethod
+    def build(cls, method: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes = b""
+              ) -> RestRequest:
+        """A request from parts (composite subrequests): `path` relative to /services/data/vXX.X."""
+        query: MultiDict[str, str] = MultiDict()
+        for key, values in parse_qs(query_string, keep_blank_values=True).items():
+            for value in values:
+                query.add(key, value)
+        return cls(method.upper(), path, query, Headers(list(headers.items())), body)
+
+
+@dataclass
+class RestResponse:
+    status: int
+    body: Any = None  # JSON-serialisable; None with 204 means no body
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, exc: ApiError) -> RestResponse:
+        return cls(exc.status, exc.body())
+
+
+class SessionLike(Protocol):
+    """The part of the store's Session the REST handlers use (the fault wrapper has the same shape)."""
+
+    actor_id: str | None
+
+    def create(self, sobject: str, values: dict[str, Any]) -> str: ...
+    def update(self, sobject: str, record_id: str, values: dict[str, Any]) -> None: ...
+    def delete(self, sobject: str, record_id: str) -> None: ...
+    def retrieve(self, sobject: str, record_id: str, fields: list[str] | None = None) -> dict[str, Any]: ...
+    def query(self, soql: str, *, include_deleted: bool = False, api_version: str = "59.0") -> Any: ...
+    def savepoint(self) -> Any: ...
+    def api_usage(self) -> tuple[int, int]: ...
+    def chatter_settings(self) -> dict[str, bool | None]: ...
+    def update_chatter_settings(self, values: dict[str, bool]) -> None: ...
+
+
+@dataclass
+class RestContext:
+    """Everything a handler needs besides the request: the open transaction, the caller, the API version."""
+
+    session: SessionLike
+    schema: Schema
+    version: str
+    user_id: str
+    cursors: QueryCursors
+    # runs a composite subrequest (method, full /services/data/vXX.X/... url, headers, body) in this transaction
+    subrequest: Callable[[RestContext, str, str, Mapping[str, str], bytes], RestResponse]
+    in_composite: bool = False
+    force_all_or_none: bool = False
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "NOT_FOUND", NOT_FOUND_MESSAGE)
+
+
+def flag(value: object, name: str, default: bool = False) -> bool:
+    """A boolean from JSON (true/false) or a query string ("true"/"false", any case)."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    raise ApiError(400, "INVALID_FIELD", f"{name} must be true or false, got {value!r}")

@@ -1,0 +1,71 @@
+"""SOAP partner login (`POST /services/Soap/u/{version}`): sessionId, serverUrl, userId and userInfo.
+
+simple-salesforce reads sessionId and serverUrl (and takes the instance from serverUrl's host); jsforce also needs
+userId and userInfo/organizationId (clients.md §4.3). A refused login is the LoginFault INVALID_LOGIN, HTTP 500.
+"""
+
+from __future__ import annotations
+
+from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.soap import PARTNER, PARTNER_FAULT, SoapFault, child_text, element, envelope, parse_call
+from reconciler.sandbox.store import Store
+
+SESSION_SECONDS = 7200
+
+
+def login(store: Store, body: bytes, version: str, instance_url: str) -> bytes:
+    call = parse_call(body, namespace=PARTNER_FAULT)
+    if call.operation != "login":
+        raise SoapFault(
+            "INVALID_OPERATION",
+            f"The sandbox's partner API implements login only, not {call.operation}",
+            namespace=PARTNER_FAULT,
+        )
+    username = child_text(call.element, "username") or ""
+    password = child_text(call.element, "password") or ""
+    with store.session() as session:
+        try:
+            user_id = session.authenticate(username, password)
+        except ApiError as exc:
+            raise SoapFault(exc.code, exc.message, fault_type="LoginFault", namespace=PARTNER_FAULT) from None
+        token = session.issue_token(user_id)
+        user = session.query(
+            "SELECT Username, Email, Name, ProfileId, Profile.Name, UserRoleId, TimeZoneSidKey, LocaleSidKey, "
+            f"LanguageLocaleKey, UserType FROM User WHERE Id = '{user_id}'"
+        ).records[0]
+        organization = session.query("SELECT Name FROM Organization").records
+        org_id = store.org_id
+    org_name = organization[0]["Name"] if organization else ""
+    profile_name = (user.get("Profile") or {}).get("Name")
+    user_info = "".join(
+        [
+            element("accessibilityMode", False),
+            element("chatterExternal", profile_name == "Chatter External User"),
+            element("organizationId", org_id),
+            element("organizationMultiCurrency", False),
+            element("organizationName", org_name),
+            element("profileId", user["ProfileId"]),
+            element("roleId", user["UserRoleId"]),
+            element("sessionSecondsValid", SESSION_SECONDS),
+            element("userEmail", user["Email"]),
+            element("userFullName", user["Name"]),
+            element("userId", user_id),
+            element("userLanguage", user["LanguageLocaleKey"]),
+            element("userLocale", user["LocaleSidKey"]),
+            element("userName", user["Username"]),
+            element("userTimeZone", user["TimeZoneSidKey"]),
+            element("userType", user["UserType"]),
+        ]
+    )
+    result = "".join(
+        [
+            element("metadataServerUrl", f"{instance_url}/services/Soap/m/{version}/{org_id[:15]}"),
+            element("passwordExpired", False),
+            element("sandbox", False),
+            element("serverUrl", f"{instance_url}/services/Soap/u/{version}/{org_id[:15]}"),
+            element("sessionId", token),
+            element("userId", user_id),
+            f"<userInfo>{user_info}</userInfo>",
+        ]
+    )
+    return envelope(f"<loginResponse><result>{result}</result></loginResponse>", default_namespace=PARTNER)

@@ -1,0 +1,101 @@
+"""The HTTPS server: cheroot (threaded, TLS, keep-alive, chunked request bodies) around the sandbox's WSGI app.
+
+One addition to plain WSGI: an application may ask for the connection to be dropped instead of answered (fault
+injection: "the connection died before/after the change committed") by setting `environ[DROP_CONNECTION]`;
+the gateway then closes the socket without writing a byte of the response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+DROP_CONNECTION = "sandbox.drop_connection"
+LOG = logging.getLogger("reconciler.sandbox.server")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
+
+
+class _DroppingGateway(wsgi.Gateway_10):
+    """The WSGI 1.0 gateway, plus: when the app set DROP_CONNECTION, close the socket and send nothing."""
+
+    def respond(self) -> None:
+        response = self.req.server.wsgi_app(self.env, self.start_response)
+        try:
+            if self.env.get(DROP_CONNECTION):
+                self._drop()
+                return
+            for chunk in filter(None, response):
+                if not isinstance(chunk, bytes):
+                    raise ValueError("WSGI applications must yield bytes")
+                self.write(chunk)
+        finally:
+            if not self.env.get(DROP_CONNECTION):
+                self.req.ensure_headers_sent()
+            if hasattr(response, "close"):
+                response.close()
+
+    def _drop(self) -> None:
+        self.req.ready = False  # cheroot then sends no headers
+        self.req.close_connection = True  # and closes the connection after this request
+        with contextlib.suppress(OSError):
+            self.req.conn.socket.shutdown(socket.SHUT_RDWR)
+
+
+class _Server(wsgi.Server):
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        LOG.log(level, "%s", msg, exc_info=traceback)
+
+
+class HttpsServer:
+    """A cheroot WSGI server on `host:port` (0: a free port) speaking TLS with the given certificate."""
+
+    def __init__(
+        self,
+        app: WsgiApp,
+        *,
+        cert_file: Path,
+        key_file: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 16,
+    ) -> None:
+        self._server = _Server(
+            (host, port), app, numthreads=threads, server_name="guestlist-sandbox", timeout=30, shutdown_timeout=2
+        )
+        self._server.gateway = _DroppingGateway
+        self._server.ssl_adapter = BuiltinSSLAdapter(str(cert_file), str(key_file))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.bind_addr[1])
+
+    @property
+    def host(self) -> str:
+        return str(self._server.bind_addr[0])
+
+    def start(self) -> None:
+        """Bind and listen (so the port is known and connections queue), then serve in a background thread."""
+        self._server.prepare()
+        self._thread = threading.Thread(target=self._server.serve, name=f"sandbox-https-{self.port}", daemon=True)
+        self._thread.start()
+
+    def serve_forever(self) -> None:
+        """Bind, listen and serve in the calling thread until stop() is called from elsewhere."""
+        self._server.prepare()
+        self._server.serve()
+
+    def stop(self) -> None:
+        self._server.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
