@@ -67,10 +67,10 @@ class Change:
     def is_removal(self) -> bool:
         """A removal of access counted by policy.max_removals: a member delete, an invitation cancel, a permission
         set assignment delete, or a user deactivation (not the delete of an expired invitation sent again)."""
-        if Risk.REVOKES_ACCESS not in self.risks:
-            return False
         if self.kind is Kind.USER:
             return self.action is Action.UPDATE and self.values.get("IsActive") is False
+        if self.kind is Kind.INVITATION and Risk.REVOKES_ACCESS not in self.risks:
+            return False  # the expired invitation deleted to send it again
         return self.action is Action.DELETE and self.kind in _REMOVAL_KINDS
 
     def resolve(self, created_ids: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:

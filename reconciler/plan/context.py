@@ -138,6 +138,11 @@ class PlanContext:
     def warn(self, code: str, message: str, source: Source | None = None, key: str | None = None) -> None:
         self.warnings.append(Finding(code, message, located(source), key))
 
+    def guard_protected(self, username: str, what: str, source: Source | None, key: str) -> None:
+        """Blocks when a protected user would be removed, demoted or deactivated (`what`: "be deactivated")."""
+        if username in self.protected:
+            self.block("protected-user", f"{username} is protected (policy.protected) and would {what}", source, key)
+
     # -- changes --------------------------------------------------------------------------------------------------
 
     def unique_key(self, key: str, distinguisher: str) -> str:

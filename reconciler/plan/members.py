@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler.model import (
     NOTIFY_TO_SF,
@@ -24,6 +25,7 @@ from reconciler.plan.context import Draft, PlanContext, UserRef
 from reconciler.plan.groups import GroupTarget
 from reconciler.plan.order import Phase
 from reconciler.plan.people import Person
+from reconciler.plan.users import switch_active
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class _GroupMembers:
                     self.expired_emails[entry.identity] = entry
                 continue
             if dormant is not None:
-                self._reactivate(dormant, entry)
+                switch_active(self.ctx, dormant, True, f"customer re-added to {self.name}", entry.source)
             if user is None:
                 if entry.kind is MemberKind.CUSTOMER:
                     self.invite[entry.identity] = entry
@@ -127,32 +129,6 @@ class _GroupMembers:
                 self._key(entry.identity),
             )
         return user, None
-
-    def _reactivate(self, user: ObservedUser, entry: Member) -> None:
-        ctx = self.ctx
-        key = f"user:{user.username}"
-        if key in ctx.keys or user.id in ctx.activated:
-            return
-        ref = ctx.user_ref(user)
-        ctx.activated.add(user.id)
-        ctx.seats.take(user.license)
-        ctx.people.gain(ref.person, f"user ({user.license}, reactivated)")
-        ctx.add(
-            Draft(
-                Action.UPDATE,
-                Kind.USER,
-                key,
-                "User",
-                before={"active": False},
-                after={"active": True},
-                source=entry.source,
-                reason=f"customer re-added to {self.name}",
-                risks={Risk.CONSUMES_LICENSE, Risk.GRANTS_EXTERNAL_ACCESS},
-                record=user,
-                values={"IsActive": True},
-                people=(ref.person,),
-            )
-        )
 
     def _ensure_owner(self) -> None:
         owner = self.t.owner
@@ -237,13 +213,8 @@ class _GroupMembers:
             draft.before["role"], draft.after["role"] = row.role.value, role.value
             draft.values["CollaborationRole"] = ROLE_TO_SF[role]
             ctx.people.role_change(user.person, f"{self.name}: {row.role.value} -> {role.value}")
-            if role is Role.MEMBER and user.username in ctx.protected:
-                ctx.block(
-                    "protected-user",
-                    f"{user.username} is protected (policy.protected) and would be demoted in {self.name!r}",
-                    entry.source,
-                    key,
-                )
+            if role is Role.MEMBER:
+                ctx.guard_protected(user.username, f"be demoted in {self.name!r}", entry.source, key)
         if entry.notify is not None and row.notify is not entry.notify:
             draft.before["notify"] = row.notify.value if row.notify else None
             draft.after["notify"] = entry.notify.value
@@ -275,13 +246,7 @@ class _GroupMembers:
         draft.point("OwnerId", t.owner)
         if owner_member_key is not None:
             draft.depends_on.append(owner_member_key)
-        if previous_name in ctx.protected:
-            ctx.block(
-                "protected-user",
-                f"{previous_name} is protected (policy.protected) and would lose ownership of {self.name!r}",
-                t.group.source,
-                key,
-            )
+        ctx.guard_protected(previous_name, f"lose ownership of {self.name!r}", t.group.source, key)
         ctx.add(draft, Phase.MEMBERS)
         self.owner_change_key = key
 
@@ -378,27 +343,12 @@ class _GroupMembers:
             person = people[uid]
             key = ctx.unique_key(self._key(person.person), uid)
             user = ctx.snapshot.users.get(uid)
-            draft = Draft(
-                Action.DELETE,
-                Kind.MEMBER,
-                key,
-                "CollaborationGroupMember",
-                source=expired.source if expired else None,
-                reason=f"expired {expired.expires}" if expired else "not in config",
-                before={"role": row.role.value},
-                risks={Risk.REVOKES_ACCESS},
-                record=row,
-                people=(person,),
-            )
+            draft = _removal(Kind.MEMBER, key, "CollaborationGroupMember", row, expired, person)
+            draft.before["role"] = row.role.value
             if self.owner_change_key is not None and self.t.observed is not None and uid == self.t.observed.owner_id:
                 draft.depends_on.append(self.owner_change_key)
-            if user is not None and user.username in ctx.protected:
-                ctx.block(
-                    "protected-user",
-                    f"{user.username} is protected (policy.protected) and would be removed from {self.name!r}",
-                    draft.source,
-                    key,
-                )
+            if user is not None:
+                ctx.guard_protected(user.username, f"be removed from {self.name!r}", draft.source, key)
             ctx.removed_members.add(row.id)
             ctx.people.lose(person, f"group {self.name}")
             ctx.add(draft)
@@ -421,17 +371,22 @@ class _GroupMembers:
             person = Person(email, True, (email,))
             ctx.removed_invitations.add(invitation.id)
             ctx.people.lose(person, f"group {self.name} (invitation cancelled)")
-            ctx.add(
-                Draft(
-                    Action.DELETE,
-                    Kind.INVITATION,
-                    key,
-                    "CollaborationInvitation",
-                    source=expired.source if expired else None,
-                    reason=f"expired {expired.expires}" if expired else "not in config",
-                    before={"email": email, "sent": invitation.created[:10]},
-                    risks={Risk.REVOKES_ACCESS},
-                    record=invitation,
-                    people=(person,),
-                )
-            )
+            draft = _removal(Kind.INVITATION, key, "CollaborationInvitation", invitation, expired, person)
+            draft.before.update(email=email, sent=invitation.created[:10])
+            ctx.add(draft)
+
+
+def _removal(kind: Kind, key: str, sobject: str, record: Any, expired: Member | None, person: Person) -> Draft:
+    """The delete of a member or invitation: for an expired entry (both modes) or one not in config (authoritative)."""
+    return Draft(
+        Action.DELETE,
+        kind,
+        key,
+        sobject,
+        source=expired.source if expired else None,
+        reason=f"expired {expired.expires}" if expired else "not in config",
+        before={},
+        risks={Risk.REVOKES_ACCESS},
+        record=record,
+        people=(person,),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from reconciler.plan.context import PlanContext
-from reconciler.plan.users import deactivate
+from reconciler.plan.users import switch_active
 
 
 def deactivate_orphaned_customers(ctx: PlanContext) -> None:
@@ -39,4 +39,4 @@ def deactivate_orphaned_customers(ctx: PlanContext) -> None:
         if not (user.is_customer and user.is_active) or user.id in ctx.added_members or user.id in ctx.activated:
             continue
         if memberships[user.id] == 0 and user.email.lower() not in invited:
-            deactivate(ctx, user, "orphaned customer: in no group, no pending invitation")
+            switch_active(ctx, user, False, "orphaned customer: in no group, no pending invitation")

@@ -102,13 +102,7 @@ def _diff_one(
             continue
         who = people[uid]
         key = ctx.unique_key(f"permission_set_assignment:{managed.name}/{who.username}", uid)
-        if who.username in ctx.protected:
-            ctx.block(
-                "protected-user",
-                f"{who.username} is protected (policy.protected) and would lose permission set {managed.name!r}",
-                None,
-                key,
-            )
+        ctx.guard_protected(who.username, f"lose permission set {managed.name!r}", None, key)
         ctx.people.lose(who.person, f"permission set {managed.name}")
         ctx.add(
             Draft(

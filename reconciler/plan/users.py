@@ -14,6 +14,7 @@ from reconciler.model import (
     ExternalUser,
     ExternalUsersPolicy,
     ObservedUser,
+    Source,
 )
 from reconciler.plan import assumptions
 from reconciler.plan.change import Action, Kind, Risk
@@ -207,7 +208,7 @@ def _update_user(
         values["IsActive"] = False
         risks.add(Risk.REVOKES_ACCESS)
         reason = ending
-        _guard_protected(ctx, observed, "deactivated", declared.source, key)
+        ctx.guard_protected(observed.username, "be deactivated", declared.source, key)
         ctx.deactivated.add(observed.id)
         ctx.seats.free(observed.license)
         ctx.people.lose(person, "user (deactivated)")
@@ -254,34 +255,40 @@ def _check_portal_role(ctx: PlanContext, declared: ExternalUser, observed: Obser
         )
 
 
-def _guard_protected(ctx: PlanContext, user: ObservedUser, what: str, source: Any, key: str) -> None:
-    if user.username in ctx.protected:
-        ctx.block("protected-user", f"{user.username} is protected (policy.protected) and would be {what}", source, key)
-
-
-def deactivate(ctx: PlanContext, user: ObservedUser, reason: str) -> None:
-    """Deactivates a user the config doesn't declare (orphaned customer, undeclared external user)."""
+def switch_active(
+    ctx: PlanContext, user: ObservedUser, active: bool, reason: str, source: Source | None = None
+) -> None:
+    """(De)activates a user the config doesn't declare: an orphaned customer or undeclared external user, or a
+    customer re-added to a group. Once per user."""
     key = f"user:{user.username}"
     if key in ctx.keys or user.id in ctx.deactivated or user.id in ctx.activated:
         return
-    ref = ctx.user_ref(user)
-    _guard_protected(ctx, user, "deactivated", None, key)
-    ctx.deactivated.add(user.id)
-    ctx.seats.free(user.license)
-    ctx.people.lose(ref.person, "user (deactivated)")
+    person = ctx.user_ref(user).person
+    if active:
+        ctx.activated.add(user.id)
+        ctx.seats.take(user.license)
+        ctx.people.gain(person, f"user ({user.license}, reactivated)")
+        risks = {Risk.CONSUMES_LICENSE, Risk.GRANTS_EXTERNAL_ACCESS}
+    else:
+        ctx.guard_protected(user.username, "be deactivated", source, key)
+        ctx.deactivated.add(user.id)
+        ctx.seats.free(user.license)
+        ctx.people.lose(person, "user (deactivated)")
+        risks = {Risk.REVOKES_ACCESS}
     ctx.add(
         Draft(
             Action.UPDATE,
             Kind.USER,
             key,
             "User",
-            before={"active": True},
-            after={"active": False},
+            before={"active": not active},
+            after={"active": active},
+            source=source,
             reason=reason,
-            risks={Risk.REVOKES_ACCESS},
+            risks=risks,
             record=user,
-            values={"IsActive": False},
-            people=(ref.person,),
+            values={"IsActive": active},
+            people=(person,),
         )
     )
 
@@ -293,4 +300,4 @@ def deactivate_undeclared_external_users(ctx: PlanContext) -> None:
     declared = {u.username for u in ctx.desired.external_users} | {u.username for u in ctx.desired.chatter_users}
     for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username):
         if user.is_external and user.is_active and user.username not in declared:
-            deactivate(ctx, user, "external user not in config")
+            switch_active(ctx, user, False, "external user not in config")
