@@ -414,6 +414,76 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "400 NUMBER_OUTSIDE_VALID_RANGE 'Maximum SOQL offset allowed is 2000'.",
         "SOQL guide, OFFSET (maximum offset 2,000 rows)",
     ),
+    # --- server (HTTP mapping, routes/, app.py) ---------------------------------------------------------------
+    Assumption(
+        "query-locator-errors",
+        "nextRecordsUrl with an unknown, expired or evicted locator",
+        "400 INVALID_QUERY_LOCATOR 'invalid query locator'. Cursors live in memory for 15 idle minutes (at most "
+        "200 cursors / 2,000,000 rows, least recently used first out) and do not survive a restart.",
+        "§9.1 (locator format only); SOAP ExceptionCode INVALID_QUERY_LOCATOR",
+    ),
+    Assumption(
+        "collections-record-errors",
+        "Per-record errors of sObject Collections for a malformed record",
+        "No attributes.type or an unknown type: INVALID_TYPE; an Id on create: INVALID_FIELD_FOR_INSERT_UPDATE "
+        "'cannot specify Id in an insert call'; no id on update: MISSING_ARGUMENT 'Id not specified in an update "
+        "call' (the SOAP texts), each in that record's result. No 10-chunk limit on mixed types.",
+        "§9.5 (each record needs attributes.type; no id on create)",
+    ),
+    Assumption(
+        "composite-errors",
+        "Malformed composite requests and unresolved references",
+        "More than 25 subrequests: 400 LIMIT_EXCEEDED; a bad or duplicate referenceId, method or url: 400 "
+        "INVALID_INPUT for the whole request; a subrequest whose reference points to a failed or unknown "
+        "subrequest: 400 PROCESSING_HALTED 'Invalid reference specified. No value for <ref> found in <id>...'.",
+        "§9.6 (limits, referenceId syntax), §13 item 10d (PROCESSING_HALTED)",
+    ),
+    Assumption(
+        "injected-error-bodies",
+        "Bodies of injected 500 and 503 answers",
+        "500 UNKNOWN_EXCEPTION 'An unexpected error occurred. Please include this ErrorId if you contact support: "
+        "<id>'; 503 SERVER_UNAVAILABLE; both as REST error arrays (SOAP paths: a SOAP fault).",
+        "§9.3 (500 and 503 among the statuses used; bodies unknown)",
+    ),
+    Assumption(
+        "api-usage-counting",
+        "Which requests count against the daily API allowance",
+        "Every authenticated REST request under /services/data/vXX.X (composite counts once) and every Metadata "
+        "API call; not the versions list, OAuth token/userinfo/identity requests, SOAP login, or the admin path.",
+        "§9.6 (composite is one call), §9.7 (the Versions URI carries no Sforce-Limit-Info)",
+    ),
+    Assumption(
+        "oauth-connected-app",
+        "Connected apps",
+        "One connected app, consumer key 'guestlist-sandbox' and secret 'guestlist-sandbox-secret'. Refusals: "
+        "invalid_client_id 'client identifier invalid', invalid_client 'invalid client credentials', "
+        "invalid_grant 'authentication failure', unsupported_grant_type. Client credentials run as the "
+        "connected administrator.",
+        "clients.md §1.3 (grant types and what simple-salesforce reads)",
+    ),
+    Assumption(
+        "oauth-jwt",
+        "What a JWT bearer assertion must satisfy",
+        "alg RS256, iss the consumer key, sub an active username, aud https://login|test.salesforce.com or this "
+        "server's own host[:port] (any path), exp (a number or a string of digits) not more than 5 minutes past. "
+        "The signature is not verified: no certificate is uploaded to the sandbox's connected app.",
+        "clients.md §1.3 (claims as simple-salesforce sends them, exp a string)",
+    ),
+    Assumption(
+        "oauth-bad-token",
+        "userinfo and identity URL with a missing or invalid token",
+        "403 text/plain 'Bad_OAuth_Token'.",
+        "clients.md §4.2 (the CLI's first call is userinfo)",
+    ),
+    Assumption(
+        "metadata-faults",
+        "Metadata API calls the sandbox does not implement",
+        "SOAP fault (HTTP 500): readMetadata of another type sf:INVALID_TYPE; any other operation "
+        "sf:INVALID_OPERATION; more than 10 components sf:LIMIT_EXCEEDED. updateMetadata of another type or "
+        "fullName fails in its SaveResult (INVALID_TYPE, INVALID_CROSS_REFERENCE_KEY); readMetadata of an unknown "
+        "fullName returns no record for it.",
+        "§4.3 (operations, <= 10 components), §13 item 9 (faults are HTTP 500)",
+    ),
 )
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}

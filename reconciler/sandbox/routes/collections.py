@@ -14,7 +14,7 @@ from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.ids import is_id, to18
 from reconciler.sandbox.routes.http import RestContext, RestRequest, RestResponse, flag
-from reconciler.sandbox.routes.sobjects import object_spec, record_id, record_values, save_result
+from reconciler.sandbox.routes.sobjects import normalised_id, object_spec, record_values, save_result
 from reconciler.sandbox.schema import ObjectSpec
 
 MAX_RECORDS = 200
@@ -58,10 +58,9 @@ def update(ctx: RestContext, request: RestRequest) -> RestResponse:
             if not raw_id:
                 assumed("collections-record-errors")
                 raise ApiError(400, "MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
-            rid = record_id(spec, raw_id)
             values = {k: v for k, v in record_values(record).items() if k.lower() != "id"}
-            ctx.session.update(spec.name, rid, values)
-            return save_result(rid)
+            ctx.session.update(spec.name, raw_id, values)
+            return save_result(normalised_id(raw_id))
 
         return run
 
@@ -79,9 +78,8 @@ def delete(ctx: RestContext, request: RestRequest) -> RestResponse:
     def operation(raw_id: str) -> Operation:
         def run() -> dict[str, Any]:
             spec = _type_of_id(ctx, raw_id)
-            rid = record_id(spec, raw_id)
-            ctx.session.delete(spec.name, rid)
-            return save_result(rid)
+            ctx.session.delete(spec.name, raw_id)
+            return save_result(normalised_id(raw_id))
 
         return run
 
@@ -102,7 +100,7 @@ def retrieve(ctx: RestContext, request: RestRequest, sobject: str) -> RestRespon
             records.append(None)
             continue
         try:
-            records.append(ctx.session.retrieve(spec.name, to18(raw_id), fields))
+            records.append(ctx.session.retrieve(spec.name, to18(raw_id), fields, api_version=ctx.version))
         except ApiError as exc:
             if exc.status != 404:
                 raise
@@ -135,7 +133,7 @@ def run_batch(
 def _failure(raw_id: str | None, exc: ApiError) -> dict[str, Any]:
     result: dict[str, Any] = {"success": False, "errors": [exc.record_error()]}
     if raw_id:
-        result = {"id": to18(raw_id) if is_id(raw_id) else raw_id, **result}
+        result = {"id": normalised_id(raw_id), **result}
     return result
 
 

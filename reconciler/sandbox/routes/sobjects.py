@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.sandbox.assumptions import assumed
-from reconciler.sandbox.errors import ApiError
-from reconciler.sandbox.ids import to18
+from reconciler.sandbox.ids import is_id, to18
 from reconciler.sandbox.routes.http import RestContext, RestRequest, RestResponse, not_found
 from reconciler.sandbox.schema import ObjectSpec, Schema
 
@@ -19,16 +17,9 @@ def object_spec(schema: Schema, sobject: str) -> ObjectSpec:
     return spec
 
 
-def record_id(spec: ObjectSpec, value: str) -> str:
-    """A 15- or 18-character id of `spec`'s type, as 18 characters; 400 MALFORMED_ID otherwise."""
-    assumed("rest-malformed-id")
-    try:
-        normalised = to18(value)
-    except ValueError:
-        normalised = ""
-    if not normalised.startswith(spec.key_prefix):
-        raise ApiError(400, "MALFORMED_ID", f"{spec.label} ID: id value of incorrect type: {value}", ["Id"])
-    return normalised
+def normalised_id(value: str) -> str:
+    """An id as 18 characters when it is one (the store answers MALFORMED_ID or NOT_FOUND for anything else)."""
+    return to18(value) if is_id(value) else value
 
 
 def record_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -67,16 +58,16 @@ def create(ctx: RestContext, request: RestRequest, sobject: str) -> RestResponse
 def retrieve(ctx: RestContext, request: RestRequest, sobject: str, rid: str) -> RestResponse:
     spec = object_spec(ctx.schema, sobject)
     fields = [f.strip() for f in request.query.get("fields", "").split(",") if f.strip()] or None
-    return RestResponse(200, ctx.session.retrieve(spec.name, record_id(spec, rid), fields))
+    return RestResponse(200, ctx.session.retrieve(spec.name, rid, fields, api_version=ctx.version))
 
 
 def update(ctx: RestContext, request: RestRequest, sobject: str, rid: str) -> RestResponse:
     spec = object_spec(ctx.schema, sobject)
-    ctx.session.update(spec.name, record_id(spec, rid), record_values(request.json_object()))
+    ctx.session.update(spec.name, rid, record_values(request.json_object()))
     return RestResponse(204)
 
 
 def delete(ctx: RestContext, request: RestRequest, sobject: str, rid: str) -> RestResponse:
     spec = object_spec(ctx.schema, sobject)
-    ctx.session.delete(spec.name, record_id(spec, rid))
+    ctx.session.delete(spec.name, rid)
     return RestResponse(204)
