@@ -34,5 +34,30 @@ def validate(
     raise typer.Exit(run(path, output_format))
 
 
+@app.command()
+def apply(
+    path: Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")] = DEFAULT_CONFIG,
+    org: Annotated[str, typer.Option("--org", help="sandbox (the built-in sandbox org) or env (SF_* variables)")]
+    = "sandbox",
+    sandbox_db: Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="apply without asking (needed off a terminal)")] = False,
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="execute this saved plan (guestlist plan --out)")]
+    = None,
+    force: Annotated[bool, typer.Option("--force", help="allow more removals than policy.max_removals")] = False,
+    allow_irreversible: Annotated[
+        bool, typer.Option("--allow-irreversible", help="allow changes that can't be undone")
+    ] = False,
+    journal: Annotated[Path, typer.Option("--journal", help="append write outcomes here (JSON lines)")] = Path(
+        ".guestlist/journal.jsonl"
+    ),
+    today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
+) -> None:
+    """Execute the plan: batched writes, safety gates, a journal, and a read-back that it converged."""
+    from reconciler.apply.command import ApplyOptions, parse_today, run
+
+    raise typer.Exit(run(ApplyOptions(path, org, sandbox_db, yes, plan_file, force, allow_irreversible, journal,
+                                      parse_today(today))))
+
+
 def main() -> None:
     app()

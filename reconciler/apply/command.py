@@ -65,6 +65,17 @@ class Console:
         return _isatty(self.stdin) and _isatty(self.out)
 
 
+def parse_today(text: str | None) -> dt.date | None:
+    """--today YYYY-MM-DD; a bad date ends the command with a clear message (exit 1)."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        print(f"error: --today {text!r} is not a date like 2026-11-22", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR) from None
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()

@@ -31,6 +31,7 @@ SESSION_CODE = "INVALID_SESSION_ID"
 DUPLICATE_CODES = frozenset({"DUPLICATE_VALUE", "DUPLICATE_USERNAME"})
 # answers to a delete meaning "it is gone already"
 GONE_CODES = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND"})
+SERVER_FAULT_CODES = frozenset({"UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE"})  # SOAP faults of a failing server
 OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # guestlist's own code: the answer was lost and no lookup could settle it
 
 
@@ -423,8 +424,8 @@ def _soap_fault(code: str, message: str, status: int = 500) -> Exception:
         return SalesforceExpiredSession("metadata", 401, "metadata", content)  # type: ignore[arg-type]
     if code == LIMIT_CODE:
         return SalesforceRefusedRequest("metadata", 403, "metadata", content)  # type: ignore[arg-type]
-    if status >= 500 and code.startswith("HTTP_"):
-        return SalesforceError("metadata", status, "metadata", content)  # type: ignore[arg-type]
+    if (status >= 500 and code.startswith("HTTP_")) or code in SERVER_FAULT_CODES:
+        return SalesforceError("metadata", max(status, 500), "metadata", content)  # type: ignore[arg-type]
     if code in RETRYABLE_CODES:
         return SalesforceError("metadata", 400, "metadata", content)  # type: ignore[arg-type]
     return _SaveFailed(RecordError(code, message))

@@ -196,3 +196,48 @@ def test_settings_update_retries_a_dropped_connection(org: FakeSalesforce, write
     org.faults = ["drop_before"]
     assert writer.update_settings("ChatterSettings", "Chatter", {"enableChatter": True}).success
     assert org.settings == {"enableChatter": True}
+
+
+class _FaultingType:
+    """A Metadata API type whose update raises the given zeep faults first, then succeeds."""
+
+    def __init__(self, org: FakeSalesforce, faults: list[Exception]):
+        self.org, self.faults = org, faults
+
+    def __call__(self, **kwargs):
+        return dict(kwargs)
+
+    def update(self, items):
+        self.org.write_calls.append(("ChatterSettings", "update", 1))
+        if self.faults:
+            raise self.faults.pop(0)
+        self.org.settings.update({k: v for k, v in items[0].items() if k != "fullName"})
+
+
+def test_soap_server_faults_are_retried_and_other_faults_fail(org: FakeSalesforce, writer: Writer) -> None:
+    import zeep.exceptions
+
+    org.mdapi.ChatterSettings = _FaultingType(org, [
+        zeep.exceptions.Fault("An unexpected error occurred", code="sf:UNKNOWN_EXCEPTION"),
+        zeep.exceptions.Fault("Server temporarily unavailable", code="sf:SERVER_UNAVAILABLE"),
+        Exception("\nChatter: (UNABLE_TO_LOCK_ROW, unable to obtain exclusive access), "),
+    ])
+    assert writer.update_settings("ChatterSettings", "Chatter", {"enableChatter": True}).success
+    assert len(org.write_calls) == 4
+    org.mdapi.ChatterSettings = _FaultingType(org, [zeep.exceptions.Fault("no", code="sf:INVALID_TYPE")])
+    result = writer.update_settings("ChatterSettings", "Chatter", {"enableChatter": True})
+    assert not result.success and result.error.code == "INVALID_TYPE"
+
+
+def test_soap_limit_and_expired_session(org: FakeSalesforce) -> None:
+    import zeep.exceptions
+
+    conn = FakeConn(org)
+    writer = Writer(conn, policy=no_sleep_policy())
+    org.mdapi.ChatterSettings = _FaultingType(org, [
+        zeep.exceptions.Fault("INVALID_SESSION_ID: Invalid Session ID", code="sf:INVALID_SESSION_ID"),
+        zeep.exceptions.Fault("TotalRequests Limit exceeded.", code="sf:REQUEST_LIMIT_EXCEEDED"),
+    ])
+    with pytest.raises(WriteStopped, match="REQUEST_LIMIT_EXCEEDED"):
+        writer.update_settings("ChatterSettings", "Chatter", {"enableChatter": True})
+    assert conn.reauthentications == 1
