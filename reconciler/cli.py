@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from reconciler.sandbox.cli import sandbox_app
+
 app = typer.Typer(
     name="guestlist",
     help="Salesforce external collaboration as code: validate, plan and apply YAML against an org.",
@@ -14,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(sandbox_app, name="sandbox")
 
 DEFAULT_CONFIG = Path("desired")
 
