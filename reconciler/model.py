@@ -107,6 +107,7 @@ class InvitationSettings:
     allowed: bool | None = None
     domains: tuple[str, ...] | None = None  # lower-cased
     source: Source = NO_SOURCE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class Member:
     sponsor: str | None = None
     message: str | None = None
     source: Source = NO_SOURCE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
@@ -153,6 +155,7 @@ class Group:
     state: GroupState = GroupState.PRESENT
     members: tuple[Member, ...] = ()
     source: Source = NO_SOURCE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
     @property
     def key(self) -> str:
@@ -171,6 +174,7 @@ class ChatterUser:
     active: bool | None = None  # None: not managed (created active)
     expires: dt.date | None = None
     source: Source = NO_SOURCE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
@@ -193,6 +197,7 @@ class ExternalUser:
     expires: dt.date | None = None
     sponsor: str | None = None
     source: Source = NO_SOURCE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
@@ -212,6 +217,7 @@ class PermissionSetAssignments:
     assignees: tuple[Assignee, ...] = ()
     membership: Membership = Membership.ADDITIVE
     source: Source = NO_SOURCE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
 
 @dataclass(frozen=True)
@@ -246,6 +252,7 @@ class Policy:
     require_sponsor: bool = False
     max_access_days: int | None = None
     source: Source = NO_SOURCE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
 
 @dataclass(frozen=True)
