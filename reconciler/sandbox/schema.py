@@ -101,6 +101,10 @@ _MISSING_FLAGS = {
 _DEFAULT_OVERRIDES: dict[tuple[str, str], Any] = {("User", "IsActive"): True}
 _ISACTIVE_DEFAULT = assumed("user-isactive-default")
 
+# Object-level updateable flags newer than the v48 global describe: PermissionSetAssignment supports update()
+# (ObjRef, §7) since ExpirationDate (v57) and IsRevoked (v64) became updateable.
+_OBJECT_UPDATEABLE = {"PermissionSetAssignment": True}
+
 _CHILD_RELATIONSHIPS = (  # (parent, relationship name, child, child field); see assumed("child-relationship-names")
     ("Account", "ChildAccounts", "Account", "ParentId"),
     ("Account", "Contacts", "Contact", "AccountId"),
@@ -497,7 +501,7 @@ def _build_object(name: str, entry: dict[str, Any]) -> ObjectSpec:
         label_plural=entry.get("labelPlural", name + "s"),
         key_prefix=head.get("keyPrefix") or entry["keyPrefix"],
         createable=head.get("createable", entry.get("createable", False)),
-        updateable=head.get("updateable", entry.get("updateable", False)),
+        updateable=_OBJECT_UPDATEABLE.get(name, head.get("updateable", entry.get("updateable", False))),
         deletable=head.get("deletable", entry.get("deletable", False)),
         queryable=head.get("queryable", True),
         fields=MappingProxyType({f.name.lower(): f for f in specs}),

@@ -315,13 +315,11 @@ class Session:
         self._savepoints += 1
         name = f"sp{self._savepoints}"
         self.conn.execute(f"SAVEPOINT {name}")
-        next_id = self._next_id
         try:
             yield
-        except BaseException:
+        except BaseException:  # ids taken inside stay taken: the counter lives in memory until commit
             self.conn.execute(f"ROLLBACK TO {name}")
             self.conn.execute(f"RELEASE {name}")
-            self._next_id = max(next_id or 0, self._next_id or 0) or None  # ids are never reused
             raise
         else:
             self.conn.execute(f"RELEASE {name}")
@@ -346,8 +344,12 @@ class Session:
         return ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are {allowed}")
 
     def create(self, sobject: str, values: Row, *, record_id: str | None = None) -> str:
-        """Insert a record through every rule; returns its 18-character id (`record_id`: a preset id, for the
-        seed)."""
+        """Insert a record through every rule, atomically; returns its 18-character id (`record_id`: a preset id,
+        for the seed)."""
+        with self.savepoint():
+            return self._create(sobject, values, record_id)
+
+    def _create(self, sobject: str, values: Row, record_id: str | None) -> str:
         obj = self.obj(sobject)
         if not obj.createable:
             raise self._refuse(obj, "POST", "HEAD,GET")
@@ -366,6 +368,11 @@ class Session:
         return record_id
 
     def update(self, sobject: str, record_id: str, values: Row) -> None:
+        """Change a record through every rule, atomically."""
+        with self.savepoint():
+            self._update(sobject, record_id, values)
+
+    def _update(self, sobject: str, record_id: str, values: Row) -> None:
         obj = self.obj(sobject)
         if not obj.updateable:
             raise self._refuse(obj, "PATCH", "HEAD,GET,DELETE" if obj.deletable else "HEAD,GET")
@@ -384,6 +391,11 @@ class Session:
         rules.after_update(self, old, self.fetch(obj.name, old["Id"]))  # type: ignore[arg-type]
 
     def delete(self, sobject: str, record_id: str) -> None:
+        """Delete a record through every rule, atomically (soft delete for objects with IsDeleted)."""
+        with self.savepoint():
+            self._delete(sobject, record_id)
+
+    def _delete(self, sobject: str, record_id: str) -> None:
         obj = self.obj(sobject)
         if not obj.deletable:
             raise self._refuse(obj, "DELETE", "HEAD,GET,PATCH" if obj.updateable else "HEAD,GET")

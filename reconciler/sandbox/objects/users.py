@@ -144,8 +144,9 @@ def disable_portal_user(session: Session, user: Row) -> None:
 
 class UserRules(Rules):
     def prepare_insert(self, session: Session, values: Row) -> None:
-        if values.get("CommunityNickname") is None and values.get("Username"):
-            values["CommunityNickname"] = unique_nickname(session, values["Username"].split("@")[0])
+        if values.get("CommunityNickname") is None:
+            base = (values.get("Username") or values.get("Alias") or "user").split("@")[0]
+            values["CommunityNickname"] = unique_nickname(session, base)
 
     def before_insert(self, session: Session, values: Row) -> None:
         _check_username(session, values["Username"], None)
