@@ -331,9 +331,10 @@ class Compiler:
         if numeric_only or unordered:
             text = f"field {spec.name} does not support aggregate operator {function.name}"
             raise malformed(self.soql, function.pos, text)
+        collate = " COLLATE NOCASE" if spec.type in TEXT_TYPES else ""  # MAX('Zed', 'smith') is 'Zed'
         if function.name == "COUNT_DISTINCT":
-            return f"COUNT(DISTINCT {column.sql})"
-        return f"{function.name}({column.sql})"
+            return f"COUNT(DISTINCT {column.sql}{collate})"
+        return f"{function.name}({column.sql}{collate})"
 
     def _count(self, query: nodes.Query, scope: Scope) -> Compiled:
         conditions, params = self._where(query.where, scope)
@@ -351,7 +352,7 @@ def _sort_key(column: Column) -> str:
     """What ORDER BY sorts on: upper-cased text, picklists in value order (assumed("soql-case-folding"))."""
     spec = column.spec
     if spec.type == "picklist" and spec.picklist_values:
-        whens = " ".join(f"WHEN {_quote(v)} THEN {i}" for i, v in enumerate(spec.picklist_values))
+        whens = " ".join(f"WHEN {column.sql} = {_quote(v)} THEN {i}" for i, v in enumerate(spec.picklist_values))
         return f"CASE WHEN {column.sql} IS NULL THEN NULL {whens} ELSE {len(spec.picklist_values)} END"
     if spec.type in TEXT_TYPES:
         return f"upper({column.sql})"
