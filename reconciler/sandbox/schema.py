@@ -39,6 +39,8 @@ FULL_DESCRIBE = frozenset({"Account", "Contact", "User"})
 AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
 
 _SQL_TYPES = {"boolean": "INTEGER", "int": "INTEGER", "double": "REAL", "currency": "REAL", "percent": "REAL"}
+# Compound fields (address, location) get a TEXT column that stays null: see assumed("compound-fields").
+_COMPOUND = assumed("compound-fields")
 _SOAP_TYPES = {
     "id": "tns:ID",
     "reference": "tns:ID",
