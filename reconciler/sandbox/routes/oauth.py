@@ -14,7 +14,6 @@ import hmac
 import json
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,13 +28,14 @@ LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}
 CLOCK_SKEW_S = 300
 
 
-@dataclass(frozen=True)
 class OAuthError(Exception):
     """An OAuth error answer: 400 (or `status`) with `{"error", "error_description"}`."""
 
-    error: str
-    description: str
-    status: int = 400
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(f"{error}: {description}")
+        self.error = error
+        self.description = description
+        self.status = status
 
     def body(self) -> dict[str, str]:
         return {"error": self.error, "error_description": self.description}
