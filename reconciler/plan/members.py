@@ -85,11 +85,16 @@ class _GroupMembers:
         self._sort_entries()
         self._ensure_owner()
         owner_member_key = None
-        for handle, wanted in self.wanted.items():
-            key = self._member(handle, wanted)
+        previous_owner = self.t.observed.owner_id if self.t.owner_changes and self.t.observed else None
+        for wanted in self.wanted.values():
+            if wanted.user.id is not None and wanted.user.id == previous_owner:
+                continue  # changed after the transfer: the owner's row can't be demoted
+            key = self._member(wanted)
             if self.t.owner is not None and wanted.user.same(self.t.owner):
                 owner_member_key = key
         self._transfer_owner(owner_member_key)
+        if previous_owner is not None and previous_owner in self.wanted:
+            self._member(self.wanted[previous_owner], after=self.owner_change_key)
         for email, entry in self.invite.items():
             self._invitation(email, entry)
         self._remove_members()
@@ -112,9 +117,24 @@ class _GroupMembers:
                 if entry.kind is MemberKind.CUSTOMER:
                     self.invite[entry.identity] = entry
                 continue
-            if user.id is not None and user.id in self.ctx.deactivated:
-                continue  # the plan deactivates this user: no new membership
+            is_owner = self.t.owner is not None and user.same(self.t.owner)
+            if self._inactive(user) and user.id not in self.rows and not is_owner:
+                self.ctx.warn(
+                    "inactive-member",
+                    f"{user.username} is inactive (or deactivated by this plan), so isn't added to {self.name!r}",
+                    entry.source,
+                    self._key(entry.identity),
+                )
+                continue
             self.wanted[user.id or user.ref or entry.identity] = _Wanted(entry, user)
+
+    def _inactive(self, user: UserRef) -> bool:
+        """A live user who won't be active after the plan."""
+        if user.id is None:
+            return False
+        if user.id in self.ctx.deactivated:
+            return True
+        return user.observed is not None and not user.observed.is_active and user.id not in self.ctx.activated
 
     def _resolve(self, entry: Member) -> tuple[UserRef | None, ObservedUser | None]:
         if entry.kind is MemberKind.CUSTOMER:
@@ -164,7 +184,7 @@ class _GroupMembers:
     def _key(self, identity: str) -> str:
         return f"member:{self.name}/{identity}"
 
-    def _member(self, handle: str, wanted: _Wanted) -> str | None:
+    def _member(self, wanted: _Wanted, after: str | None = None) -> str | None:
         ctx, entry, user = self.ctx, wanted.member, wanted.user
         role = self._role(wanted)
         row = self.rows.get(user.id) if user.id is not None else None
@@ -187,13 +207,6 @@ class _GroupMembers:
                 draft.values["NotificationFrequency"] = NOTIFY_TO_SF[entry.notify]
             if user.external:
                 draft.risks.add(Risk.GRANTS_EXTERNAL_ACCESS)
-            if user.observed is not None and not user.observed.is_active and user.id not in ctx.activated:
-                ctx.warn(
-                    "inactive-member",
-                    f"{user.username} is inactive; adding them to {self.name!r} may fail",
-                    entry.source,
-                    key,
-                )
             if user.id is not None:
                 ctx.added_members.add(user.id)
             ctx.people.gain(user.person, f"group {self.name}")
@@ -221,6 +234,8 @@ class _GroupMembers:
             draft.values["NotificationFrequency"] = NOTIFY_TO_SF[entry.notify]
         if not draft.values:
             return None
+        if after is not None:
+            draft.depends_on.append(after)
         ctx.add(draft)
         return key
 

@@ -30,7 +30,8 @@ def deactivate_orphaned_customers(ctx: PlanContext) -> None:
                 memberships[user_id] += 1
     invited = {
         email
-        for invitations in ctx.snapshot.invitations.values()
+        for group_id, invitations in ctx.snapshot.invitations.items()
+        if group_id not in ctx.deleted_groups
         for email, invitation in invitations.items()
         if invitation.pending and invitation.id not in ctx.removed_invitations
     }

@@ -38,6 +38,8 @@ from reconciler.model import (
     Snapshot,
     Source,
 )
+from reconciler.plan import build_plan
+from reconciler.plan.change import Change, Finding, Plan
 
 TODAY = dt.date(2026, 6, 1)
 _counter = itertools.count(1)
@@ -140,8 +142,9 @@ class OrgBuilder:
 
     def customer(self, email: str, *, active: bool = True) -> ObservedUser:
         """A Chatter External user, as an accepted invitation creates it (<local>@guest.<inviter domain>)."""
-        return self.user(f"{email.split('@')[0]}@guest.acme.com", profile="Chatter External User", email=email,
-                         active=active)
+        return self.user(
+            f"{email.split('@')[0]}@guest.acme.com", profile="Chatter External User", email=email, active=active
+        )
 
     def group(
         self,
@@ -180,8 +183,9 @@ class OrgBuilder:
         self.members[group.id][user.id] = row
         return row
 
-    def invite(self, group: ObservedGroup, email: str, *, created: str = "2026-05-20T10:00:00.000+0000",
-               status: str = "Sent") -> ObservedInvitation:
+    def invite(
+        self, group: ObservedGroup, email: str, *, created: str = "2026-05-20T10:00:00.000+0000", status: str = "Sent"
+    ) -> ObservedInvitation:
         invitation = ObservedInvitation(sf_id("0H1"), group.id, email, status, self.admin.id, created)
         self.invitations[group.id][email] = invitation
         return invitation
@@ -208,11 +212,24 @@ class OrgBuilder:
         self.contacts[(account.id, email)] = contact
         return contact
 
-    def external(self, username: str, account: ObservedAccount, email: str, *,
-                 profile: str = "Partner Community User", active: bool = True) -> ObservedUser:
+    def external(
+        self,
+        username: str,
+        account: ObservedAccount,
+        email: str,
+        *,
+        profile: str = "Partner Community User",
+        active: bool = True,
+    ) -> ObservedUser:
         contact = self.contact(account, email)
-        return self.user(username, profile=profile, email=email, contact=contact, active=active,
-                         portal_role=PortalRole.USER if "Partner" in profile else None)
+        return self.user(
+            username,
+            profile=profile,
+            email=email,
+            contact=contact,
+            active=active,
+            portal_role=PortalRole.USER if "Partner" in profile else None,
+        )
 
     def seats(self, license_name: str, *, total: int, used: int) -> None:
         """Pins a licence's seats (otherwise `used` counts the active users built here)."""
@@ -223,10 +240,18 @@ class OrgBuilder:
 
     def build(self, api_requests: int = 7) -> Snapshot:
         licenses = {
-            name: ObservedLicense(lic.id, name, lic.total, self.used.get(name, 0)) for name, lic in self.licenses.items()
+            name: ObservedLicense(lic.id, name, lic.total, self.used.get(name, 0))
+            for name, lic in self.licenses.items()
         }
-        org = OrgIdentity("00D000000000001AAA", "Acme", "https://acme.example.test", True, self.admin.id,
-                          self.admin.username, self.can_invite_customers)
+        org = OrgIdentity(
+            "00D000000000001AAA",
+            "Acme",
+            "https://acme.example.test",
+            True,
+            self.admin.id,
+            self.admin.username,
+            self.can_invite_customers,
+        )
         return Snapshot(
             org=org,
             chatter=dict(self.chatter),
@@ -286,3 +311,18 @@ def partner(username: str, email: str, account: str = "Contoso Ltd", **kw: objec
 
 def policy(**kw: object) -> Policy:
     return Policy(source=Source("desired/org.yaml", 40, 1), **kw)  # type: ignore[arg-type]
+
+
+# -- running the diff ------------------------------------------------------------------------------------------
+
+
+def plan_of(org: OrgBuilder, state: DesiredState, today: dt.date = TODAY) -> Plan:
+    return build_plan(state, org.build(), today)
+
+
+def keyed(plan: Plan) -> dict[str, Change]:
+    return {c.key: c for c in plan.changes}
+
+
+def codes(findings: tuple[Finding, ...]) -> list[str]:
+    return [f.code for f in findings]
