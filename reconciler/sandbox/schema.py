@@ -372,17 +372,19 @@ class Schema:
             statements.append(f'CREATE TABLE IF NOT EXISTS "{obj.name}" ({", ".join(columns)})')
             for f in obj.fields.values():
                 if f.type == "reference":
-                    statements.append(_index(obj.name, (f.name,)))
-            statements.extend(_index(obj.name, cols) for cols in _NATURAL_KEYS.get(obj.name, ()))
+                    statements.append(_index(obj, (f.name,)))
+            statements.extend(_index(obj, cols) for cols in _NATURAL_KEYS.get(obj.name, ()))
         return statements
 
 
+# Natural keys get an index; a name in lower case is indexed as lower("Name") for the case-insensitive uniqueness
+# checks of the rules (SQLite uses an expression index only for the same expression).
 _NATURAL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "User": (("Username",), ("CommunityNickname",), ("Email",)),
-    "CollaborationGroup": (("Name",),),
+    "User": (("Username",), ("username",), ("communitynickname",), ("Email",), ("email",)),
+    "CollaborationGroup": (("Name",), ("name",)),
     "CollaborationGroupMember": (("CollaborationGroupId", "MemberId"),),
-    "CollaborationInvitation": (("InvitedUserEmail",),),
-    "PermissionSet": (("Name",),),
+    "CollaborationInvitation": (("InvitedUserEmail",), ("inviteduseremail",)),
+    "PermissionSet": (("Name",), ("name",)),
     "PermissionSetAssignment": (("AssigneeId", "PermissionSetId"),),
     "Profile": (("Name",),),
     "UserLicense": (("Name",),),
@@ -391,10 +393,11 @@ _NATURAL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def _index(table: str, columns: tuple[str, ...]) -> str:
-    name = f"ix_{table}_{'_'.join(columns)}"
-    cols = ", ".join(f'"{c}"' for c in columns)
-    return f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({cols})'
+def _index(obj: ObjectSpec, columns: tuple[str, ...]) -> str:
+    """CREATE INDEX on fields; an all-lower-case name stands for lower() of the field of that name."""
+    parts = [f'lower("{obj.fields[c].name}")' if c.islower() else f'"{c}"' for c in columns]
+    name = f"ix_{obj.name}_{'_'.join(columns)}" + ("_ci" if any(c.islower() for c in columns) else "")
+    return f'CREATE INDEX IF NOT EXISTS "{name}" ON "{obj.name}" ({", ".join(parts)})'
 
 
 def _read(relative: str) -> dict[str, Any]:

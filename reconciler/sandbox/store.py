@@ -88,6 +88,9 @@ class Store:
         with self.session() as s:
             if s.meta("schema_version") is None:
                 self._create(s, seed)
+            else:  # an existing org: add whatever tables and indexes a newer schema has (all IF NOT EXISTS)
+                for statement in (*_BOOKKEEPING, *self.schema.ddl()):
+                    s.conn.execute(statement)
             self.org_id: str = s.meta("org_id") or ""
 
     # --- connections and transactions --------------------------------------------------------------------------
@@ -189,7 +192,11 @@ class Session:
 
     def _row(self, obj_name: str, raw: sqlite3.Row) -> Row:
         booleans = self.store._booleans[obj_name]
-        return {k: (bool(raw[k]) if k in booleans and raw[k] is not None else raw[k]) for k in raw.keys()}  # noqa: SIM118
+        row = dict(zip(raw.keys(), tuple(raw), strict=True))  # by position: Row's name lookup is linear
+        for name in booleans:
+            if row.get(name) is not None:
+                row[name] = bool(row[name])
+        return row
 
     def fetch(self, obj_name: str, record_id: str, *, include_deleted: bool = False) -> Row | None:
         """The row with this (18-character) id, with booleans as bools; None when absent or soft-deleted."""

@@ -172,8 +172,13 @@ def check_references(session: Session, obj: ObjectSpec, values: Row) -> None:
             raise ApiError(
                 400, "FIELD_INTEGRITY_EXCEPTION", f"{_label(spec)}: id value of incorrect type: {value}", [spec.name]
             )
-        row = session.fetch(target.name, value, include_deleted=True) if target is not None else None
-        if row is None:
+        deleted = '"IsDeleted"' if target is not None and target.soft_delete else "0"
+        found = (
+            session.conn.execute(f'SELECT {deleted} FROM "{target.name}" WHERE "Id" = ?', (value,)).fetchone()
+            if target is not None
+            else None
+        )
+        if found is None:
             raise ApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [spec.name])
-        if row.get("IsDeleted"):
+        if found[0]:
             raise ApiError(400, "ENTITY_IS_DELETED", "entity is deleted", [spec.name])

@@ -17,7 +17,11 @@ _PROTECTED = assumed("setup-object-protection")
 
 
 def profile_of(session: Session, profile_id: str) -> Row:
-    profile = session.fetch("Profile", profile_id)
+    """The profile's Id, Name, UserType and UserLicenseId (not its hundreds of permissions)."""
+    found = session.conn.execute(
+        'SELECT "Id", "Name", "UserType", "UserLicenseId" FROM "Profile" WHERE "Id" = ?', (profile_id,)
+    ).fetchone()
+    profile = dict(found) if found is not None else None
     if profile is None:
         raise ApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["ProfileId"])
     return profile
