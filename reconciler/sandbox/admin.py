@@ -29,7 +29,7 @@ from werkzeug.routing import Map, Rule
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultPlan, FaultSpecError
 from reconciler.sandbox.routes.cursors import QueryCursors
-from reconciler.sandbox.routes.http import RestRequest, RestResponse, not_found
+from reconciler.sandbox.routes.http import RestRequest, RestResponse, method_not_allowed, not_found
 from reconciler.sandbox.store import SeedName, Store
 
 SEEDS = ("demo", "empty")
@@ -132,12 +132,7 @@ class Admin:
         except NotFound:
             return RestResponse.error(not_found())
         except MethodNotAllowed as exc:
-            allowed = ",".join(sorted(exc.valid_methods or []))
-            return RestResponse.error(
-                ApiError(
-                    405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}"
-                )
-            )
+            return RestResponse.error(method_not_allowed(request.method, exc.valid_methods or []))
         try:
             return _HANDLERS[(method, path)](self, request, **values)
         except FaultSpecError as exc:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -29,7 +30,14 @@ from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultKind, FaultPlan, FaultRule, LockedRowSession
 from reconciler.sandbox.routes import collections, composite, metadata, oauth, query, rest, soap_login, sobjects
 from reconciler.sandbox.routes.cursors import QueryCursors
-from reconciler.sandbox.routes.http import JSON_CONTENT_TYPE, RestContext, RestRequest, RestResponse, not_found
+from reconciler.sandbox.routes.http import (
+    JSON_CONTENT_TYPE,
+    RestContext,
+    RestRequest,
+    RestResponse,
+    method_not_allowed,
+    not_found,
+)
 from reconciler.sandbox.server import DROP_CONNECTION
 from reconciler.sandbox.soap import CONTENT_TYPE as XML_CONTENT_TYPE
 from reconciler.sandbox.soap import METADATA, PARTNER_FAULT, SoapFault, parse_call
@@ -106,6 +114,8 @@ class SandboxApp:
     def _respond(self, request: Request) -> Response:
         path = _LOGIN_PREFIX.sub("", request.path, count=1).rstrip("/") or "/"
         body = request.get_data(cache=True)   # always read the body: the connection is kept alive
+        if not path.startswith("/_sandbox"):
+            self.counters.count(self._counter_key(request.method, path, body))
         decision = self.injector.decide(request.method, path)
         if decision.delay_s > 0:
             time.sleep(decision.delay_s)
@@ -126,9 +136,8 @@ class SandboxApp:
             answer = self.admin.handle(RestRequest(method, path, request.args, request.headers, body))
             return _json(answer.status, answer.body, answer.headers)
         if path == "/services/data":
-            self.counters.count(f"{method} /services/data")
             if method not in {"GET", "HEAD"}:
-                return _json(405, _method_not_allowed(method, ["GET"]).body())
+                return _json(405, method_not_allowed(method, ["GET"]).body())
             return _json(200, rest.versions())
         if data := _DATA_PATH.match(path):
             return self._serve_rest(request, data.group(1), data.group(2) or "/", body, fault)
@@ -136,12 +145,31 @@ class SandboxApp:
             return self._serve_oauth(request, path, body)
         if soap := _SOAP_PATH.match(path):
             if method != "POST":
-                return _json(405, _method_not_allowed(method, ["POST"]).body())
+                return _json(405, method_not_allowed(method, ["POST"]).body())
             if soap.group(1) == "u":
                 return self._serve_login(request, soap.group(2), body)
             return self._serve_metadata(body, fault)
-        self.counters.count(f"{method} (unknown)")
         return _json(404, not_found().body())
+
+    def _counter_key(self, method: str, path: str, body: bytes) -> str:
+        """What the request counters call this request: "GET /query", "POST /services/Soap/m readMetadata"..."""
+        if (data := _DATA_PATH.match(path)) and rest.supported(data.group(1)):
+            request = RestRequest(method, (data.group(2) or "/").rstrip("/") or "/", MultiDict(), Headers())
+            try:
+                return self._match(request)[0]
+            except ApiError:
+                return f"{method} (unknown)"
+        if soap := _SOAP_PATH.match(path):
+            if soap.group(1) == "u":
+                return f"{method} /services/Soap/u login"
+            try:
+                return f"{method} /services/Soap/m {parse_call(body, namespace=METADATA).operation}"
+            except SoapFault:
+                return f"{method} /services/Soap/m (malformed)"
+        if path.startswith("/id/"):
+            return f"{method} /id"
+        known = path == "/services/data" or path.startswith("/services/oauth2/")
+        return f"{method} {path}" if known else f"{method} (unknown)"
 
     def _injected(self, fault: FaultRule, path: str) -> Response:
         """The answer of a failure fault that replaces the request (nothing is executed or counted)."""
@@ -171,10 +199,8 @@ class SandboxApp:
     def _serve_rest(self, request: Request, version: str, path: str, body: bytes, fault: FaultRule | None
                     ) -> Response:
         if not rest.supported(version):
-            self.counters.count(f"{request.method} (unknown)")
             return _json(404, not_found().body())
         rest_request = RestRequest(request.method, path.rstrip("/") or "/", request.args, request.headers, body)
-        self.counters.count(self._counter_key(rest_request))
         try:
             user_id, usage = self._authorize(_bearer(request.headers.get("Authorization")))
         except ApiError as exc:
@@ -211,14 +237,8 @@ class SandboxApp:
         except NotFound:
             raise not_found() from None
         except MethodNotAllowed as exc:
-            raise _method_not_allowed(request.method, sorted(exc.valid_methods or [])) from None
+            raise method_not_allowed(request.method, exc.valid_methods or []) from None
         return str(endpoint), values
-
-    def _counter_key(self, request: RestRequest) -> str:
-        try:
-            return self._match(request)[0]
-        except ApiError:
-            return f"{request.method} (unknown)"
 
     def _subrequest(self, context: RestContext, method: str, url: str, headers: Mapping[str, str], body: bytes
                     ) -> RestResponse:
@@ -256,16 +276,14 @@ class SandboxApp:
         assumed("api-usage-counting")
         instance_url = f"https://{request.host}"
         if path == "/services/oauth2/token":
-            self.counters.count(f"{request.method} /services/oauth2/token")
             if request.method != "POST":
-                return _json(405, _method_not_allowed(request.method, ["POST"]).body())
+                return _json(405, method_not_allowed(request.method, ["POST"]).body())
             try:
                 answer = oauth.token(self.store, oauth.parse_form(body), request.headers.get("Authorization"),
                                      instance_url, request.host)
             except oauth.OAuthError as refused:
                 return _json(refused.status, refused.body())
             return _json(200, answer)
-        self.counters.count(f"{request.method} {'/services/oauth2/userinfo' if 'oauth2' in path else '/id'}")
         token = _bearer(request.headers.get("Authorization")) or request.args.get("oauth_token")
         with self.store.session() as session:
             user_id = session.user_for_token(token) if token else None
@@ -277,7 +295,6 @@ class SandboxApp:
             return _json(200, oauth.identity(session, user_id, instance_url))
 
     def _serve_login(self, request: Request, version: str, body: bytes) -> Response:
-        self.counters.count("POST /services/Soap/u login")
         try:
             return _xml(200, soap_login.login(self.store, body, version, f"https://{request.host}"))
         except SoapFault as fault:
@@ -286,7 +303,6 @@ class SandboxApp:
     def _serve_metadata(self, body: bytes, fault: FaultRule | None) -> Response:
         try:
             call = parse_call(body, namespace=METADATA)
-            self.counters.count(f"POST /services/Soap/m {call.operation}")
             try:
                 user_id, usage = self._authorize(call.header_value("SessionHeader", "sessionId"))
             except ApiError as exc:
@@ -317,10 +333,6 @@ def _bearer(authorization: str | None) -> str | None:
 
 def _limit_info(usage: tuple[int, int]) -> str:
     return f"api-usage={usage[0]}/{usage[1]}"
-
-
-def _method_not_allowed(method: str, allowed: list[str]) -> ApiError:
-    return ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are {','.join(allowed)}")
 
 
 def _unknown_exception(error_id: str) -> ApiError:

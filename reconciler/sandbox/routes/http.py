@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
@@ -96,6 +96,18 @@ class RestContext:
     subrequest: Callable[[RestContext, str, str, Mapping[str, str], bytes], RestResponse]
     in_composite: bool = False
     force_all_or_none: bool = False
+
+
+_METHOD_ORDER = ("HEAD", "GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def method_not_allowed(method: str, allowed: Iterable[str]) -> ApiError:
+    """405 as the REST API words it: "HTTP Method 'PUT' not allowed. Allowed are HEAD,GET,POST"."""
+    known = set(allowed)
+    if "GET" in known:
+        known.add("HEAD")
+    ordered = [m for m in _METHOD_ORDER if m in known] + sorted(known - set(_METHOD_ORDER))
+    return ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are {','.join(ordered)}")
 
 
 def not_found() -> ApiError:

@@ -1,0 +1,59 @@
+"""The daily API allowance: Sforce-Limit-Info on every response, /limits, and 403 REQUEST_LIMIT_EXCEEDED."""
+
+from __future__ import annotations
+
+import pytest
+from simple_salesforce.exceptions import SalesforceRefusedRequest
+
+from reconciler.sandbox.runner import RunningSandbox
+from tests.sandbox.api.conftest import AdminClient, connect, error_of
+
+
+def test_every_counted_request_moves_the_usage_header(fresh: RunningSandbox) -> None:
+    sf = connect(fresh.info)
+    sf.query("SELECT Id FROM Organization")
+    first = sf.api_usage["api-usage"]
+    sf.restful("sobjects")
+    sf.restful("composite/sobjects", method="POST", json={"records": [
+        {"attributes": {"type": "Account"}, "Name": "Usage Co"}]})
+    last = sf.api_usage["api-usage"]
+    assert (last.used - first.used, last.total) == (2, 15000)
+
+
+def test_limits_resource(fresh: RunningSandbox) -> None:
+    sf = connect(fresh.info)
+    limits = sf.limits()
+    used = sf.api_usage["api-usage"].used
+    assert limits["DailyApiRequests"] == {"Max": 15000, "Remaining": 15000 - used}
+
+
+def test_the_allowance_is_enforced_and_configurable(fresh: RunningSandbox) -> None:
+    sf = connect(fresh.info)
+    admin = AdminClient(fresh.info)
+    sf.query("SELECT Id FROM Organization")
+    used = sf.api_usage["api-usage"].used
+    admin.call("PUT", "/limits", {"daily_api_requests": used + 2})
+    sf.query("SELECT Id FROM Organization")
+    sf.query("SELECT Id FROM Organization")
+    assert sf.api_usage["api-usage"].used == used + 2
+    with pytest.raises(SalesforceRefusedRequest) as caught:
+        sf.query("SELECT Id FROM Organization")
+    assert caught.value.status == 403
+    assert error_of(caught.value) == {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED",
+                                      "fields": []}
+    refused = sf.session.get(f"{sf.base_url}limits", headers=sf.headers)
+    assert refused.status_code == 403
+    assert refused.headers["Sforce-Limit-Info"] == f"api-usage={used + 2}/{used + 2}"
+    admin.call("PUT", "/limits", {"reset_usage": True})
+    assert sf.query("SELECT Id FROM Organization")["totalSize"] == 1
+    assert sf.api_usage["api-usage"].used == 1
+
+
+def test_what_is_not_counted(fresh: RunningSandbox) -> None:
+    sf = connect(fresh.info)
+    admin = AdminClient(fresh.info)
+    before = admin.call("GET", "/limits")["daily_api_requests"]["used"]
+    sf.session.get(f"{fresh.info.instance_url}/services/data/")
+    sf.oauth2("userinfo")
+    admin.call("GET", "/counters")
+    assert admin.call("GET", "/limits")["daily_api_requests"]["used"] == before
