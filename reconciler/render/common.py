@@ -1,0 +1,96 @@
+"""What every renderer shares: the order and titles of kinds, symbols, and how a change reads in words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from reconciler.plan.change import Action, Change, Kind, LicenseImpact, Plan, Risk
+
+KIND_TITLES: dict[Kind, str] = {
+    Kind.SETTING: "Settings",
+    Kind.CONTACT: "Contacts",
+    Kind.USER: "Users",
+    Kind.GROUP: "Groups",
+    Kind.PERMISSION_SET_ASSIGNMENT: "Permission set assignments",
+    Kind.MEMBER: "Members",
+    Kind.INVITATION: "Invitations",
+}
+SYMBOLS: dict[Action, str] = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
+RISK_LABELS: dict[Risk, str] = {
+    Risk.IRREVERSIBLE: "irreversible",
+    Risk.GRANTS_EXTERNAL_ACCESS: "grants external access",
+    Risk.REVOKES_ACCESS: "revokes access",
+    Risk.CONSUMES_LICENSE: "consumes a licence",
+}
+# Kinds whose few fields read best on the change's own line.
+INLINE_KINDS = frozenset({Kind.SETTING, Kind.MEMBER, Kind.INVITATION, Kind.PERMISSION_SET_ASSIGNMENT})
+
+
+def by_kind(changes: Iterable[Change]) -> list[tuple[Kind, list[Change]]]:
+    """Changes grouped by kind, kinds in KIND_TITLES order, each group in execution order."""
+    groups: dict[Kind, list[Change]] = {kind: [] for kind in KIND_TITLES}
+    for change in changes:
+        groups[change.kind].append(change)
+    return [(kind, found) for kind, found in groups.items() if found]
+
+
+def subject(change: Change) -> str:
+    """ "member Acme Partner Hub/jane@contoso.com": the kind's word and the key without its prefix."""
+    name = change.key.split(":", 1)[1] if ":" in change.key else change.key
+    word = "permission set" if change.kind is Kind.PERMISSION_SET_ASSIGNMENT else change.kind.value
+    return f"{word} {name}"
+
+
+def value_text(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return ", ".join(value_text(v) for v in value)
+    return str(value)
+
+
+def field_texts(change: Change) -> list[str]:
+    """ "role: member -> manager" for updates, "role: manager" for creates and deletes (fields the subject already
+    names are left out)."""
+    hidden = _NAMED_BY_SUBJECT.get(change.kind, frozenset())
+    if change.action is Action.UPDATE:
+        return [
+            f"{name}: {value_text(change.before.get(name))} -> {value_text(value)}"
+            for name, value in change.after.items()
+            if name not in hidden
+        ]
+    shown: Mapping[str, Any] = change.after if change.action is Action.CREATE else change.before
+    return [f"{name}: {value_text(value)}" for name, value in shown.items() if name not in hidden]
+
+
+_NAMED_BY_SUBJECT: dict[Kind, frozenset[str]] = {
+    Kind.INVITATION: frozenset({"email"}),
+    Kind.PERMISSION_SET_ASSIGNMENT: frozenset({"permission_set", "user"}),
+    Kind.GROUP: frozenset({"name"}),
+}
+
+
+def risk_texts(change: Change) -> list[str]:
+    return [RISK_LABELS[risk] for risk in RISK_LABELS if risk in change.risks]
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary
+    return f"Plan: {counts['create']} to add, {counts['update']} to change, {counts['delete']} to remove."
+
+
+def license_text(impact: LicenseImpact) -> str:
+    return f"{impact.used_before}/{impact.total} -> {impact.used_after}/{impact.total}"
+
+
+def count_phrase(changes: list[Change]) -> str:
+    """ "3 to add, 1 to change" for a group of changes."""
+    parts = []
+    for action, word in ((Action.CREATE, "add"), (Action.UPDATE, "change"), (Action.DELETE, "remove")):
+        n = sum(1 for c in changes if c.action is action)
+        if n:
+            parts.append(f"{n} to {word}")
+    return ", ".join(parts)
