@@ -101,6 +101,8 @@ class _SelectBuilder:
         self._seen: set[tuple[str, ...]] = set()
 
     def add_column(self, sql: str) -> int:
+        if sql in self.columns:  # e.g. Id, selected and also the record's key
+            return self.columns.index(sql)
         self.columns.append(sql)
         return len(self.columns) - 1
 
@@ -359,7 +361,7 @@ def _sort_key(column: Column) -> str:
     return column.sql
 
 
-def _aggregate_converter(function: str, spec: FieldSpec) -> Callable[[Any], Any]:
+def _aggregate_converter(function: str, spec: FieldSpec) -> Callable[[Any], Any] | None:
     if function in ("COUNT", "COUNT_DISTINCT"):
         return int
     if function == "AVG" or (function == "SUM" and spec.type not in ("int", "long")):

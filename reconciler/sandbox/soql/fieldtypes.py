@@ -76,16 +76,12 @@ def _to_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def json_converter(spec: FieldSpec) -> Callable[[Any], Any]:
-    """SQLite column value -> the JSON value Salesforce returns for this field type."""
+def json_converter(spec: FieldSpec) -> Callable[[Any], Any] | None:
+    """SQLite column value -> the JSON value Salesforce returns for this field type (None: as stored)."""
     if spec.type == "boolean":
         return _to_bool
     if spec.type in ("int", "long"):
         return _to_int
     if spec.type in ("double", "currency", "percent"):
         return _to_float
-    return _as_is
+    return None

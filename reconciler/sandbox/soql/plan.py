@@ -22,17 +22,17 @@ Row = Sequence[Any]
 
 
 # --- output members: one per select item, nested for parent lookups ---------------------------------------------
+# Each member makes a `step(record, row)` that writes its key into the record; steps are built once per run.
+
+Step = Callable[[dict[str, Any], Row], None]
 
 
 @dataclass(frozen=True)
 class FieldOut:
     name: str
     index: int
-    convert: Callable[[Any], Any]
+    convert: Callable[[Any], Any] | None  # None: the SQLite value is already the JSON value
     spec: FieldSpec
-
-    def emit(self, record: dict[str, Any], row: Row, run: _Run) -> None:
-        record[self.name] = self.convert(row[self.index])
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,17 @@ class CompoundOut:
     """An address field: one JSON object built from its component columns (null when all are null)."""
 
     name: str
-    parts: tuple[tuple[str, int, Callable[[Any], Any]], ...]  # (JSON key, column index, converter)
+    parts: tuple[tuple[str, int, Callable[[Any], Any] | None], ...]  # (JSON key, column index, converter)
     spec: FieldSpec
 
-    def emit(self, record: dict[str, Any], row: Row, run: _Run) -> None:
-        values = {key: convert(row[index]) for key, index, convert in self.parts}
-        record[self.name] = values if any(v is not None for v in values.values()) else None
+    def step(self, run: _Run) -> Step:
+        name, parts = self.name, self.parts
+
+        def compound(record: dict[str, Any], row: Row) -> None:
+            values = {key: row[i] if convert is None else convert(row[i]) for key, i, convert in parts}
+            record[name] = values if any(v is not None for v in values.values()) else None
+
+        return compound
 
 
 @dataclass(frozen=True)
@@ -58,15 +63,22 @@ class ParentOut:
     members: tuple[Member, ...]
     spec: FieldSpec  # the reference field (OwnerId)
 
-    def emit(self, record: dict[str, Any], row: Row, run: _Run) -> None:
-        parent_id = row[self.id_index]
-        if parent_id is None:
-            record[self.name] = None
-            return
-        nested = run.attributes(self.sobject, parent_id)
-        for member in self.members:
-            member.emit(nested, row, run)
-        record[self.name] = nested
+    def step(self, run: _Run) -> Step:
+        name, sobject, id_index = self.name, self.sobject, self.id_index
+        prefix = f"{run.base_url}{sobject}/"
+        steps = steps_for(self.members, run)
+
+        def parent(record: dict[str, Any], row: Row) -> None:
+            parent_id = row[id_index]
+            if parent_id is None:
+                record[name] = None
+                return
+            nested: dict[str, Any] = {"attributes": {"type": sobject, "url": prefix + parent_id}}
+            for step in steps:
+                step(nested, row)
+            record[name] = nested
+
+        return parent
 
 
 @dataclass(frozen=True)
@@ -76,12 +88,45 @@ class ChildOut:
     name: str
     plan: ChildPlan
 
-    def emit(self, record: dict[str, Any], row: Row, run: _Run) -> None:
-        children = run.children[self.name].get(row[0])
-        record[self.name] = {"totalSize": len(children), "done": True, "records": children} if children else None
+    def step(self, run: _Run) -> Step:
+        name = self.name
+
+        def child(record: dict[str, Any], row: Row) -> None:
+            children = run.children[name].get(row[0])
+            record[name] = {"totalSize": len(children), "done": True, "records": children} if children else None
+
+        return child
 
 
 Member = FieldOut | CompoundOut | ParentOut | ChildOut
+
+
+def _fields_step(fields: list[FieldOut]) -> Step:
+    """One step for a run of consecutive plain fields (the common case: a loop, not a call per field)."""
+    items = tuple((f.name, f.index, f.convert) for f in fields)
+
+    def plain(record: dict[str, Any], row: Row) -> None:
+        for name, index, convert in items:
+            record[name] = row[index] if convert is None else convert(row[index])
+
+    return plain
+
+
+def steps_for(members: tuple[Member, ...], run: _Run) -> list[Step]:
+    """The steps writing `members` into a record, in select order."""
+    steps: list[Step] = []
+    fields: list[FieldOut] = []
+    for member in members:
+        if isinstance(member, FieldOut):
+            fields.append(member)
+            continue
+        if fields:
+            steps.append(_fields_step(fields))
+            fields = []
+        steps.append(member.step(run))
+    if fields:
+        steps.append(_fields_step(fields))
+    return steps
 
 
 # --- plans ---------------------------------------------------------------------------------------------------------
@@ -120,7 +165,7 @@ class AggregatePlan:
 
     sql: str
     params: tuple[Any, ...]
-    outputs: tuple[tuple[str, Callable[[Any], Any]], ...]  # (alias or exprN, converter)
+    outputs: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # (alias or exprN, converter)
     offset: int
     limit: int | None
 
@@ -138,25 +183,33 @@ class _Run:
         self.base_url = f"/services/data/v{api_version}/sobjects/"
         self.children: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
-    def attributes(self, sobject: str, record_id: str) -> dict[str, Any]:
-        return {"attributes": {"type": sobject, "url": f"{self.base_url}{sobject}/{record_id}"}}
+    def shaper(self, sobject: str, members: tuple[Member, ...]) -> Callable[[Row], dict[str, Any]]:
+        """row -> record, for rows whose first column is the record's Id."""
+        prefix = f"{self.base_url}{sobject}/"
+        steps = steps_for(members, self)
 
-    def record(self, sobject: str, members: tuple[Member, ...], row: Row) -> dict[str, Any]:
-        record = self.attributes(sobject, row[0])
-        for member in members:
-            member.emit(record, row, self)
-        return record
+        def shape(row: Row) -> dict[str, Any]:
+            record: dict[str, Any] = {"attributes": {"type": sobject, "url": prefix + row[0]}}
+            for step in steps:
+                step(record, row)
+            return record
+
+        return shape
 
 
 def _fetch_children(
-    conn: sqlite3.Connection, child: ChildPlan, parent_ids: list[str], params: list[Any], run: _Run
+    conn: sqlite3.Connection,
+    child: ChildPlan,
+    parent_ids: list[str],
+    params: list[Any],
+    shape: Callable[[Row], dict[str, Any]],
 ) -> dict[str, list[dict[str, Any]]]:
     sql = child.sql.replace(IDS_MARKER, ", ".join("?" * len(parent_ids)))
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in conn.execute(sql, [*params, *parent_ids]):
         records = grouped.setdefault(row[child.parent_index], [])
         if child.limit is None or len(records) < child.limit:
-            records.append(run.record(child.sobject, child.members, row))
+            records.append(shape(row))
     return grouped
 
 
@@ -165,17 +218,22 @@ def iter_records(
 ) -> Iterator[dict[str, Any]]:
     """The records of a plan, fetched in batches; child subqueries run once per batch of parents."""
     run = _Run(api_version)
-    child_params = {c.name: resolve_params(list(c.plan.params), today) for c in plan.children}
+    shape = run.shaper(plan.sobject, plan.members)
+    children = [
+        (c.name, c.plan, resolve_params(list(c.plan.params), today), run.shaper(c.plan.sobject, c.plan.members))
+        for c in plan.children
+    ]
     cursor = conn.execute(plan.sql, resolve_params(list(plan.params), today))
     try:
         while rows := cursor.fetchmany(FETCH_BATCH):
-            if plan.children:
+            if children:
                 parent_ids = [row[0] for row in rows]
                 run.children = {
-                    c.name: _fetch_children(conn, c.plan, parent_ids, child_params[c.name], run) for c in plan.children
+                    name: _fetch_children(conn, child, parent_ids, params, child_shape)
+                    for name, child, params, child_shape in children
                 }
             for row in rows:
-                yield run.record(plan.sobject, plan.members, row)
+                yield shape(row)
     finally:
         cursor.close()
 
@@ -188,6 +246,6 @@ def aggregate(conn: sqlite3.Connection, plan: AggregatePlan, *, today: dt.date) 
     row = conn.execute(plan.sql, resolve_params(list(plan.params), today)).fetchone()
     record: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
     for (name, convert), value in zip(plan.outputs, row, strict=True):
-        record[name] = convert(value)
+        record[name] = value if convert is None else convert(value)
     end = None if plan.limit is None else plan.offset + plan.limit
     return [record][plan.offset : end]

@@ -103,10 +103,10 @@ class ConditionCompiler:
                 raise self._type_error(value, column)
             return self._date_range(op, value, column)
         self.params.append(self._param(value, column))
-        collate = " COLLATE NOCASE" if column.spec.type in TEXT_TYPES else ""
+        operand = _compared(column)
         if op == "!=":
-            return _Sql(f"({column.sql} IS NULL OR {column.sql} != ?{collate})", True, column.sql)
-        return _Sql(f"{column.sql} {op} ?{collate}", False, column.sql)
+            return _Sql(f"({column.sql} IS NULL OR {operand} != ?)", True, column.sql)
+        return _Sql(f"{operand} {op} ?", False, column.sql)
 
     def _date_range(self, op: str, value: nodes.RelativeDate, column: Column) -> _Sql:
         as_datetime = column.spec.type == "datetime"
@@ -139,10 +139,9 @@ class ConditionCompiler:
             if isinstance(value, nodes.RelativeDate):
                 raise malformed(self.soql, value.pos, "date literals in IN lists are not supported by the sandbox")
         params = [self._param(value, column) for value in values]
-        collate = " COLLATE NOCASE" if column.spec.type in TEXT_TYPES else ""
         parts: list[str] = []
         if params:
-            parts.append(f"{column.sql}{collate} IN ({', '.join('?' * len(params))})")
+            parts.append(f"{_compared(column)} IN ({', '.join('?' * len(params))})")
             self.params.extend(params)
         if has_null:
             parts.append(f"{column.sql} IS NULL")
@@ -197,6 +196,15 @@ class ConditionCompiler:
             f"{filter_type_name(column.spec)} and should {'' if quoted else 'not '}be enclosed in quotes"
         )
         return bad_filter(self.soql, value.pos, text)
+
+
+def _compared(column: Column) -> str:
+    """The column as the left operand of a comparison: text compares case-insensitively.
+
+    The collation goes on the column, never on the value: SQLite 3.40 rewrites `x = ? COLLATE NOCASE OR x = ?
+    COLLATE NOCASE` into a lookup of the column's case-sensitive index and loses rows (found by the property test).
+    """
+    return f"{column.sql} COLLATE NOCASE" if column.spec.type in TEXT_TYPES else column.sql
 
 
 def _negated(positive: _Sql) -> _Sql:

@@ -270,6 +270,12 @@ def test_where(org: Org, where: str, expected: list[str]) -> None:
     assert users_where(org, where) == expected
 
 
+def test_or_of_case_variants_on_an_indexed_text_field(org: Org) -> None:
+    """SQLite would answer this from Account.Name's case-sensitive index if the collation sat on the values."""
+    names = org.query("SELECT Name FROM Account WHERE Name = 'ACME' OR Name = 'acme' OR Name = 'GLOBEX'").records
+    assert [r["Name"] for r in names] == ["Acme", "Globex"]
+
+
 def test_id_literals_accept_15_or_18_characters_in_any_checksum_case(org: Org) -> None:
     alice = org.ids["alice"]
     for literal in (alice, alice[:15], alice[:15] + alice[15:].lower()):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.sandbox.schema import load_schema
@@ -131,6 +131,8 @@ def to_soql(condition: Leaf | Node) -> str:
     if condition.op in ("IN", "NOTIN"):
         values = ", ".join(_literal(v) for v in condition.value)
         return f"{path} {'NOT IN' if condition.op == 'NOTIN' else 'IN'} ({values})"
+    if condition.op == "LIKE":  # patterns are written in SOQL's own escapes already
+        return f"{path} LIKE '{condition.value}'"
     return f"{path} {condition.op} {_literal(condition.value)}"
 
 
@@ -193,6 +195,8 @@ def evaluate(condition: Leaf | Node, row: Row) -> bool:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(condition=conditions)
+@example(condition=Node("OR", (Leaf("Name", "=", "acme"), Leaf("Name", "=", "acme"))))  # SQLite OR-to-IN pitfall
+@example(condition=Node("NOT", (Leaf("Parent.Name", "LIKE", "a\\_b"),)))
 def test_sqlite_translation_matches_two_valued_logic(
     accounts: tuple[sqlite3.Connection, list[Row]], condition: Leaf | Node
 ) -> None:
