@@ -38,6 +38,28 @@ def validate(
 
 
 @app.command()
+def plan(
+    path: Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")] = DEFAULT_CONFIG,
+    org: Annotated[str, typer.Option("--org", help="sandbox (the built-in sandbox org) or env (SF_* variables)")]
+    = "sandbox",
+    sandbox_db: Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text, markdown (a PR comment) or json")] = "text",
+    out: Annotated[Path | None, typer.Option("--out", help="save the plan for guestlist apply --plan")] = None,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="exit 0 with no changes, 2 with changes, 1 on errors")
+    ] = False,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="mask external people's emails and usernames in the output")
+    ] = False,
+    today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
+) -> None:
+    """Diff the config against the org: the minimal ordered change set, counted in people."""
+    from reconciler.plan_command import PlanOptions, run
+
+    raise typer.Exit(run(PlanOptions(path, org, sandbox_db, output_format, out, detailed_exitcode, redact, today)))
+
+
+@app.command()
 def apply(
     path: Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")] = DEFAULT_CONFIG,
     org: Annotated[str, typer.Option("--org", help="sandbox (the built-in sandbox org) or env (SF_* variables)")]

@@ -1,0 +1,169 @@
+"""`guestlist plan`: load the config, observe the org, diff, render; `--out` saves the plan for apply.
+
+Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes present (--detailed-exitcode only),
+1 an error or a blocker. Errors are one clear line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from reconciler.model import DesiredState
+from reconciler.plan.change import Plan
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    path: Path
+    org: str = "sandbox"
+    sandbox_db: Path | None = None
+    output_format: str = "text"
+    out: Path | None = None
+    detailed_exitcode: bool = False
+    redact: bool = False
+    today: str | None = None
+
+
+class PlanAbort(Exception):
+    """A user-facing error: its message is printed as is, and the command exits 1."""
+
+
+def parse_today(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PlanAbort(f"error: --today {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def parse_format(value: str) -> OutputFormat:
+    try:
+        return OutputFormat(value)
+    except ValueError:
+        choices = ", ".join(f.value for f in OutputFormat)
+        raise PlanAbort(f"error: --format {value!r} is not one of {choices}") from None
+
+
+def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        output_format = parse_format(options.output_format)
+        today = parse_today(options.today)
+        desired = load_config_or_report(options.path, today, err)
+        if desired is None:
+            raise PlanAbort("error: the config has problems (listed above); no plan was made")
+        plan = make_plan(desired, options, today)
+        if options.out is not None:
+            save_plan(plan, options.out, err)
+    except PlanAbort as abort:
+        print(str(abort), file=err)
+        return EXIT_ERROR
+    write_plan(redact_plan(plan) if options.redact else plan, output_format, out)
+    if plan.blocked:
+        return EXIT_ERROR
+    if options.detailed_exitcode and plan.has_changes:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def load_config_or_report(path: Path, today: dt.date, err: TextIO) -> DesiredState | None:
+    """The desired state, or None when the config has errors; every problem (errors and warnings) goes to `err`
+    as `file:line:col: severity rule: message`."""
+    from reconciler.config import load_desired
+
+    loaded = load_desired(path, today)
+    for problem in loaded.problems:
+        print(str(problem), file=err)
+    return None if loaded.has_errors else loaded.desired
+
+
+def make_plan(desired: DesiredState, options: PlanOptions, today: dt.date) -> Plan:
+    """Connect, observe, diff; the request count covers everything this command sent to the org."""
+    from reconciler.org.connect import OrgError, connect
+    from reconciler.org.observe import observe
+    from reconciler.plan.build import build_plan
+
+    try:
+        conn = connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {}))
+    except OrgError as exc:
+        raise PlanAbort(f"error: {exc}") from None
+    try:
+        with conn:
+            snapshot = observe(conn, desired, today=today)
+            plan = build_plan(desired, snapshot, today)
+            return dataclasses.replace(plan, generated=_now(), api_requests=conn.counter.total)
+    except OrgError as exc:
+        raise PlanAbort(f"error: {exc}") from None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def save_plan(plan: Plan, path: Path, err: TextIO) -> None:
+    """Writes the plan for `guestlist apply --plan` (never redacted: apply needs the real values). A plan with
+    blockers is not saved: apply could not execute it."""
+    if plan.blocked:
+        print(f"note: the plan has blockers, so it was not saved to {path}", file=err)
+        return
+    text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise PlanAbort(f"error: cannot write the plan to {path}: {exc.strerror or exc}") from None
+
+
+def redact_plan(plan: Plan) -> Plan:
+    from reconciler.render.redact import redact
+
+    return redact(plan)
+
+
+def write_plan(plan: Plan, output_format: OutputFormat, out: TextIO) -> None:
+    if output_format is OutputFormat.JSON:
+        from reconciler.render.json import render_json
+
+        out.write(render_json(plan))
+    elif output_format is OutputFormat.MARKDOWN:
+        from reconciler.render.markdown import render_markdown
+
+        out.write(render_markdown(plan))
+    else:
+        from reconciler.render.text import print_text
+
+        print_text(plan, Console(file=out, soft_wrap=True, highlight=False))
+    out.flush()
+
+
+def render_for_terminal(plan: Plan, *, color: bool) -> str:
+    """The text form as one string (ANSI colours when `color`), for commands that print the plan themselves."""
+    from reconciler.render.text import print_text
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, soft_wrap=True, highlight=False,
+                      width=200)
+    print_text(plan, console)
+    return buffer.getvalue().rstrip("\n")
