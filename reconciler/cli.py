@@ -29,12 +29,14 @@ def _root() -> None:
 @app.command()
 def validate(
     path: Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")] = DEFAULT_CONFIG,
-    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="text (file:line:col lines) or json")] = "text",
+    today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="fail (exit 1) on warnings too")] = False,
 ) -> None:
-    """Check the config offline: schema, references and domain rules."""
+    """Check the config offline, all problems at once: YAML, schema, merging and domain rules (exit 1 on error)."""
     from reconciler.config.validate_command import run
 
-    raise typer.Exit(run(path, output_format))
+    raise typer.Exit(run(path, output_format, today, strict))
 
 
 @app.command()

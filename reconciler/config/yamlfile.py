@@ -1,0 +1,373 @@
+"""One YAML file -> plain data plus the line:col of every key and value, safely.
+
+The node tree is composed here from the parser's events (libyaml when available), not by PyYAML's composer, so
+that nothing a file contains can crash or stall the loader:
+- files above MAX_FILE_BYTES are refused before they are read; text must be UTF-8;
+- nesting is capped at MAX_DEPTH while parsing (PyYAML's recursive composer overflows the stack instead);
+- duplicate keys in one mapping are reported (PyYAML silently keeps the last);
+- aliases are references: expanding them is bounded by MAX_ALIAS_EXPANSION extra nodes, and recursive ones
+  are refused ("billion laughs");
+- only YAML's core tags are accepted (no !!python/..., no !!binary).
+Dates stay the text the user typed (the schema and the model builder check them), so an impossible date such as
+2027-02-30 is a located problem instead of a constructor exception.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+from reconciler.config.problems import Problem, problem
+from reconciler.model import Source
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 40
+MAX_ALIAS_EXPANSION = 100_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+_TAG = "tag:yaml.org,2002:"
+NULL, BOOL, INT, FLOAT, STR, TIMESTAMP = (_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
+SEQ, MAP, MERGE = _TAG + "seq", _TAG + "map", _TAG + "merge"
+
+PathKey = tuple[str | int, ...]
+LineCol = tuple[int, int]
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    kind: str  # "scalar" | "seq" | "map"
+    tag: str
+    line: int  # 1-based
+    col: int
+    value: Any = None  # str; list of Node/Alias; list of (key Node, Node/Alias)
+
+
+@dataclass(eq=False, slots=True)
+class Alias:
+    target: Node
+    line: int
+    col: int
+
+
+@dataclass
+class Document:
+    """A parsed file: `data` is plain Python (dict/list/str/int/float/bool/None), positions keyed by data path."""
+
+    file: str
+    data: Any
+    values: dict[PathKey, LineCol] = field(default_factory=dict)
+    keys: dict[PathKey, LineCol] = field(default_factory=dict)
+
+    def at(self, path: PathKey) -> Source:
+        """Where the value at `path` starts (or its nearest located ancestor)."""
+        for cut in range(len(path), -1, -1):
+            found = self.values.get(path[:cut])
+            if found:
+                return Source(self.file, *found)
+        return Source(self.file, 1, 1)
+
+    def key_at(self, path: PathKey) -> Source:
+        """Where the key naming the value at `path` is written (its value's position when it has no key)."""
+        found = self.keys.get(path)
+        return Source(self.file, *found) if found else self.at(path)
+
+
+def read_document(path: Path, display: str) -> tuple[Document | None, list[Problem]]:
+    """Read, decode, parse and convert one file; `None` when it can't be read as a YAML mapping at all."""
+    whole = Source(display, 0, 0)
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return None, [problem("unreadable-file", whole, "is not a regular file")]
+        size = status.st_size
+        if size > MAX_FILE_BYTES:
+            return None, [problem("file-too-large", whole, f"is {_megabytes(size)}; files over "
+                                  f"{_megabytes(MAX_FILE_BYTES)} are refused (split the config into several files)")]
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, [problem("unreadable-file", whole, f"can't be read: {exc.strerror or exc}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [problem("file-too-large", whole, f"is over {_megabytes(MAX_FILE_BYTES)}; refused")]
+    text, bad = _decode(raw, display)
+    if bad:
+        return None, [bad]
+    root, problems = _compose(text, display)
+    if root is None:
+        return (None if problems else Document(display, None)), problems
+    converter = _Converter(display, budget=_count(root) + MAX_ALIAS_EXPANSION)
+    try:
+        data = converter.convert(root, ())
+    except _ExpansionLimit as limit:
+        return None, [*problems, problem("alias-expansion", limit.where, f"aliases expand to more than "
+                                         f"{MAX_ALIAS_EXPANSION:,} extra nodes; refused (a 'billion laughs' bomb?)")]
+    return Document(display, data, converter.values, converter.keys), problems + converter.problems
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _decode(raw: bytes, display: str) -> tuple[str, Problem | None]:
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        line = raw.count(b"\n", 0, start) + 1
+        col = len(raw[line_start:start].decode("utf-8", errors="replace")) + 1
+        return "", problem("not-utf8", Source(display, line, col),
+                           f"byte 0x{raw[start]:02X} is not valid UTF-8 (save the file as UTF-8)")
+
+
+def _events(text: str) -> Iterator[ev.Event]:
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
+
+
+class _Abort(Exception):
+    def __init__(self, found: Problem) -> None:
+        self.found = found
+
+
+def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
+    """The document's node tree from parser events, iteratively; fatal problems abort the file."""
+    problems: list[Problem] = []
+    root: Node | None = None
+    stack: list[list[Any]] = []  # [node, pending key node or None]
+    anchors: dict[str, Node] = {}
+    documents = 0
+
+    def at(mark: Any) -> Source:
+        return Source(display, mark.line + 1, mark.column + 1)
+
+    def attach(child: Node | Alias) -> None:
+        nonlocal root
+        if not stack:
+            root = child if isinstance(child, Node) else child.target
+            return
+        frame = stack[-1]
+        parent: Node = frame[0]
+        if parent.kind == "seq":
+            parent.value.append(child)
+        elif frame[1] is None:
+            if not isinstance(child, Node) or child.kind != "scalar":
+                raise _Abort(problem("invalid-key", Source(display, child.line, child.col),
+                                     "a mapping key must be a plain value, not a list, mapping or alias"))
+            frame[1] = child
+        else:
+            parent.value.append((frame[1], child))
+            frame[1] = None
+
+    try:
+        for event in _events(text):
+            if isinstance(event, ev.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _Abort(problem("multiple-documents", at(event.start_mark),
+                                         "a second YAML document ('---'); put each in its own file"))
+            elif isinstance(event, ev.AliasEvent):
+                target = anchors.get(event.anchor)
+                if target is None:
+                    raise _Abort(problem("yaml-syntax", at(event.start_mark), f"undefined alias *{event.anchor}"))
+                if any(frame[0] is target for frame in stack):
+                    raise _Abort(problem("recursive-alias", at(event.start_mark),
+                                         f"alias *{event.anchor} refers to a node that contains it"))
+                attach(Alias(target, event.start_mark.line + 1, event.start_mark.column + 1))
+            elif isinstance(event, ev.ScalarEvent):
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+                node = Node("scalar", tag, event.start_mark.line + 1, event.start_mark.column + 1, event.value)
+                if event.anchor:
+                    anchors[event.anchor] = node
+                attach(node)
+            elif isinstance(event, ev.SequenceStartEvent | ev.MappingStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise _Abort(problem("too-deep", at(event.start_mark),
+                                         f"nested deeper than {MAX_DEPTH} levels; refused"))
+                is_seq = isinstance(event, ev.SequenceStartEvent)
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = SEQ if is_seq else MAP
+                node = Node("seq" if is_seq else "map", tag, event.start_mark.line + 1,
+                            event.start_mark.column + 1, [])
+                if event.anchor:
+                    anchors[event.anchor] = node
+                attach(node)
+                stack.append([node, None])
+            elif isinstance(event, ev.SequenceEndEvent | ev.MappingEndEvent):
+                closed: Node = stack.pop()[0]
+                if closed.kind == "map":
+                    problems.extend(_duplicate_keys(closed, display))
+    except _Abort as abort:
+        return None, [*problems, abort.found]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Source(display, mark.line + 1, mark.column + 1) if mark else Source(display, 0, 0)
+        message = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.context_mark:
+            message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
+        if _char_at(text, where) == "\t":
+            message += "; a tab: YAML indents with spaces only"
+        return None, [*problems, problem("yaml-syntax", where, message)]
+    except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
+        where = _position(text, display, getattr(exc, "position", None))
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        if where.line and _char_at(text, where) == "\t":
+            reason += "; a tab: YAML indents with spaces only"
+        return None, [*problems, problem("yaml-syntax", where, reason)]
+    return root, problems
+
+
+def _position(text: str, display: str, offset: int | None) -> Source:
+    if offset is None or offset < 0:
+        return Source(display, 0, 0)
+    return Source(display, text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def _char_at(text: str, where: Source) -> str:
+    if where.line < 1:
+        return ""
+    lines = text.split("\n", where.line)
+    line = lines[where.line - 1] if len(lines) >= where.line else ""
+    return line[where.col - 1] if 0 < where.col <= len(line) else ""
+
+
+def _duplicate_keys(mapping: Node, display: str) -> Iterator[Problem]:
+    seen: dict[str, Node] = {}
+    for key, _ in mapping.value:
+        if key.tag == MERGE:
+            continue
+        first = seen.setdefault(key.value, key)
+        if first is not key:
+            yield problem("duplicate-key", Source(display, key.line, key.col),
+                          f"duplicate key '{key.value}' (first at line {first.line}); YAML would keep only the last")
+
+
+def _count(root: Node) -> int:
+    """Distinct nodes in the tree (aliases not followed)."""
+    total, todo = 0, [root]
+    while todo:
+        node = todo.pop()
+        total += 1
+        if node.kind == "seq":
+            todo.extend(child for child in node.value if isinstance(child, Node))
+        elif node.kind == "map":
+            for key, child in node.value:
+                todo.append(key)
+                if isinstance(child, Node):
+                    todo.append(child)
+    return total
+
+
+class _ExpansionLimit(Exception):
+    def __init__(self, where: Source) -> None:
+        self.where = where
+
+
+class _Converter:
+    """Node tree -> plain data, recording positions; every node visited (aliases expanded) costs one unit."""
+
+    def __init__(self, file: str, budget: int) -> None:
+        self.file = file
+        self.budget = budget
+        self.values: dict[PathKey, LineCol] = {}
+        self.keys: dict[PathKey, LineCol] = {}
+        self.problems: list[Problem] = []
+        self._alias: Alias | None = None  # the outermost alias being expanded
+
+    def convert(self, item: Node | Alias, path: PathKey) -> Any:
+        if isinstance(item, Alias):
+            self.values.setdefault(path, (item.line, item.col))
+            outer = self._alias
+            self._alias = outer or item
+            try:
+                return self.convert(item.target, path)
+            finally:
+                self._alias = outer
+        self._charge(item)
+        self.values.setdefault(path, (item.line, item.col))
+        if item.kind == "scalar":
+            return self._scalar(item)
+        if item.tag not in (SEQ, MAP):
+            self._bad_tag(item)
+        if item.kind == "seq":
+            return [self.convert(child, (*path, index)) for index, child in enumerate(item.value)]
+        return self._mapping(item, path)
+
+    def _mapping(self, node: Node, path: PathKey) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, child in self._pairs(node).items():
+            self.keys[(*path, key.value)] = (key.line, key.col)
+            result[key.value] = self.convert(child, (*path, key.value))
+        return result
+
+    def _pairs(self, node: Node) -> dict[Any, Node | Alias]:
+        """The mapping's effective pairs by key name (keyed by the key Node, unique names): a repeated key keeps
+        the last value, as YAML does; merge keys (`<<: *defaults`) add the keys the mapping does not write."""
+        written: dict[str, tuple[Node, Node | Alias]] = {}
+        merges: list[Node | Alias] = []
+        for key, child in node.value:
+            if key.tag == MERGE:
+                merges.append(child)
+            else:
+                written.pop(key.value, None)
+                written[key.value] = (key, child)
+        inherited: dict[str, tuple[Node, Node | Alias]] = {}
+        for source in merges:
+            target = source.target if isinstance(source, Alias) else source
+            for part in target.value if target.kind == "seq" else [source]:
+                mapping = part.target if isinstance(part, Alias) else part
+                if not isinstance(mapping, Node) or mapping.kind != "map":
+                    self.problems.append(problem("yaml-syntax", Source(self.file, part.line, part.col),
+                                                 "a merge key (<<) takes a mapping or a list of mappings"))
+                    continue
+                self._charge(part)
+                for key, child in self._pairs(mapping).items():
+                    if key.value not in written:
+                        inherited.setdefault(key.value, (key, child))
+        return {key: child for key, child in [*inherited.values(), *written.values()]}
+
+    def _charge(self, item: Node | Alias) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            where = self._alias or item
+            raise _ExpansionLimit(Source(self.file, where.line, where.col))
+
+    def _scalar(self, node: Node) -> Any:
+        tag, text = node.tag, node.value
+        if tag in (STR, TIMESTAMP):
+            return text
+        if tag == NULL:
+            return None
+        constructors = {BOOL: _CONSTRUCTOR.construct_yaml_bool, INT: _CONSTRUCTOR.construct_yaml_int,
+                        FLOAT: _CONSTRUCTOR.construct_yaml_float}
+        if tag not in constructors:
+            self._bad_tag(node)
+            return text
+        try:
+            return constructors[tag](yaml.ScalarNode(tag, text))
+        except (ValueError, KeyError, IndexError):
+            short = tag.removeprefix(_TAG)
+            self.problems.append(problem("yaml-tag", Source(self.file, node.line, node.col),
+                                         f"'{text[:40]}' is not a valid !!{short}"))
+            return text
+
+    def _bad_tag(self, node: Node) -> None:
+        shown = "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
+        self.problems.append(problem("yaml-tag", Source(self.file, node.line, node.col),
+                                     f"unsupported tag {shown}; only plain YAML values are allowed"))
