@@ -347,7 +347,8 @@ class Session:
             raise ApiError(404, "ENTITY_IS_DELETED", "entity is deleted")
         return row
 
-    def _refuse(self, obj: ObjectSpec, method: str, allowed: str) -> ApiError:
+    @staticmethod
+    def _refuse(method: str, allowed: str) -> ApiError:
         return ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are {allowed}")
 
     def create(self, sobject: str, values: Row, *, record_id: str | None = None) -> str:
@@ -359,7 +360,7 @@ class Session:
     def _create(self, sobject: str, values: Row, record_id: str | None) -> str:
         obj = self.obj(sobject)
         if not obj.createable:
-            raise self._refuse(obj, "POST", "HEAD,GET")
+            raise self._refuse("POST", "HEAD,GET")
         rules = rules_for(obj.name)
         given = writable_fields(obj, values, insert=True)
         row = {name: coerce(self, rules, obj.field(name), value) for name, value in given.items()}  # type: ignore[arg-type]
@@ -382,7 +383,7 @@ class Session:
     def _update(self, sobject: str, record_id: str, values: Row) -> None:
         obj = self.obj(sobject)
         if not obj.updateable:
-            raise self._refuse(obj, "PATCH", "HEAD,GET,DELETE" if obj.deletable else "HEAD,GET")
+            raise self._refuse("PATCH", "HEAD,GET,DELETE" if obj.deletable else "HEAD,GET")
         old = self._existing(obj, record_id)
         values = {k: v for k, v in values.items() if not (k.lower() == "id" and _same_id(v, old["Id"]))}
         rules = rules_for(obj.name)
@@ -405,7 +406,7 @@ class Session:
     def _delete(self, sobject: str, record_id: str) -> None:
         obj = self.obj(sobject)
         if not obj.deletable:
-            raise self._refuse(obj, "DELETE", "HEAD,GET,PATCH" if obj.updateable else "HEAD,GET")
+            raise self._refuse("DELETE", "HEAD,GET,PATCH" if obj.updateable else "HEAD,GET")
         row = self._existing(obj, record_id)
         rules = rules_for(obj.name)
         rules.before_delete(self, row)
