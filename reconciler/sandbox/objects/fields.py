@@ -140,8 +140,8 @@ def complete_defaults(obj: ObjectSpec, values: Row) -> None:
         if values.get(spec.name) is None:
             if spec.is_boolean:
                 values[spec.name] = bool(spec.default)
-            elif spec.default is not None and spec.name not in values:
-                values[spec.name] = spec.default
+            elif spec.default is not None and (spec.name not in values or not spec.nillable):
+                values[spec.name] = spec.default  # an explicit null keeps a nillable field empty
 
 
 def check_required(obj: ObjectSpec, values: Row) -> None:
