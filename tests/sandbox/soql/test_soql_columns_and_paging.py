@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.schema import load_schema
-from reconciler.sandbox.soql import column_metadata, compile_soql, stream_query
+from reconciler.sandbox.soql import column_metadata, compile_soql, parse, stream_query
+from reconciler.sandbox.soql.compiler import compile_query
 
 from .fixture_org import OrgBuilder, create_tables
 
@@ -165,3 +167,16 @@ def test_one_statement_per_query_with_lookups(many_users: sqlite3.Connection) ->
     finally:
         many_users.set_trace_callback(None)
     assert len(statements) == 1 and statements[0].count("LEFT JOIN") == 3
+
+
+def test_parsing_and_compiling_from_many_threads_agree_with_one_thread() -> None:
+    texts = [
+        f"SELECT Id, Owner.Username FROM CollaborationGroup WHERE Name = 'g{i}' OR MemberCount > {i}" for i in range(64)
+    ]
+    expected = [compile_query(SCHEMA, t, parse.__wrapped__(t), False).plan for t in texts]
+
+    def work(text: str) -> object:
+        return compile_query(SCHEMA, text, parse.__wrapped__(text), False).plan
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(work, texts)) == expected
