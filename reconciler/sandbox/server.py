@@ -72,6 +72,7 @@ class HttpsServer:
             (host, port), app, numthreads=threads, server_name="guestlist-sandbox", timeout=30, shutdown_timeout=2
         )
         self._server.gateway = _DroppingGateway
+        self._server.expiration_interval = 0.1  # the select loop's tick: bounds how long stop() waits
         self._server.ssl_adapter = BuiltinSSLAdapter(str(cert_file), str(key_file))
         self._thread: threading.Thread | None = None
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import ssl
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceGeneralError
 
 from reconciler.sandbox.runner import RunningSandbox
 from tests.sandbox.api.conftest import client_session, connect
@@ -86,3 +89,20 @@ def test_restart_keeps_data_certificates_and_tokens(tmp_path: Path, start: Calla
         old = connect(second.info, token=before.access_token)  # the token issued before the restart
         assert old.Account.get(created)["Name"] == "Survivor Co"
         assert connect(second.info).query("SELECT COUNT() FROM Account WHERE Name = 'Survivor Co'")["totalSize"] == 1
+
+
+def test_an_unexpected_error_is_a_logged_500_with_an_error_array(
+    fresh: RunningSandbox, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in a handler")
+
+    monkeypatch.setitem(fresh.app._routes, "GET /limits", broken)
+    sf = connect(fresh.info)
+    with caplog.at_level(logging.ERROR, logger="reconciler.sandbox"), pytest.raises(SalesforceGeneralError) as caught:
+        sf.limits()
+    error = caught.value.content[0]
+    assert caught.value.status == 500 and error["errorCode"] == "UNKNOWN_EXCEPTION"
+    error_id = error["message"].rsplit(" ", 1)[1]
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+    assert sf.query("SELECT Id FROM Organization")["totalSize"] == 1  # the server carries on

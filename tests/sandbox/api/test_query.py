@@ -119,3 +119,24 @@ def _pages(sf: Salesforce, soql: str, headers: dict[str, str]) -> list[dict[str,
     while not pages[-1]["done"]:
         pages.append(sf.query_more(pages[-1]["nextRecordsUrl"], identifier_is_url=True, headers=headers))
     return pages
+
+
+def test_cursors_expire_and_are_bounded(fresh: RunningSandbox) -> None:
+    sf = connect(fresh.info)
+    for start in (0, 200):
+        sf.restful("composite/sobjects", method="POST", json={"records": [
+            {"attributes": {"type": "Account"}, "Name": f"Cursor {n}"} for n in range(start, start + 200)]})
+    soql = "SELECT Id FROM Account WHERE Name LIKE 'Cursor %'"
+    small_pages = {"Sforce-Query-Options": "batchSize=200"}
+    cursors = fresh.app.cursors
+    cursors.max_cursors = 2
+    first, second, third = (sf.query(soql, headers=small_pages)["nextRecordsUrl"] for _ in range(3))
+    assert len(cursors) == 2
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.query_more(first, identifier_is_url=True)  # evicted: the least recently used of three
+    assert len(sf.query_more(second, identifier_is_url=True)["records"]) == 200
+    cursors.ttl_s = 0
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.query_more(third, identifier_is_url=True)  # idle longer than the time to live
+    assert error_of(caught.value) == {"errorCode": "INVALID_QUERY_LOCATOR", "message": "invalid query locator",
+                                      "fields": []}

@@ -1,0 +1,99 @@
+"""`guestlist sandbox ...` from the command line: serve (first line JSON, clean stop), reset, accept, settings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from simple_salesforce.exceptions import SalesforceGeneralError
+from typer.testing import CliRunner
+
+from reconciler.cli import app
+from reconciler.sandbox.runner import SandboxInfo
+from tests.sandbox.api.conftest import connect
+
+RUN = [sys.executable, "-c", "from reconciler.cli import main; main()", "sandbox"]
+
+
+def _serve(db: Path, *options: str) -> tuple[subprocess.Popen[str], SandboxInfo]:
+    process = subprocess.Popen([*RUN, "serve", "--db", str(db), *options], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    data = json.loads(first)
+    assert set(data) == {"instance_url", "access_token", "ca_file", "username"}
+    return process, SandboxInfo(**data)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_prints_how_to_connect_and_stops_cleanly(tmp_path: Path, templates: dict[str, Path],
+                                                       stop: signal.Signals) -> None:
+    db = tmp_path / "org.sqlite3"
+    shutil.copyfile(templates["demo"], db)
+    process, info = _serve(db, "--fault", "503:path=/limits,nth=1")
+    try:
+        sf = connect(info)
+        assert sf.query("SELECT Name FROM Organization")["records"][0]["Name"] == "Acme"
+        assert info.username == "admin@acme.com" and info.ca_file == str(tmp_path / "ca.pem")
+        with pytest.raises(SalesforceGeneralError):
+            sf.limits()
+        assert sf.limits()["DailyApiRequests"]["Max"] == 15000
+    finally:
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    assert "sandbox org stopped" in stderr and "Traceback" not in stderr
+
+
+def test_serve_creates_a_bare_org_with_empty(tmp_path: Path) -> None:
+    process, info = _serve(tmp_path / "new" / "org.sqlite3", "--empty", "--latency-ms", "1")
+    try:
+        sf = connect(info)
+        assert sf.query("SELECT COUNT() FROM CollaborationGroup")["totalSize"] == 0
+        assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 1
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+    assert process.returncode == 0
+
+
+def test_serve_refuses_a_bad_fault_spec(tmp_path: Path) -> None:
+    result = subprocess.run([*RUN, "serve", "--db", str(tmp_path / "x.sqlite3"), "--fault", "500:nth=zero"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "error: fault '500:nth=zero': nth must be a number" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reset_accept_and_settings(tmp_path: Path, templates: dict[str, Path]) -> None:
+    runner = CliRunner()
+    db = tmp_path / "org.sqlite3"
+    shutil.copyfile(templates["demo"], db)
+    accepted = runner.invoke(app, ["sandbox", "accept", "raj@contoso.com", "--db", str(db)])
+    assert accepted.exit_code == 0, accepted.output
+    assert json.loads(accepted.stdout)["username"] == "raj@guest.acme.com"
+    again = runner.invoke(app, ["sandbox", "accept", "raj@contoso.com", "--db", str(db)])
+    assert again.exit_code == 1 and "raj@contoso.com: No pending invitation" in again.output
+
+    changed = runner.invoke(app, ["sandbox", "settings", "--db", str(db), "--no-allow-invitations",
+                                  "--domains", "acme.com, acme.org"])
+    assert changed.exit_code == 0, changed.output
+    assert json.loads(changed.stdout) == {"allow_invitations": False, "domains": ["acme.com", "acme.org"]}
+    shown = runner.invoke(app, ["sandbox", "settings", "--db", str(db)])
+    assert json.loads(shown.stdout) == json.loads(changed.stdout)
+
+    reset = runner.invoke(app, ["sandbox", "reset", "--db", str(db)])
+    assert reset.exit_code == 0 and "the demo org" in reset.output
+    assert json.loads(runner.invoke(app, ["sandbox", "settings", "--db", str(db)]).stdout)["allow_invitations"]
+    emptied = runner.invoke(app, ["sandbox", "reset", "--db", str(db), "--empty"])
+    assert emptied.exit_code == 0 and "a bare org" in emptied.output
+
+
+def test_commands_on_a_missing_database_say_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["sandbox", "settings", "--db", str(tmp_path / "none.sqlite3")])
+    assert result.exit_code == 1 and "no sandbox database at" in result.output
+    assert not (tmp_path / "none.sqlite3").exists()
