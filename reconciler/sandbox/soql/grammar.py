@@ -14,6 +14,7 @@ import functools
 
 from lark import Lark
 
+# `?condition` refuses AND, OR and NOT mixed without parentheses: assumed("soql-not-parentheses").
 SOQL_GRAMMAR = r"""
 start: query
 
