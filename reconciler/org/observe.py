@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 import zeep.exceptions
-from simple_salesforce.exceptions import SalesforceError
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from reconciler.model import (
     ACCESS_FROM_SF,
@@ -212,17 +212,20 @@ class _Observer:
     # -- plumbing -------------------------------------------------------------------------------------------------
 
     def _read(self, what: str, fn: Callable[[], Any]) -> Any:
-        """Runs one read; failures become OrgError/ConnectError naming what was being read, secrets redacted."""
+        """Runs one read; failures become OrgError (ConnectError when the org is unreachable or ended the
+        session) naming what was being read, secrets redacted."""
         try:
             return fn()
         except OrgError:
             raise
-        except requests.exceptions.RequestException as exc:
-            raise ConnectError(f"reading {what}: {describe_failure(exc, self.conn.secrets())}") from None
-        except (SalesforceError, zeep.exceptions.Error) as exc:
-            text = describe_failure(exc, self.conn.secrets())
+        except (requests.exceptions.RequestException, SalesforceError, zeep.exceptions.Error) as exc:
+            text = f"reading {what}: {describe_failure(exc, self.conn.secrets())}"
+            if isinstance(exc, requests.exceptions.RequestException | SalesforceExpiredSession) or (
+                "INVALID_SESSION_ID" in text
+            ):
+                raise ConnectError(text) from None
             hint = next((h for needle, h in _HINTS.items() if needle in text), None)
-            raise OrgError(f"reading {what}: {text}" + (f" ({hint})" if hint else "")) from None
+            raise OrgError(text + (f" ({hint})" if hint else "")) from None
 
     def _query(self, soql: str) -> list[dict[str, Any]]:
         return list(self.sf.query_all_iter(soql))

@@ -1,0 +1,136 @@
+"""--org env against a running sandbox: an existing token, each login flow guestlist performs itself, TLS trust,
+re-authentication, and the messages for refused credentials (all through HTTPS and simple-salesforce)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from reconciler.model import DesiredState
+from reconciler.org.connect import ConnectError, connect
+from reconciler.org.observe import observe
+from reconciler.sandbox.runner import start_sandbox
+
+TODAY = dt.date(2026, 12, 1)
+SANDBOX_APP = {"SF_CONSUMER_KEY": "guestlist-sandbox", "SF_CONSUMER_SECRET": "guestlist-sandbox-secret"}
+ADMIN = {"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": ""}
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory):
+    with start_sandbox(tmp_path_factory.mktemp("env") / "sandbox.sqlite3") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path_factory.mktemp("jwt") / "server.key"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return str(path)
+
+
+def login_env(sandbox, **values: str) -> dict[str, str]:
+    return {"SF_LOGIN_URL": sandbox.info.instance_url, "SF_CA_FILE": sandbox.info.ca_file, **values}
+
+
+def test_an_existing_token_with_the_sandbox_ca(sandbox) -> None:
+    env = {"SF_INSTANCE_URL": sandbox.info.instance_url, "SF_ACCESS_TOKEN": sandbox.info.access_token,
+           "SF_CA_FILE": sandbox.info.ca_file}
+    with connect("env", env=env) as conn:
+        assert (conn.method, conn.is_sandbox, conn.reauthenticate) == ("access token", False, None)
+        snapshot = observe(conn, DesiredState(), today=TODAY)
+        assert snapshot.org.name == "Acme" and not snapshot.org.is_sandbox_org
+        assert sandbox.info.access_token not in repr(conn)
+
+
+def test_the_ca_can_come_from_requests_ca_bundle(sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sandbox.info.ca_file)
+    env = {"SF_INSTANCE_URL": sandbox.info.instance_url, "SF_ACCESS_TOKEN": sandbox.info.access_token}
+    with connect("env", env=env) as conn:
+        assert conn.user_info["preferred_username"] == "admin@acme.com"
+
+
+def test_an_untrusted_certificate_is_a_clear_error(sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    env = {"SF_INSTANCE_URL": sandbox.info.instance_url, "SF_ACCESS_TOKEN": sandbox.info.access_token}
+    with pytest.raises(ConnectError, match=r"TLS verification of 127\.0\.0\.1:\d+ failed \(.+\)") as err:
+        connect("env", env=env)
+    assert "SF_CA_FILE" in str(err.value) and sandbox.info.access_token not in str(err.value)
+
+
+def test_a_refused_token_is_named_and_redacted(sandbox) -> None:
+    bad = sandbox.info.access_token[:-4] + "XXXX"
+    env = {"SF_INSTANCE_URL": sandbox.info.instance_url, "SF_ACCESS_TOKEN": bad, "SF_CA_FILE": sandbox.info.ca_file}
+    with pytest.raises(ConnectError, match="refused the access token") as err:
+        connect("env", env=env)
+    assert bad not in str(err.value) and bad.split("!")[1] not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "method"),
+    [
+        (ADMIN, "username and password"),
+        (ADMIN | SANDBOX_APP, "username and password (OAuth)"),
+        (SANDBOX_APP, "client credentials"),
+    ],
+)
+def test_logins_guestlist_performs(sandbox, values: dict[str, str], method: str) -> None:
+    with connect("env", env=login_env(sandbox, **values)) as conn:
+        assert conn.method == method
+        assert conn.user_info["preferred_username"] == "admin@acme.com"
+        assert conn.counter.by_kind["auth"] == 1
+        assert observe(conn, DesiredState(), today=TODAY).org.username == "admin@acme.com"
+
+
+def test_jwt_bearer_login(sandbox, key_file: str) -> None:
+    env = login_env(sandbox, SF_USERNAME="bob@acme.com", SF_CONSUMER_KEY="guestlist-sandbox",
+                    SF_PRIVATE_KEY_FILE=key_file)
+    with connect("env", env=env) as conn:
+        assert conn.method == "JWT bearer"
+        assert conn.user_info["preferred_username"] == "bob@acme.com"
+
+
+def test_a_wrong_password_is_refused_without_echoing_it(sandbox) -> None:
+    env = login_env(sandbox, SF_USERNAME="admin@acme.com", SF_PASSWORD="wrong-horse-battery", SF_SECURITY_TOKEN="")
+    with pytest.raises(ConnectError, match="refused the username and password login .*INVALID_LOGIN") as err:
+        connect("env", env=env)
+    assert "wrong-horse-battery" not in str(err.value)
+
+
+def test_a_wrong_client_secret(sandbox) -> None:
+    env = login_env(sandbox, SF_CONSUMER_KEY="guestlist-sandbox", SF_CONSUMER_SECRET="not-the-secret")
+    with pytest.raises(ConnectError, match=r"refused the client credentials login \(invalid_client") as err:
+        connect("env", env=env)
+    assert "not-the-secret" not in str(err.value)
+
+
+def test_reauthenticate_after_the_session_expired(sandbox) -> None:
+    with connect("env", env=login_env(sandbox, **ADMIN)) as conn:
+        sandbox.admin.expire_sessions()
+        with pytest.raises(ConnectError, match="INVALID_SESSION_ID"):
+            observe(conn, DesiredState(), today=TODAY)
+        conn.reauthenticate()
+        snapshot = observe(conn, DesiredState(), today=TODAY)
+        assert snapshot.org.name == "Acme"
+        assert conn.counter.by_kind["auth"] == 2
+        # the Metadata API (zeep) uses the fresh token and the same counted session too
+        conn.sf.mdapi.ChatterSettings.read(["Chatter"])
+        assert conn.counter.by_kind["metadata"] == 1
+    sandbox.reset()
+
+
+def test_close_stops_the_in_process_sandbox(tmp_path: Path) -> None:
+    conn = connect("sandbox", sandbox_db=tmp_path / "sandbox.sqlite3")
+    url = conn.instance_url
+    conn.close()
+    conn.close()  # idempotent
+    with pytest.raises(ConnectError, match="cannot reach"):
+        connect("env", env={"SF_INSTANCE_URL": url, "SF_ACCESS_TOKEN": "00D000000000001!x",
+                            "SF_CA_FILE": str(tmp_path / "ca.pem")})
