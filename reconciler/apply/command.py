@@ -187,8 +187,10 @@ def _apply(plan: Plan, options: ApplyOptions, conn, writer: Writer, console: Con
         execution = Executor(writer, journal, advance).run(plan.changes)
         writes = sum(writer.requests_by_operation.values())
         verification = _verify(writer, execution)
+        by_operation = {f"{sobject} {operation}": n for (sobject, operation), n in
+                        sorted(writer.requests_by_operation.items())}
         journal.event("done", complete=execution.complete, converged=verification.converged,
-                      stopped=execution.stopped.code if execution.stopped else None, write_requests=writes)
+                      stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
     console.say("")
     console.say("\n".join(outcome_lines(execution)))
     console.say("\n".join(verification_lines(verification)))
