@@ -1,18 +1,22 @@
 """SOQL engine figures: parse and compile rates, and rows/s over a 100k-user org (prints; not a test).
 
+"run" materialises every record (as run_query does); "streamed" shapes and drops them (as a pager could).
+
 python bench/soql_bench.py [--users 100000]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable
 
 from reconciler.sandbox.ids import IdFactory
 from reconciler.sandbox.schema import load_schema
-from reconciler.sandbox.soql import compile_soql, parse, run_query
+from reconciler.sandbox.soql import compile_soql, parse, run_query, stream_query
 from reconciler.sandbox.soql.compiler import compile_query
 from reconciler.sandbox.soql.grammar import soql_parser
 
@@ -103,8 +107,13 @@ def main() -> None:
     print(f"built {args.users:,} users in {time.perf_counter() - start:.1f} s")
     for label, soql in QUERIES.items():
         result = run_query(conn, schema, soql)
+        total = result.total_size
         rows = len(result.records) + sum(len((r.get("GroupMembers") or {}).get("records", [])) for r in result.records)
-        rate(f"run {label} ({result.total_size:,} total)", max(rows, 1), lambda s=soql: run_query(conn, schema, s))
+        del result
+        gc.collect()
+        rate(f"run {label} ({total:,} total)", max(rows, 1), lambda s=soql: run_query(conn, schema, s))
+        gc.collect()
+        rate("  streamed, not kept", max(rows, 1), lambda s=soql: deque(stream_query(conn, schema, s)[1], maxlen=0))
 
 
 if __name__ == "__main__":

@@ -67,9 +67,7 @@ class ConditionCompiler:
         sql = self._predicate(condition)
         if not negate:
             return sql.text
-        if sql.total:
-            return f"NOT {sql.text}"
-        return f"({sql.column} IS NULL OR NOT {sql.text})"
+        return _negated(sql).text
 
     # --- predicates (positive form) --------------------------------------------------------------------------
 
@@ -208,9 +206,10 @@ def _compared(column: Column) -> str:
 
 
 def _negated(positive: _Sql) -> _Sql:
+    """NOT in two-valued logic: where the positive form could be NULL (a null column), the negation is true."""
     if positive.total:
-        return _Sql(f"NOT {positive.text}", True, positive.column)
-    return _Sql(f"({positive.column} IS NULL OR NOT {positive.text})", True, positive.column)
+        return _Sql(f"NOT ({positive.text})", True, positive.column)
+    return _Sql(f"({positive.column} IS NULL OR NOT ({positive.text}))", True, positive.column)
 
 
 def resolve_params(params: list[Any], today: dt.date) -> list[Any]:
