@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from werkzeug.datastructures import Headers, MultiDict
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -103,6 +103,10 @@ class SandboxApp:
         request.max_content_length = MAX_BODY_BYTES
         try:
             response = self._respond(request)
+        except RequestEntityTooLarge:
+            error = ApiError(413, "REQUEST_ENTITY_TOO_LARGE",
+                             f"The request body is larger than the sandbox accepts ({MAX_BODY_BYTES} bytes)")
+            response = _json(413, error.body(), {"Connection": "close"})
         except Exception:
             error_id = secrets.token_hex(6)
             LOG.exception("sandbox: unexpected error %s on %s %s", error_id, request.method, request.path)

@@ -24,6 +24,7 @@ LOCATOR_PREFIX = "01g"  # the key prefix of real query locators (salesforce-api.
 
 @dataclass
 class _Cursor:
+    owner: str                     # the user who ran the query: nobody else can page through it
     records: list[dict[str, Any]]
     total_size: int
     batch_size: int
@@ -41,24 +42,27 @@ class QueryCursors:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
 
-    def open(self, records: list[dict[str, Any]], total_size: int, batch_size: int) -> str:
-        """Keep `records` and return the new locator id."""
+    def open(self, owner: str, records: list[dict[str, Any]], total_size: int, batch_size: int) -> str:
+        """Keep `records` for `owner` and return the new locator id."""
         locator = self._new_locator()
         with self._lock:
             self._expire()
-            self._cursors[locator] = _Cursor(records, total_size, batch_size, self.clock())
+            self._cursors[locator] = _Cursor(owner, records, total_size, batch_size, self.clock())
             while len(self._cursors) > 1 and (len(self._cursors) > self.max_cursors or self._rows() > self.max_rows):
                 self._cursors.popitem(last=False)
         return locator
 
-    def page(self, locator_and_offset: str, batch_size: int | None) -> tuple[list[dict[str, Any]], int, int | None]:
-        """(records, total size, next offset or None) for `<locator>-<offset>`; 400 INVALID_QUERY_LOCATOR else."""
+    def page(self, owner: str, locator_and_offset: str, batch_size: int | None
+             ) -> tuple[list[dict[str, Any]], int, int | None]:
+        """(records, total size, next offset or None) for `<locator>-<offset>` of `owner`'s cursor; 400
+        INVALID_QUERY_LOCATOR for an unknown, expired or someone else's locator or an offset past the end."""
         assumed("query-locator-errors")
         locator, _, offset_text = locator_and_offset.rpartition("-")
         with self._lock:
             self._expire()
             cursor = self._cursors.get(locator)
-            if cursor is None or not offset_text.isdigit() or int(offset_text) > len(cursor.records):
+            if (cursor is None or cursor.owner != owner or not offset_text.isdigit()
+                    or int(offset_text) > len(cursor.records)):
                 raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
             self._cursors.move_to_end(locator)
             cursor.touched = self.clock()

@@ -50,12 +50,12 @@ def _run(ctx: RestContext, request: RestRequest, resource: str, *, include_delet
     records = result.records
     if len(records) <= size:
         return RestResponse(200, _page(result.total_size, records, None))
-    locator = ctx.cursors.open(records, result.total_size, size)
+    locator = ctx.cursors.open(ctx.user_id, records, result.total_size, size)
     return RestResponse(200, _page(result.total_size, records[:size], _next_url(ctx, resource, locator, size)))
 
 
 def _more(ctx: RestContext, request: RestRequest, resource: str, locator_and_offset: str) -> RestResponse:
-    records, total, next_offset = ctx.cursors.page(locator_and_offset, batch_size(request))
+    records, total, next_offset = ctx.cursors.page(ctx.user_id, locator_and_offset, batch_size(request))
     locator = locator_and_offset.rpartition("-")[0]
     next_url = None if next_offset is None else _next_url(ctx, resource, locator, next_offset)
     return RestResponse(200, _page(total, records, next_url))

@@ -43,20 +43,15 @@ def test_503_for_several_requests_then_service_again(sf: Salesforce, admin: Admi
     assert "DailyApiRequests" in sf.limits()
 
 
-def test_drop_before_commit_changes_nothing(sf: Salesforce, admin: AdminClient) -> None:
-    admin.faults("drop-before-commit:method=POST,path=/sobjects/Account$")
+@pytest.mark.parametrize(("kind", "saved"), [("drop-before-commit", 0), ("drop-after-commit", 1)])
+def test_a_dropped_connection_before_or_after_the_commit(sf: Salesforce, admin: AdminClient, kind: str,
+                                                         saved: int) -> None:
+    name = f"Dropped {kind}"
+    admin.faults(f"{kind}:method=POST,path=/sobjects/Account$")
     with pytest.raises(requests.exceptions.ConnectionError):
-        sf.Account.create({"Name": "Dropped Before"})
+        sf.Account.create({"Name": name})
     admin.call("DELETE", "/faults")
-    assert sf.query("SELECT Id FROM Account WHERE Name = 'Dropped Before'")["totalSize"] == 0
-
-
-def test_drop_after_commit_keeps_the_change(sf: Salesforce, admin: AdminClient) -> None:
-    admin.faults("drop-after-commit:method=POST,path=/sobjects/Account$")
-    with pytest.raises(requests.exceptions.ConnectionError):
-        sf.Account.create({"Name": "Dropped After"})
-    admin.call("DELETE", "/faults")
-    assert sf.query("SELECT Id FROM Account WHERE Name = 'Dropped After'")["totalSize"] == 1
+    assert sf.query(f"SELECT Id FROM Account WHERE Name = '{name}'")["totalSize"] == saved
 
 
 def test_lock_row_on_a_single_record(sf: Salesforce, admin: AdminClient) -> None:

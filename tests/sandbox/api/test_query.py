@@ -9,7 +9,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import connect, error_of
+from tests.sandbox.api.conftest import client_session, connect, error_of
 
 BULK = 4321  # more than two default pages of 2000
 BULK_QUERY = "SELECT Id, Name FROM Account WHERE Name LIKE 'Bulk %' ORDER BY Name"
@@ -140,3 +140,14 @@ def test_cursors_expire_and_are_bounded(fresh: RunningSandbox) -> None:
         sf.query_more(third, identifier_is_url=True)  # idle longer than the time to live
     assert error_of(caught.value) == {"errorCode": "INVALID_QUERY_LOCATOR", "message": "invalid query locator",
                                       "fields": []}
+
+
+def test_a_cursor_belongs_to_the_user_who_ran_the_query(sandbox: RunningSandbox, sf: Salesforce,
+                                                        bulk_ids: set[str]) -> None:
+    next_url = sf.query(BULK_QUERY)["nextRecordsUrl"]
+    alice = Salesforce(username="alice@acme.com", password="sandbox", security_token="",
+                       domain=f"127.0.0.1:{sandbox.port}/login", session=client_session(sandbox.info))
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        alice.query_more(next_url, identifier_is_url=True)
+    assert error_of(caught.value)["errorCode"] == "INVALID_QUERY_LOCATOR"
+    assert len(sf.query_more(next_url, identifier_is_url=True)["records"]) == 2000
