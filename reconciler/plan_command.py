@@ -94,7 +94,7 @@ def load_config_or_report(path: Path, today: dt.date, err: TextIO) -> DesiredSta
     loaded = load_desired(path, today)
     for problem in loaded.problems:
         print(str(problem), file=err)
-    return None if loaded.has_errors else loaded.desired
+    return loaded.desired
 
 
 def make_plan(desired: DesiredState, options: PlanOptions, today: dt.date) -> Plan:
