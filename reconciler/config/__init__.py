@@ -12,7 +12,7 @@ Public API (plan, apply and `guestlist validate` use only this):
         problems  tuple[Problem, ...]   errors and warnings, sorted by (file, line, col, rule)
         files     tuple[str, ...]       the files read, as displayed in problems
         draft     DesiredState          best-effort model even with errors (summaries only, never for planning)
-        ok / errors / warnings / summary (Summary: counts, .line(), .to_json())
+        ok / has_errors / errors / warnings / summary (Summary: counts, .line(), .to_json())
 
     Problem(file, line, col, rule, severity, message)   frozen; str() -> "file:line:col: error rule-id: message"
         (line 0: about the file or path as a whole, printed "file: error rule-id: message"); .to_json()

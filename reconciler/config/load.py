@@ -44,15 +44,12 @@ class Summary:
         )
 
     def line(self) -> str:
-        """`5 files: 4 groups, 17 members, 7 customers, 3 chatter users, 4 external users, 2 permission sets`"""
-        counts = [
-            _count(self.groups, "group"),
-            _count(self.members, "member"),
-            _count(self.customers, "customer"),
-            _count(self.chatter_users, "chatter user"),
-            _count(self.external_users, "external user"),
-            _count(self.permission_sets, "permission set"),
-        ]
+        """`5 files: 4 groups, 17 members, 7 customers, 3 chatter users, 4 external users, 2 permission sets`
+        (groups, members and customers always; the other counts when not zero)."""
+        counts = [_count(self.groups, "group"), _count(self.members, "member"), _count(self.customers, "customer")]
+        optional = [(self.chatter_users, "chatter user"), (self.external_users, "external user"),
+                    (self.permission_sets, "permission set")]
+        counts += [_count(number, noun) for number, noun in optional if number]
         return f"{_count(self.files, 'file')}: {', '.join(counts)}"
 
     def to_json(self) -> dict[str, int]:
@@ -79,6 +76,10 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return self.desired is not None
+
+    @property
+    def has_errors(self) -> bool:
+        return self.desired is None
 
     @property
     def errors(self) -> tuple[Problem, ...]:

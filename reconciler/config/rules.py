@@ -120,6 +120,10 @@ def at(item: object, key: str) -> Source:
     return sources.get(key, own)
 
 
+def plural(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _where(source: Source, here: Source) -> str:
     return f"line {source.line}" if source.file == here.file else f"{source.file}:{source.line}"
 
@@ -132,7 +136,8 @@ def chatter_disabled(ctx: Context) -> Iterator[Problem]:
     chatter = ctx.desired.org.chatter
     if chatter and chatter.enabled is False and ctx.present_groups:
         yield problem("chatter-disabled", chatter.sources.get("enabled", chatter.source),
-                      f"org.chatter.enabled is false, but {len(ctx.present_groups)} group(s) are declared")
+                      f"org.chatter.enabled is false, but {plural(len(ctx.present_groups), 'group')} "
+                      "declared: groups need Chatter")
 
 
 def _needs_flag(ctx: Context, flag: str, wants: Callable[[Group], bool], rule: str, why: str) -> Iterator[Problem]:
@@ -194,8 +199,8 @@ def customers_need_allow_customers(ctx: Context) -> Iterator[Problem]:
             names = ", ".join(m.identity for m in customers[:3]) + (", ..." if len(customers) > 3 else "")
             where = at(group, "allow_customers") if group.allow_customers is False else customers[0].source
             yield problem("customers-need-allow-customers", where,
-                          f"group '{group.name}' lists {len(customers)} customer(s) ({names}) but does not declare "
-                          "allow_customers: true")
+                          f"group '{group.name}' lists {plural(len(customers), 'customer')} ({names}) but does not "
+                          "declare allow_customers: true")
 
 
 @check

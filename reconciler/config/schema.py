@@ -48,7 +48,7 @@ def _validator() -> Draft202012Validator:
 def check_structure(document: Document) -> tuple[list[Problem], set[PathKey]]:
     """Every schema violation in the document, at the line of the offending key or value, and the data paths
     whose value is unusable (an unknown key does not make its mapping unusable)."""
-    errors = list(_validator().iter_errors(document.data))
+    errors = [e for e in _validator().iter_errors(document.data) if not _already_reported(e, document)]
     typos = _suggestions(errors)
     found: list[Problem] = []
     for error in errors:
@@ -56,8 +56,14 @@ def check_structure(document: Document) -> tuple[list[Problem], set[PathKey]]:
         if error.validator == "oneOf" and typos.get(path, set()) & {"user", "customer"}:
             continue  # "usr: bob@acme.com" is reported once, as the unknown key it is
         found.extend(_problems(error, document, skip=typos.get(path, set())))
-    broken = {_broken(e) for e in errors if e.validator != "additionalProperties"}
+    broken = {_broken(e) for e in errors if e.validator != "additionalProperties"} | document.unreadable
     return found, broken
+
+
+def _already_reported(error: ValidationError, document: Document) -> bool:
+    """An error about a value the reader could not read (a bad tag) would only repeat that problem."""
+    path = tuple(error.absolute_path)
+    return any(path[:cut] in document.unreadable for cut in range(len(path) + 1))
 
 
 def _suggestions(errors: list[ValidationError]) -> dict[PathKey, set[str]]:

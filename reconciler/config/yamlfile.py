@@ -66,6 +66,7 @@ class Document:
     data: Any
     values: dict[PathKey, LineCol] = field(default_factory=dict)
     keys: dict[PathKey, LineCol] = field(default_factory=dict)
+    unreadable: set[PathKey] = field(default_factory=set)  # values already reported (a bad tag): not checked again
 
     def at(self, path: PathKey) -> Source:
         """Where the value at `path` starts (or its nearest located ancestor)."""
@@ -110,7 +111,8 @@ def read_document(path: Path, display: str) -> tuple[Document | None, list[Probl
     except _ExpansionLimit as limit:
         return None, [*problems, problem("alias-expansion", limit.where, f"aliases expand to more than "
                                          f"{MAX_ALIAS_EXPANSION:,} extra nodes; refused (a 'billion laughs' bomb?)")]
-    return Document(display, data, converter.values, converter.keys), problems + converter.problems
+    document = Document(display, data, converter.values, converter.keys, converter.unreadable)
+    return document, problems + converter.problems
 
 
 def _megabytes(size: int) -> str:
@@ -221,7 +223,7 @@ def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
         message = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem and exc.context_mark:
             message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
-        if _char_at(text, where) == "\t":
+        if _char_at(text, where) == "\t" and "tab" not in message:
             message += "; a tab: YAML indents with spaces only"
         return None, [*problems, problem("yaml-syntax", where, message)]
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
@@ -288,6 +290,7 @@ class _Converter:
         self.values: dict[PathKey, LineCol] = {}
         self.keys: dict[PathKey, LineCol] = {}
         self.problems: list[Problem] = []
+        self.unreadable: set[PathKey] = set()
         self._alias: Alias | None = None  # the outermost alias being expanded
 
     def convert(self, item: Node | Alias, path: PathKey) -> Any:
@@ -302,9 +305,9 @@ class _Converter:
         self._charge(item)
         self.values.setdefault(path, (item.line, item.col))
         if item.kind == "scalar":
-            return self._scalar(item)
+            return self._scalar(item, path)
         if item.tag not in (SEQ, MAP):
-            self._bad_tag(item)
+            self._bad_tag(item, path)
         if item.kind == "seq":
             return [self.convert(child, (*path, index)) for index, child in enumerate(item.value)]
         return self._mapping(item, path)
@@ -348,7 +351,7 @@ class _Converter:
             where = self._alias or item
             raise _ExpansionLimit(Source(self.file, where.line, where.col))
 
-    def _scalar(self, node: Node) -> Any:
+    def _scalar(self, node: Node, path: PathKey) -> Any:
         tag, text = node.tag, node.value
         if tag in (STR, TIMESTAMP):
             return text
@@ -357,17 +360,19 @@ class _Converter:
         constructors = {BOOL: _CONSTRUCTOR.construct_yaml_bool, INT: _CONSTRUCTOR.construct_yaml_int,
                         FLOAT: _CONSTRUCTOR.construct_yaml_float}
         if tag not in constructors:
-            self._bad_tag(node)
+            self._bad_tag(node, path)
             return text
         try:
             return constructors[tag](yaml.ScalarNode(tag, text))
         except (ValueError, KeyError, IndexError):
+            self.unreadable.add(path)
             short = tag.removeprefix(_TAG)
             self.problems.append(problem("yaml-tag", Source(self.file, node.line, node.col),
                                          f"'{text[:40]}' is not a valid !!{short}"))
             return text
 
-    def _bad_tag(self, node: Node) -> None:
+    def _bad_tag(self, node: Node, path: PathKey) -> None:
+        self.unreadable.add(path)
         shown = "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
         self.problems.append(problem("yaml-tag", Source(self.file, node.line, node.col),
                                      f"unsupported tag {shown}; only plain YAML values are allowed"))
