@@ -39,6 +39,7 @@ from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
     SalesforceRefusedRequest,
 )
+from simple_salesforce.metadata import SfdcMetadataApi
 
 from reconciler.model import OrgIdentity
 from reconciler.org.requests import DEFAULT_TIMEOUT, RequestCounter, build_session, redact
@@ -324,7 +325,7 @@ class OrgClient(Salesforce):
     trust, timeouts and request counting apply to it too (zeep otherwise builds its own session)."""
 
     @property
-    def mdapi(self):  # type: ignore[override]
+    def mdapi(self) -> SfdcMetadataApi:
         fresh = self._mdapi is None
         api = super().mdapi
         if fresh:
@@ -402,6 +403,7 @@ def _connect_sandbox(db: Path) -> OrgConnection:
         return _open(session, counter, Token(info.access_token, info.instance_url), "sandbox", True,
                      refresh=None, stop=running.stop, secrets=())
     except BaseException:
+        session.close()
         running.stop()
         raise
 
@@ -413,17 +415,22 @@ def _connect_env(env: Mapping[str, str]) -> OrgConnection:
         raise ConnectError(f"SF_CA_FILE: no such file: {ca_file}")
     counter = RequestCounter()
     session = build_session(counter, ca_file=ca_file, trust_env=True)
-    if creds.kind is ACCESS_TOKEN:
-        instance_url = normalise_url("SF_INSTANCE_URL", creds.values["SF_INSTANCE_URL"])
-        token = Token(creds.values["SF_ACCESS_TOKEN"], instance_url)
-        refresh = None
-    else:
-        token = request_token(session, creds)
+    refresh: Callable[[], Token] | None = None
+    try:
+        if creds.kind is ACCESS_TOKEN:
+            instance_url = normalise_url("SF_INSTANCE_URL", creds.values["SF_INSTANCE_URL"])
+            token = Token(creds.values["SF_ACCESS_TOKEN"], instance_url)
+        else:
+            token = request_token(session, creds)
 
-        def refresh() -> Token:
-            return request_token(session, creds)
+            def refresh() -> Token:
+                return request_token(session, creds)
 
-    return _open(session, counter, token, creds.method, False, refresh=refresh, stop=None, secrets=creds.secrets())
+        return _open(session, counter, token, creds.method, False, refresh=refresh, stop=None,
+                     secrets=creds.secrets())
+    except BaseException:
+        session.close()
+        raise
 
 
 def _open(

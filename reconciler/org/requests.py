@@ -7,6 +7,7 @@ Every request guestlist makes (REST, SOAP Metadata API through zeep, token reque
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -170,6 +171,7 @@ def build_session(
 ) -> requests.Session:
     """A Session for one org. trust_env=False only for the loopback sandbox (no proxies, no env CA override);
     for a real org the environment (HTTPS_PROXY, REQUESTS_CA_BUNDLE, the system trust store) stays in force."""
+    guard_logs()
     session = requests.Session()
     session.trust_env = trust_env
     session.auth = _NoAuth()
@@ -207,3 +209,27 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 def secret_values(env: Mapping[str, str], names: Iterable[str]) -> tuple[str, ...]:
     return tuple(env[name] for name in names if env.get(name))
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts token-shaped text from log records (zeep logs whole SOAP envelopes, session header included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+LOGGERS_TO_GUARD = ("zeep.transports", "simple_salesforce", "simple_salesforce.api", "simple_salesforce.login",
+                    "urllib3.connectionpool")
+_FILTER = RedactingFilter()
+
+
+def guard_logs() -> None:
+    """Attaches the redacting filter to the loggers of the libraries under guestlist (idempotent)."""
+    for name in LOGGERS_TO_GUARD:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

@@ -4,6 +4,7 @@ re-authentication, and the messages for refused credentials (all through HTTPS a
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,13 @@ def test_close_stops_the_in_process_sandbox(tmp_path: Path) -> None:
     with pytest.raises(ConnectError, match="cannot reach"):
         connect("env", env={"SF_INSTANCE_URL": url, "SF_ACCESS_TOKEN": "00D000000000001!x",
                             "SF_CA_FILE": str(tmp_path / "ca.pem")})
+
+
+def test_debug_logs_of_the_libraries_carry_no_token(sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    env = {"SF_INSTANCE_URL": sandbox.info.instance_url, "SF_ACCESS_TOKEN": sandbox.info.access_token,
+           "SF_CA_FILE": sandbox.info.ca_file}
+    with caplog.at_level(logging.DEBUG), connect("env", env=env) as conn:
+        conn.sf.mdapi.ChatterSettings.read(["Chatter"])  # zeep logs the whole envelope, session header included
+    assert "readMetadata" in caplog.text
+    assert sandbox.info.access_token not in caplog.text
+    assert sandbox.info.access_token.split("!")[1] not in caplog.text
