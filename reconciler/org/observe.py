@@ -306,7 +306,11 @@ class _Observer:
         return found
 
     def users_by_username(self) -> dict[str, ObservedUser]:
-        return _users_by_id(self._query_in(self._users("{IN}"), "Username", self.needs.usernames))
+        """The users the config names, and the connected user (by id when userinfo gave no username)."""
+        records = self._query_in(self._users("{IN}"), "Username", self.needs.usernames)
+        if not self.username:
+            records += self._query(self._users(f"Id = {quote(self.user_id)}"))
+        return _users_by_id(records)
 
     def users_by_email(self) -> dict[str, ObservedUser]:
         """Users with a customer's email: the plan decides whether one of them is that customer."""

@@ -170,3 +170,15 @@ def test_an_empty_config_reads_only_the_basics(demo) -> None:
     # organization, permission, groups, users by username, profiles, licences; no members, invitations, contacts
     assert after["query"] - before["query"] == 6
     assert snapshot.members == {} and snapshot.contacts == {} and snapshot.permission_sets == {}
+
+
+def test_the_connected_user_is_found_by_id_when_userinfo_has_no_username(demo) -> None:
+    conn, _ = demo
+    info = conn.user_info
+    conn.user_info = {key: value for key, value in info.items() if key != "preferred_username"}
+    try:
+        snapshot = observe(conn, DesiredState(), today=TODAY)
+    finally:
+        conn.user_info = info
+    assert snapshot.org.username == "admin@acme.com"
+    assert snapshot.users[snapshot.org.user_id].username == "admin@acme.com"
