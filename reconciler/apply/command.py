@@ -193,7 +193,8 @@ def _apply(plan: Plan, options: ApplyOptions, conn, writer: Writer, console: Con
                       stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
     console.say("")
     console.say("\n".join(outcome_lines(execution)))
-    console.say("\n".join(verification_lines(verification)))
+    not_applied = sum(1 for r in execution.results if not r.outcome.succeeded)
+    console.say("\n".join(verification_lines(verification, not_applied)))
     console.say(usage_line(conn.counter.total, writes, conn.api_usage))
     return EXIT_OK if execution.complete and verification.converged else EXIT_ERROR
 

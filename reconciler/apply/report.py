@@ -62,11 +62,15 @@ def outcome_lines(execution: Execution) -> list[str]:
     return lines
 
 
-def verification_lines(verification: Verification | None) -> list[str]:
+def verification_lines(verification: Verification | None, not_applied: int = 0) -> list[str]:
+    """`not_applied`: changes that did not succeed (the org can't have converged on those)."""
     if verification is None:
         return []
-    if verification.converged:
+    if verification.converged and not not_applied:
         return ["Converged: the org now holds what was written."]
+    if verification.converged:
+        return [f"Read back: the org holds what was written; {not_applied} change(s) listed above were not applied "
+                "(rerun apply once they are fixed)."]
     lines = [f"Still different ({len(verification.differences)}):"] if verification.differences else []
     lines += [f"  ~ {difference}" for difference in verification.differences]
     lines += [f"  ? {note}" for note in verification.unverified]

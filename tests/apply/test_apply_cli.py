@@ -1,0 +1,286 @@
+"""`guestlist apply` through the real path: YAML -> the sandbox org over HTTPS -> plan -> gates -> batched writes ->
+read-back, then `guestlist plan --detailed-exitcode` exits 0. Each test has its own demo org (`--org env`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from reconciler.cli import app
+from reconciler.org.connect import connect
+from reconciler.sandbox.runner import RunningSandbox
+from tests.apply.conftest import inject, org_env
+
+REPO = Path(__file__).resolve().parents[2]
+TODAY = "2026-11-22"  # the demo seed's "now"
+WRITES = r"composite/sobjects|/Soap/m/"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    target = tmp_path / "desired"
+    shutil.copytree(REPO / "desired", target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def guestlist(sandbox: RunningSandbox, *args: str, input: str | None = None) -> Result:
+    result = CliRunner().invoke(app, list(args), env=org_env(sandbox), input=input)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+def apply(sandbox: RunningSandbox, config: Path, tmp_path: Path, *args: str) -> Result:
+    return guestlist(sandbox, "apply", str(config), "--org", "env", "--today", TODAY,
+                     "--journal", str(tmp_path / "journal.jsonl"), *args)
+
+
+def plan_exit(sandbox: RunningSandbox, config: Path) -> int:
+    return guestlist(sandbox, "plan", str(config), "--org", "env", "--today", TODAY, "--detailed-exitcode").exit_code
+
+
+def journal(tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / "journal.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def query(sandbox: RunningSandbox, soql: str) -> list[dict[str, Any]]:
+    with connect("env", env=org_env(sandbox)) as conn:
+        return list(conn.sf.query_all_iter(soql))
+
+
+def census(sandbox: RunningSandbox) -> dict[str, list[Any]]:
+    """Everything an apply could duplicate or remove: users, members, pending invitations, assignments."""
+    return {
+        "users": sorted(r["Username"] for r in query(sandbox, "SELECT Username FROM User")),
+        "members": sorted((r["CollaborationGroupId"], r["MemberId"]) for r in query(
+            sandbox, "SELECT CollaborationGroupId, MemberId FROM CollaborationGroupMember")),
+        "invitations": sorted((r["SharedEntityId"], r["InvitedUserEmail"]) for r in query(
+            sandbox, "SELECT SharedEntityId, InvitedUserEmail FROM CollaborationInvitation WHERE Status = 'Sent'")),
+        "assignments": sorted((r["PermissionSetId"], r["AssigneeId"]) for r in query(
+            sandbox, "SELECT PermissionSetId, AssigneeId FROM PermissionSetAssignment")),
+    }
+
+
+def assert_no_duplicates(state: dict[str, list[Any]]) -> None:
+    for name, rows in state.items():
+        assert len(rows) == len(set(rows)), f"duplicate {name}: {[r for r in rows if rows.count(r) > 1]}"
+
+
+# -- the demo -----------------------------------------------------------------------------------------------------
+
+
+def test_demo_applies_every_change_and_converges(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert result.exit_code == 0, result.output
+    assert "Plan: 11 to add, 5 to change, 4 to remove." in result.stdout
+    assert "Applied: 11 created, 5 updated, 4 deleted." in result.stdout
+    assert "Converged" in result.stdout
+    assert "daily allowance left:" in result.stdout
+    assert plan_exit(sandbox, config) == 0
+    lines = journal(tmp_path)
+    outcomes = [e for e in lines if "outcome" in e]
+    assert len(outcomes) == 20 and {e["outcome"] for e in outcomes} == {"applied"}
+    assert all(e["record_id"] for e in outcomes)
+    done = lines[-1]
+    assert done["event"] == "done" and done["converged"] is True
+    # one request per sObject and operation: 20 changes in 11 write requests
+    assert sum(done["write_requests"].values()) == 11
+    assert set(done["write_requests"].values()) == {1}
+    assert "sandbox" not in json.dumps(lines)  # no password, no token
+
+
+def test_nothing_to_do_exits_0_without_asking(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0
+    result = apply(sandbox, config, tmp_path)
+    assert result.exit_code == 0 and "Nothing to do." in result.stdout
+
+
+def test_off_a_terminal_apply_needs_yes(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--allow-irreversible")
+    assert result.exit_code == 1
+    assert "apply needs --yes when it does not run on a terminal" in result.stderr
+    assert census(sandbox) == before and journal(tmp_path) == []
+
+
+# -- every kind of change -----------------------------------------------------------------------------------------
+
+
+def test_every_kind_of_change_then_plan_finds_nothing(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0
+    groups = config / "groups"
+    # a group update, a group delete, a user update, a new external user whose contact must be created,
+    # a member role change and removal, a permission set assignment change
+    edit(groups / "internal.yaml", "description: Company news from the leadership team",
+         "description: Company news, weekly")
+    edit(groups / "partners.yaml", "- name: Contoso Deal Room", "- name: Contoso Deal Room\n    state: absent")
+    edit(config / "people.yaml", "last_name: Taylor", "last_name: Taylor-Brown")
+    edit(config / "people.yaml", "external_users:\n", "external_users:\n"
+         "  - username: zoe.quinn@globex.com.acmecustomers\n"
+         "    email: zoe.quinn@globex.com\n    first_name: Zoe\n    last_name: Quinn\n"
+         "    account: Globex Corporation\n    license: Customer Community Plus\n"
+         "    profile: Customer Community Plus User\n    portal_role: user\n    active: true\n"
+         "    expires: 2027-06-30\n    sponsor: bob@acme.com\n")
+    before_plan = guestlist(sandbox, "plan", str(config), "--org", "env", "--today", TODAY, "--format", "json")
+    kinds = {(c["kind"], c["action"]) for c in json.loads(before_plan.stdout)["changes"]}
+    assert {("group", "update"), ("group", "delete"), ("user", "update"), ("user", "create"),
+            ("contact", "create")} <= kinds, kinds
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible", "--force")
+    assert result.exit_code == 0, result.output
+    assert plan_exit(sandbox, config) == 0
+    assert_no_duplicates(census(sandbox))
+
+
+# -- gates --------------------------------------------------------------------------------------------------------
+
+
+def test_irreversible_changes_are_refused_without_their_flag(sandbox: RunningSandbox, config: Path,
+                                                              tmp_path: Path) -> None:
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--yes")
+    assert result.exit_code == 3
+    assert "cannot be undone" in result.stderr and "group:Initech Pilot" in result.stderr
+    assert "--allow-irreversible" in result.stderr and "Nothing was written." in result.stderr
+    assert census(sandbox) == before and journal(tmp_path) == []
+
+
+def test_too_many_removals_are_refused_without_force(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    edit(config / "org.yaml", "max_removals: 25%", "max_removals: 2")
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert result.exit_code == 3
+    assert "6 removals exceed policy.max_removals (2)." in result.stderr and "--force" in result.stderr
+    assert census(sandbox) == before
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible", "--force")
+    assert result.exit_code == 0, result.output
+    assert plan_exit(sandbox, config) == 0
+
+
+# -- saved plans --------------------------------------------------------------------------------------------------
+
+
+def save_plan(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "plan.json"
+    result = guestlist(sandbox, "plan", str(config), "--org", "env", "--today", TODAY, "--out", str(path))
+    assert result.exit_code == 0 and path.exists(), result.output
+    return path
+
+
+def test_a_saved_plan_is_applied_as_reviewed(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    saved = save_plan(sandbox, config, tmp_path)
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
+    assert result.exit_code == 0, result.output
+    assert plan_exit(sandbox, config) == 0
+
+
+def test_a_stale_saved_plan_is_refused_and_nothing_written(sandbox: RunningSandbox, config: Path,
+                                                            tmp_path: Path) -> None:
+    saved = save_plan(sandbox, config, tmp_path)
+    with connect("env", env=org_env(sandbox)) as conn:  # someone edits a group the plan changes a member of
+        hub = conn.sf.query("SELECT Id FROM CollaborationGroup WHERE Name = 'Acme Partner Hub'")["records"][0]["Id"]
+        conn.sf.CollaborationGroup.update(hub, {"Description": "edited by hand"})
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
+    assert result.exit_code == 1
+    assert "the org changed since this plan was made" in result.stderr
+    assert f"group Acme Partner Hub ({hub}) changed" in result.stderr
+    assert census(sandbox) == before and journal(tmp_path) == []
+
+
+def test_a_saved_plan_whose_creates_appeared_is_refused(sandbox: RunningSandbox, config: Path,
+                                                         tmp_path: Path) -> None:
+    saved = save_plan(sandbox, config, tmp_path)
+    assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0  # applied meanwhile
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
+    assert result.exit_code == 1 and "the org changed since this plan was made" in result.stderr
+    assert "invitation:Acme Partner Hub/li.wei@globex.com exists already" in result.stderr
+    assert census(sandbox) == before
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("format_version", 99, "format_version 99 is not supported"),
+    ("org", "another", "this plan was made for org 00D000000000099AAA"),
+])
+def test_a_plan_for_another_org_or_format_is_refused(sandbox: RunningSandbox, config: Path, tmp_path: Path,
+                                                     field: str, value: Any, message: str) -> None:
+    saved = save_plan(sandbox, config, tmp_path)
+    document = json.loads(saved.read_text())
+    if field == "org":
+        document["org"]["id"] = "00D000000000099AAA"
+    else:
+        document[field] = value
+    saved.write_text(json.dumps(document))
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
+    assert result.exit_code == 1 and message in result.stderr
+    assert census(sandbox) == before
+
+
+# -- partial failure, then a converging rerun ---------------------------------------------------------------------
+
+
+def test_a_validation_rule_fails_one_user_and_its_membership_then_a_rerun_converges(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    sandbox.admin.add_validation_rule("User", "No_Taylors", "LastName", "equals", "Taylor",
+                                      "Taylors need a manager's approval")
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "x user:grace@acme.co.uk" in out
+    assert ("FIELD_CUSTOM_VALIDATION_EXCEPTION: a validation rule on User rejected it: "
+            "Taylors need a manager's approval") in out
+    assert "member:Acme Partner Hub/grace@acme.co.uk: depends on user:grace@acme.co.uk, which failed" in out
+    assert "Applied: 9 created, 5 updated, 4 deleted." in out
+    assert "2 change(s) listed above were not applied" in out
+    sandbox.admin.remove_validation_rule("User", "No_Taylors")
+    rerun = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert rerun.exit_code == 0, rerun.output
+    assert "Plan: 2 to add, 0 to change, 0 to remove." in rerun.stdout
+    assert plan_exit(sandbox, config) == 0
+
+
+# -- faults, then a rerun -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", [
+    "drop-after-commit:method=POST,path=composite/sobjects,nth=5",  # the invitations' create: answer lost
+    "drop-after-commit:method=POST,path=composite/sobjects,nth=4",  # the members' create
+    "drop-before-commit:method=POST,path=composite/sobjects,nth=2",  # the group's create
+    "500:method=POST,path=composite/sobjects,nth=1",
+    "503:method=DELETE,path=composite/sobjects,nth=1",
+    "lock-row:method=POST,path=composite/sobjects,nth=5,record=2",
+    "expired-session:method=PATCH,path=composite/sobjects,nth=1",
+    "limit-exceeded:method=POST,path=composite/sobjects,nth=3",
+    "drop-after-commit:method=POST,path=composite/sobjects,nth=5,times=5",  # every attempt loses its answer
+])
+def test_faults_during_apply_then_a_rerun_converges_with_nothing_twice(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path, fault: str) -> None:
+    before = census(sandbox)
+    inject(sandbox, fault)
+    first = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert first.exit_code in (0, 1), first.output
+    inject(sandbox)
+    assert_no_duplicates(census(sandbox))
+    rerun = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert rerun.exit_code == 0, rerun.output
+    assert plan_exit(sandbox, config) == 0
+    after = census(sandbox)
+    assert_no_duplicates(after)
+    # no removal the plan did not contain: only kim, paul (members), mike (invitation), victor (assignment) went
+    assert len(set(before["members"]) - set(after["members"])) == 2
+    assert len(set(before["invitations"]) - set(after["invitations"])) == 1
+    assert len(set(before["assignments"]) - set(after["assignments"])) == 1
+    invitations = [email for _, email in after["invitations"]]
+    assert sorted(set(invitations)) == sorted(invitations)  # nobody invited twice
