@@ -287,7 +287,7 @@ class ObservedUser:
     contact_id: str | None = None
     account_id: str | None = None
     portal_role: PortalRole | None = None
-    last_modified: str = ""  # SystemModstamp, for fingerprints
+    last_modified: str = ""  # LastModifiedDate (not SystemModstamp, which system jobs bump), for fingerprints
 
     @property
     def is_customer(self) -> bool:
