@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from reconciler.config.problems import Problem, problem
-from reconciler.config.schema import describe
+from reconciler.config.schema import describe, schema
 from reconciler.config.yamlfile import Document, PathKey
 from reconciler.model import (
     LICENSE_PROFILES,
@@ -125,9 +125,10 @@ class _Builder:
         if not isinstance(values, dict) or path in checked.broken:
             return
         self.section_sources.setdefault(section, doc.key_at(path))
+        known = _section_keys(path)
         for key, value in values.items():
-            if not checked.clean((*path, key)):
-                continue
+            if key not in known or not checked.clean((*path, key)):
+                continue  # an unknown key is reported by the schema
             where = doc.key_at((*path, key))
             first = self.settings[section].get(key)
             if first is not None:
@@ -320,6 +321,13 @@ def build_desired(checked: list[Checked], files: list[str]) -> tuple[DesiredStat
     for item in checked:
         builder.add(item)
     return builder.desired(files), builder.problems
+
+
+def _section_keys(path: PathKey) -> set[str]:
+    """The keys the schema defines for the settings section at `path` (org.chatter, org.invitations, policy)."""
+    definitions = schema()["$defs"]
+    section = definitions["policy"] if path == ("policy",) else definitions["org"]["properties"][path[-1]]
+    return set(section["properties"])
 
 
 def _removal_limit(value: int | float | str) -> RemovalLimit:

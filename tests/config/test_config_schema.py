@@ -1,0 +1,92 @@
+"""The published JSON Schema: valid Draft 2020-12, exactly the format's names, usable by editors on its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from reconciler.config import RULES
+from reconciler.config.schema import schema
+from reconciler.config.yamlfile import read_document
+
+REPO = Path(__file__).resolve().parents[2]
+PUBLISHED = REPO / "schemas" / "guestlist.schema.json"
+
+
+def test_the_schema_is_valid_draft_2020_12() -> None:
+    loaded = json.loads(PUBLISHED.read_text())
+    assert loaded["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(loaded)
+
+
+def test_the_package_reads_the_published_schema_through_a_symlink() -> None:
+    link = REPO / "reconciler" / "config" / "guestlist.schema.json"
+    assert link.is_symlink() and link.resolve() == PUBLISHED.resolve()
+    assert schema() == json.loads(PUBLISHED.read_text())
+
+
+def _keys(definition: dict) -> set[str]:
+    return set(definition["properties"])
+
+
+def test_the_format_names_are_the_public_contract() -> None:
+    loaded = schema()
+    definitions = loaded["$defs"]
+    assert _keys(loaded) == {"version", "org", "groups", "chatter_users", "external_users", "permission_sets", "policy"}
+    assert _keys(definitions["org"]) == {"chatter", "invitations"}
+    assert _keys(definitions["org"]["properties"]["chatter"]) == {
+        "enabled", "customer_invitations", "unlisted_groups", "group_archiving"}
+    assert _keys(definitions["org"]["properties"]["invitations"]) == {"allowed", "domains"}
+    assert _keys(definitions["group"]) == {
+        "name", "access", "allow_customers", "owner", "description", "information", "archived", "broadcast_only",
+        "auto_archive", "membership", "state", "members"}
+    assert _keys(definitions["member"]) == {"user", "customer", "role", "notify", "expires", "sponsor", "message"}
+    assert _keys(definitions["chatterUser"]) == {
+        "username", "email", "first_name", "last_name", "profile", "active", "expires"}
+    assert _keys(definitions["externalUser"]) == {
+        "username", "email", "first_name", "last_name", "account", "license", "profile", "portal_role",
+        "permission_sets", "active", "expires", "sponsor"}
+    assert _keys(definitions["permissionSet"]) == {"assignees", "membership"}
+    assert _keys(definitions["policy"]) == {
+        "max_removals", "protected", "deactivate_orphaned_customers", "external_users", "public_email_domains",
+        "require_sponsor", "max_access_days"}
+
+
+def test_every_mapping_refuses_unknown_keys() -> None:
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "properties" in node:
+                assert node.get("additionalProperties") is False, sorted(node["properties"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(schema())
+
+
+def test_rule_ids_named_in_the_schema_exist() -> None:
+    named = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "x-rule" in node:
+                named.add(node["x-rule"])
+                assert node.get("errorMessage"), node
+            for child in node.values():
+                walk(child)
+
+    walk(schema())
+    assert named and named <= set(RULES)
+
+
+def test_an_editor_using_the_schema_alone_accepts_desired_and_flags_typos(tmp_path: Path) -> None:
+    validator = Draft202012Validator(json.loads(PUBLISHED.read_text()))
+    for path in sorted((REPO / "desired").rglob("*.yaml")):
+        document, problems = read_document(path, str(path))  # YAML dates arrive as text, as in editors
+        assert problems == [] and list(validator.iter_errors(document.data)) == [], path
+    typo = {"groups": [{"name": "Hub", "acess": "private"}], "policy": {"max_removals": "25%"}}
+    assert [e.validator for e in validator.iter_errors(typo)] == ["additionalProperties"]
