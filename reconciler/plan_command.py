@@ -163,7 +163,6 @@ def render_for_terminal(plan: Plan, *, color: bool) -> str:
     from reconciler.render.text import print_text
 
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, soft_wrap=True, highlight=False,
-                      width=200)
+    console = Console(file=buffer, force_terminal=color, no_color=not color, soft_wrap=True, highlight=False, width=200)
     print_text(plan, console)
     return buffer.getvalue().rstrip("\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reconciler.model import DesiredState, Snapshot
+from reconciler.model import DesiredState, MemberKind, Snapshot
 from reconciler.plan.blockers import check_invitations, check_licenses, check_removals
 from reconciler.plan.change import Plan
 from reconciler.plan.context import PlanContext
@@ -16,6 +16,15 @@ from reconciler.plan.orphans import deactivate_orphaned_customers
 from reconciler.plan.permission_sets import diff_permission_sets
 from reconciler.plan.settings import diff_settings
 from reconciler.plan.users import deactivate_undeclared_external_users, diff_users
+
+
+def external_names(desired: DesiredState, snapshot: Snapshot) -> tuple[str, ...]:
+    """The emails and usernames of every external person the config or the snapshot names: what --redact masks."""
+    names = {m.identity for g in desired.groups for m in g.members if m.kind is MemberKind.CUSTOMER}
+    names.update(n for u in desired.external_users for n in (u.username, u.email.lower()))
+    names.update(n for u in snapshot.users.values() if u.is_customer or u.is_external for n in (u.username, u.email))
+    names.update(email for invitations in snapshot.invitations.values() for email in invitations)
+    return tuple(sorted(names))
 
 
 def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Plan:
@@ -46,5 +55,6 @@ def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Pla
         max_removals=desired.policy.max_removals,
         protected=tuple(desired.policy.protected),
         undeclared_groups=ctx.undeclared_groups,
+        external_names=external_names(desired, snapshot),
         api_requests=snapshot.api_requests,
     )

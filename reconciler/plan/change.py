@@ -237,6 +237,7 @@ class Plan:
     max_removals: RemovalLimit = RemovalLimit(percent=25)
     protected: tuple[str, ...] = ()
     undeclared_groups: int = 0  # groups in the org the config doesn't declare (never touched)
+    external_names: tuple[str, ...] = ()  # every external person's email and username in scope (for --redact)
     api_requests: int = 0
     generated: str = ""  # ISO timestamp, set by the command (build_plan is pure)
     format_version: int = FORMAT_VERSION
@@ -293,6 +294,7 @@ class Plan:
             "max_removals": {"count": self.max_removals.count, "percent": self.max_removals.percent},
             "protected": list(self.protected),
             "undeclared_groups": self.undeclared_groups,
+            "external_names": list(self.external_names),
             "fingerprints": dict(sorted(self.fingerprints.items())),
             "api_requests": self.api_requests,
         }
@@ -324,6 +326,7 @@ class Plan:
                 max_removals=RemovalLimit(count=limit.get("count"), percent=limit.get("percent")),
                 protected=tuple(data.get("protected", ())),
                 undeclared_groups=data.get("undeclared_groups", 0),
+                external_names=tuple(data.get("external_names", ())),
                 fingerprints=dict(data.get("fingerprints", {})),
                 api_requests=data.get("api_requests", 0),
             )

@@ -19,15 +19,34 @@ def mask(text: str) -> str:
     return f"{local[:1]}***{at}{domain}"
 
 
+_EMAIL_LIKE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
+
+
 def redact(plan: Plan) -> Plan:
     names = {name.lower() for person in plan.people if person.external for name in (person.person, *person.names)}
+    names.update(name.lower() for name in plan.external_names)
     if not names:
         return plan
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)), re.IGNORECASE)
     external_people = {p.person.lower() for p in plan.people if p.external}
 
+    def masked(match: re.Match[str]) -> str:
+        """The longest external name the email-like token starts with (a username may extend an email)."""
+        token = match.group(0)
+        candidate = token
+        while candidate:
+            if candidate.lower() in names:
+                return mask(candidate) + token[len(candidate) :]
+            cut = max(candidate.rfind("."), 0)
+            candidate = candidate[:cut]
+        return token
+
+    odd = sorted((n for n in names if not _EMAIL_LIKE.fullmatch(n)), key=len, reverse=True)  # e.g. non-ASCII
+    leftovers = re.compile("|".join(map(re.escape, odd)), re.IGNORECASE) if odd else None
+
     def scrub(text: str) -> str:
-        return pattern.sub(lambda m: mask(m.group(0)), text)
+        if "@" in text:
+            text = _EMAIL_LIKE.sub(masked, text)
+        return leftovers.sub(lambda m: mask(m.group(0)), text) if leftovers else text
 
     data = plan.to_json()
     for change in data["changes"]:

@@ -156,3 +156,15 @@ def test_redaction_masks_external_people_everywhere_in_every_format() -> None:
     assert "invitation:Acme Partner Hub/g***@contoso.com" in keys
     user = next(c for c in document["changes"] if c["key"] == "user:s***@contoso.com.partners")
     assert user["values"]["Username"] == "s***@contoso.com.partners" and user["values"]["Email"] == "s***@contoso.com"
+
+
+def test_redaction_of_unusual_addresses_and_trailing_punctuation() -> None:
+    import dataclasses
+
+    from reconciler.plan.change import Finding, PersonImpact
+
+    plan = full_plan()
+    people = (*plan.people, PersonImpact("zoë@exämple.com", True, ("zoë@exämple.com",)))
+    notes = (Finding("note", "ask new@contoso.com. Or ZOË@EXÄMPLE.COM, or sam@contoso.com.partners!"),)
+    redacted = redact(dataclasses.replace(plan, people=people, warnings=notes))
+    assert redacted.warnings[0].message == "ask n***@contoso.com. Or Z***@EXÄMPLE.COM, or s***@contoso.com.partners!"
