@@ -6,6 +6,7 @@ See docs/decisions/plan-is-data.md and docs/plan-json.md.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -271,10 +272,12 @@ class Plan:
         return bool(self.blockers)
 
     def change(self, key: str) -> Change:
-        for candidate in self.changes:
-            if candidate.key == key:
-                return candidate
-        raise KeyError(key)
+        """The change with this key (KeyError when none)."""
+        return self._by_key[key]
+
+    @functools.cached_property
+    def _by_key(self) -> dict[str, Change]:
+        return {c.key: c for c in self.changes}
 
     def to_json(self) -> dict[str, Any]:
         return {
