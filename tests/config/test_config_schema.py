@@ -90,3 +90,9 @@ def test_an_editor_using_the_schema_alone_accepts_desired_and_flags_typos(tmp_pa
         assert problems == [] and list(validator.iter_errors(document.data)) == [], path
     typo = {"groups": [{"name": "Hub", "acess": "private"}], "policy": {"max_removals": "25%"}}
     assert [e.validator for e in validator.iter_errors(typo)] == ["additionalProperties"]
+
+
+def test_every_rule_id_is_documented() -> None:
+    page = (REPO / "docs" / "decisions" / "validation-rule-ids.md").read_text()
+    for rule in RULES.values():
+        assert f"| `{rule.id}` | {rule.severity} |" in page, rule.id
