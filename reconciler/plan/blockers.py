@@ -83,3 +83,22 @@ def check_removals(ctx: PlanContext, removals: int) -> None:
             f"than policy.max_removals ({limit}); apply refuses without --force",
             ctx.policy.source,
         )
+
+
+def check_deactivated_owners(ctx: PlanContext) -> None:
+    """A deactivated user keeps owning their groups (reference §1): say which groups need a new owner."""
+    if not ctx.deactivated:
+        return
+    owned: dict[str, list[str]] = {}
+    for group in ctx.snapshot.groups.values():
+        if group.owner_id in ctx.deactivated and group.id not in ctx.deleted_groups | ctx.transferred_groups:
+            owned.setdefault(group.owner_id, []).append(group.name)
+    for user_id, names in owned.items():
+        user = ctx.snapshot.users[user_id]
+        ctx.warn(
+            "deactivated-owner",
+            f"{user.username} is deactivated but still owns {', '.join(repr(n) for n in sorted(names))}: declare "
+            "another owner for these groups",
+            None,
+            f"user:{user.username}",
+        )

@@ -96,6 +96,7 @@ class PlanContext:
         self.deactivated: set[str] = set()  # user ids this plan deactivates
         self.activated: set[str] = set()  # user ids this plan (re)activates
         self.deleted_groups: set[str] = set()  # group ids this plan deletes
+        self.transferred_groups: set[str] = set()  # group ids whose owner this plan changes
         self.undeclared_groups = 0
         self.removed_members: set[str] = set()  # CollaborationGroupMember ids this plan deletes
         self.added_members: set[str] = set()  # user ids this plan adds to some group

@@ -263,6 +263,7 @@ class _GroupMembers:
             draft.depends_on.append(owner_member_key)
         ctx.guard_protected(previous_name, f"lose ownership of {self.name!r}", t.group.source, key)
         ctx.add(draft, Phase.MEMBERS)
+        ctx.transferred_groups.add(t.observed.id)
         self.owner_change_key = key
 
     # -- invitations ---------------------------------------------------------------------------------------------

@@ -196,3 +196,20 @@ def test_owner_is_never_removed_even_when_not_listed() -> None:
     org.member(hub, bob, Role.MANAGER)
     plan = plan_of(org, desired(groups=(group("Hub", owner="alice@acme.com"),)))
     assert [c.key for c in plan.changes] == ["member:Hub/bob@acme.com"]
+
+
+def test_a_protected_owner_cannot_lose_ownership() -> None:
+    from tests.plan.builders import policy
+
+    org = OrgBuilder()
+    boss = org.user("boss@acme.com")
+    org.user("bob@acme.com")
+    org.group("Hub", boss)
+    plan = plan_of(
+        org,
+        desired(
+            groups=(group("Hub", user_member("boss@acme.com", Role.MANAGER), owner="bob@acme.com"),),
+            policy=policy(protected=("boss@acme.com",)),
+        ),
+    )
+    assert codes(plan.blockers) == ["protected-user"] and plan.blockers[0].key == "group:Hub#owner"

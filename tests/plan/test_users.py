@@ -276,3 +276,30 @@ def test_undeclared_external_users_are_deactivated_with_external_users_deactivat
     assert change.key == f"user:{stray.username}" and change.values == {"IsActive": False}
     assert change.reason == "external user not in config"
     assert plan_of(org, desired(external_users=state.external_users)).changes == ()
+
+
+def test_missing_licence_of_a_profile_blocks() -> None:
+    from reconciler.model import ObservedProfile
+
+    org = OrgBuilder()
+    org.profiles["Odd Profile"] = ObservedProfile("00eODD000000000AAA", "Odd Profile", "Retired Licence")
+    plan = plan_of(org, desired(chatter_users=(frank(profile="Odd Profile"),)))
+    assert codes(plan.blockers) == ["missing-license"]
+
+
+def test_protected_users_keep_their_permission_sets() -> None:
+    org = OrgBuilder()
+    invite = org.permission_set("Invite_Customers_To_Chatter")
+    org.assign(invite, org.user("boss@acme.com"))
+    declared = PermissionSetAssignments("Invite_Customers_To_Chatter", (), Membership.AUTHORITATIVE)
+    plan = plan_of(org, desired(permission_sets=(declared,), policy=policy(protected=("boss@acme.com",))))
+    assert codes(plan.blockers) == ["protected-user"]
+
+
+def test_deactivating_a_group_owner_warns_that_the_group_needs_a_new_owner() -> None:
+    org = OrgBuilder()
+    owner = org.user("frank@acme.com", profile="Chatter Free User", first_name="Frank", last_name="Miller")
+    org.group("Team", owner)
+    plan = plan_of(org, desired(chatter_users=(frank(active=False),)))
+    [warning] = [w for w in plan.warnings if w.code == "deactivated-owner"]
+    assert "'Team'" in warning.message

@@ -168,3 +168,13 @@ def test_redaction_of_unusual_addresses_and_trailing_punctuation() -> None:
     notes = (Finding("note", "ask new@contoso.com. Or ZOË@EXÄMPLE.COM, or sam@contoso.com.partners!"),)
     redacted = redact(dataclasses.replace(plan, people=people, warnings=notes))
     assert redacted.warnings[0].message == "ask n***@contoso.com. Or Z***@EXÄMPLE.COM, or s***@contoso.com.partners!"
+
+
+def test_colour_only_when_asked_for_a_terminal() -> None:
+    from reconciler.plan_command import render_for_terminal
+
+    plan = full_plan()
+    coloured = render_for_terminal(plan, color=True)
+    plain = render_for_terminal(plan, color=False)
+    assert "\x1b[" in coloured and "\x1b[" not in plain
+    assert plain == plain_text(plan).rstrip("\n")
