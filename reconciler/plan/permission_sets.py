@@ -61,6 +61,8 @@ def _diff_one(
     for username, source in managed.assignees.items():
         key = f"permission_set_assignment:{managed.name}/{username}"
         user = ctx.find_user(username)
+        if user is None and username in ending:
+            continue  # declared inactive or expired, and never created: nothing to assign
         if user is None:
             ctx.block(
                 "missing-user",
