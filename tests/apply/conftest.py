@@ -17,6 +17,7 @@ from reconciler.org.connect import OrgConnection, connect
 from reconciler.sandbox.faults import FaultPlan
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 from reconciler.sandbox.store import Store
+from tests.plan.test_cli_scenarios import config  # noqa: F401  (the fixture: a copy of desired/ to edit)
 
 
 @pytest.fixture(scope="session")

@@ -19,23 +19,10 @@ from reconciler.org.connect import connect
 from reconciler.sandbox.runner import RunningSandbox
 from tests.apply.conftest import inject, org_env
 from tests.apply.fakes import no_sleep_policy
+from tests.plan.test_cli_scenarios import edit
 
-REPO = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-22"  # the demo seed's "now"
 WRITES = r"composite/sobjects|/Soap/m/"
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    target = tmp_path / "desired"
-    shutil.copytree(REPO / "desired", target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 def guestlist(sandbox: RunningSandbox, *args: str, input: str | None = None) -> Result:
@@ -293,3 +280,59 @@ def test_faults_during_apply_then_a_rerun_converges_with_nothing_twice(
     assert len(set(before["assignments"]) - set(after["assignments"])) == 1
     invitations = [email for _, email in after["invitations"]]
     assert sorted(set(invitations)) == sorted(invitations)  # nobody invited twice
+
+
+# -- asking on a terminal, bad input, the default org -------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "code"), [("no\n", 1), ("yes\n", 0)])
+def test_on_a_terminal_apply_asks_and_only_yes_goes_ahead(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        answer: str, code: int) -> None:
+    for name, value in org_env(sandbox).items():
+        monkeypatch.setenv(name, value)
+    before = census(sandbox)
+    out, err = Terminal(), Terminal()
+    options = ApplyOptions(config, "env", allow_irreversible=True, journal=tmp_path / "journal.jsonl",
+                           today=dt.date.fromisoformat(TODAY))
+    assert run(options, out=out, err=err, stdin=Terminal(answer)) == code
+    assert "Apply 20 change(s) to Acme (00D" in out.getvalue() and "Only 'yes' is accepted" in out.getvalue()
+    if code:
+        assert "Apply cancelled; nothing was written." in err.getvalue()
+        assert census(sandbox) == before and journal(tmp_path) == []
+    else:
+        assert "Converged" in out.getvalue()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--today", "22/11/2026"], "--today '22/11/2026' is not a date"),
+    (["--plan", "missing.json"], "cannot read the plan missing.json"),
+    (["--org", "production"], "unknown org 'production'"),
+])
+def test_bad_input_is_one_clear_line_and_exit_1(sandbox: RunningSandbox, config: Path, args: list[str],
+                                                message: str) -> None:
+    result = guestlist(sandbox, "apply", str(config), "--yes", *args)
+    assert result.exit_code == 1 and message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_plan_file_that_is_not_json_is_named_with_its_position(sandbox: RunningSandbox, config: Path,
+                                                                  tmp_path: Path) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"format_version": 1,\n  oops}')
+    result = guestlist(sandbox, "apply", str(config), "--yes", "--plan", str(bad))
+    assert result.exit_code == 1 and f"{bad}:2:3: not JSON" in result.stderr
+
+
+def test_the_default_org_is_the_built_in_sandbox(config: Path, tmp_path: Path, demo_template: Path) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    shutil.copyfile(demo_template, db)
+    result = CliRunner().invoke(app, ["apply", str(config), "--sandbox-db", str(db), "--today", TODAY, "--yes",
+                                      "--allow-irreversible", "--journal", str(tmp_path / "journal.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "Converged" in result.stdout

@@ -183,3 +183,32 @@ def test_n_similar_changes_cost_ceil_n_over_200_write_requests(conn: OrgConnecti
     assert dict(writer.requests_by_operation) == {("User", "create"): floor,
                                                   ("CollaborationGroupMember", "create"): floor}
     assert conn.counter.total - total_before == 2 * floor  # and not one request more (no lookups, no retries)
+
+
+def test_licence_limit_fails_one_user_skips_its_membership_and_a_rerun_converges(
+        conn: OrgConnection, tmp_path: Path) -> None:
+    """The Salesforce licence has 10 seats and the demo org uses 6: the fifth new Standard User can't have one."""
+    from reconciler.apply.report import outcome_lines
+
+    profile = one_id(conn, "SELECT Id FROM Profile WHERE Name = 'Standard User'")
+    group = one_id(conn, "SELECT Id FROM CollaborationGroup WHERE Name = 'Acme Announcements'")
+    names = [f"staff{i}@acme.com" for i in range(5)]
+    users = [change(Kind.USER, Action.CREATE, f"user:{name}", lookup={"Username": name},
+                    values={"Username": name, "Email": name, "LastName": "Staff", "Alias": f"s{i}",
+                            "ProfileId": profile, **LOCALE}) for i, name in enumerate(names)]
+    members = [change(Kind.MEMBER, Action.CREATE, f"member:Acme Announcements/{name}",
+                      refs={"MemberId": f"user:{name}"}, values={"CollaborationGroupId": group}) for name in names]
+    execution, _ = execute(conn, [*users, *members], tmp_path)
+    failed = execution.by_outcome(Outcome.FAILED)
+    assert [r.change.key for r in failed] == ["user:staff4@acme.com"]
+    assert failed[0].error.code == "LICENSE_LIMIT_EXCEEDED"
+    skipped = execution.by_outcome(Outcome.SKIPPED)
+    assert [r.change.key for r in skipped] == ["member:Acme Announcements/staff4@acme.com"]
+    text = "\n".join(outcome_lines(execution))
+    assert "LICENSE_LIMIT_EXCEEDED: no licence" in text and "Applied: 8 created." in text
+    # a seat is freed; the rerun holds what is left (as a new plan would)
+    erin = one_id(conn, "SELECT Id FROM User WHERE Username = 'erin@acme.com'")
+    conn.sf.User.update(erin, {"IsActive": False})
+    rerun, _ = execute(conn, [users[4], members[4]], tmp_path)
+    assert rerun.complete
+    assert len(query(conn, "SELECT Id FROM User WHERE Username LIKE 'staff%'")) == 5
