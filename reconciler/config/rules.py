@@ -113,11 +113,9 @@ def run_rules(desired: DesiredState, today: dt.date) -> list[Problem]:
     return [found for run in CHECKS for found in run(context)]
 
 
-def at(item: object, key: str) -> Source:
+def at(item: Group | Member | ChatterUser | ExternalUser, key: str) -> Source:
     """The position of `key` in the object's mapping, or of the object itself."""
-    sources: dict[str, Source] = getattr(item, "sources", {})
-    own: Source = getattr(item, "source")  # noqa: B009 - every model object has one
-    return sources.get(key, own)
+    return item.sources.get(key, item.source)
 
 
 def plural(number: int, noun: str) -> str:

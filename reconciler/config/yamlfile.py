@@ -14,6 +14,7 @@ Dates stay the text the user typed (the schema and the model builder check them)
 
 from __future__ import annotations
 
+import codecs
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,7 +84,8 @@ class Document:
 
 
 def read_document(path: Path, display: str) -> tuple[Document | None, list[Problem]]:
-    """Read, decode, parse and convert one file; `None` when it can't be read as a YAML mapping at all."""
+    """Read, decode, parse and convert one file. None when it can't be read or parsed (the problems say why);
+    a Document whose data is None when the file holds no document (empty, or only comments)."""
     whole = Source(display, 0, 0)
     try:
         status = path.stat()
@@ -120,8 +122,9 @@ def _megabytes(size: int) -> str:
 
 
 def _decode(raw: bytes, display: str) -> tuple[str, Problem | None]:
+    raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        return raw.decode("utf-8-sig"), None
+        return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         start = exc.start
         line_start = raw.rfind(b"\n", 0, start) + 1

@@ -42,6 +42,12 @@ def test_non_utf8_is_located(tmp_path: Path) -> None:
     assert "0xE9" in result.problems[0].message
 
 
+def test_non_utf8_after_a_byte_order_mark(tmp_path: Path) -> None:
+    result = load_bytes(tmp_path, b"\xef\xbb\xbfgroups: [{name: Caf\xe9}]\n")
+    assert [(p.line, p.col, p.rule) for p in result.problems] == [(1, 20, "not-utf8")]
+    assert "0xE9" in result.problems[0].message
+
+
 def test_utf8_bom_and_crlf_are_fine(tmp_path: Path) -> None:
     result = load_bytes(tmp_path, b"\xef\xbb\xbfgroups:\r\n  - name: Caf\xc3\xa9\r\n    access: nope\r\n")
     assert located(result) == {(3, "invalid-value")}
