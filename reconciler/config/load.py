@@ -120,7 +120,8 @@ def load_desired(path: Path | str, today: dt.date | None = None) -> LoadResult:
 
 def find_config_files(path: Path) -> tuple[list[tuple[Path, str]], list[Problem]]:
     """The YAML files at `path` with their display names: the file itself, or a directory's *.yaml/*.yml files,
-    recursively, sorted by relative path; hidden files and directories (.git, .github, ...) are skipped."""
+    recursively, sorted by relative path; hidden files and directories (.git, .github, ...) are skipped and
+    symlinked directories are not followed."""
     shown = str(path)
     whole = Source(shown, 0, 0)
     try:
