@@ -20,6 +20,7 @@ from reconciler.apply.gates import check_gates
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
 from reconciler.apply.report import outcome_lines, usage_line, verification_lines
 from reconciler.apply.stale import appeared_records, moved_records, shorten, wrong_org
+from reconciler.apply.steps import DependencyCycle, plan_batches
 from reconciler.org.writes import RetryPolicy, Writer
 from reconciler.plan.change import Plan, PlanFormatError
 
@@ -176,27 +177,51 @@ def _apply(plan: Plan, options: ApplyOptions, conn, writer: Writer, console: Con
             console.warn("\n".join(refusal.lines()))
         console.warn("Nothing was written.")
         return EXIT_REFUSED
-    _confirm(plan, options, console)
+    try:
+        plan_batches(plan.changes)  # an inconsistent plan is refused before anything is written
+    except DependencyCycle as exc:
+        raise ApplyAbort(f"error: {exc}; nothing was written") from None
     try:
         journal = Journal(options.journal, plan.org.id).open()
     except JournalError as exc:
         raise ApplyAbort(f"error: {exc}; nothing was written") from None
-    with journal, _progress(len(plan.changes), console) as advance:
-        journal.event("apply", changes=len(plan.changes), plan_generated=plan.generated, saved_plan=bool(
-            options.plan_file))
-        execution = Executor(writer, journal, advance).run(plan.changes)
-        writes = sum(writer.requests_by_operation.values())
-        verification = _verify(writer, execution)
-        by_operation = {f"{sobject} {operation}": n for (sobject, operation), n in
-                        sorted(writer.requests_by_operation.items())}
-        journal.event("done", complete=execution.complete, converged=verification.converged,
-                      stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
+    with journal:
+        _confirm(plan, options, console)
+        execution, verification, writes = _execute(plan, options, writer, journal, console, conn.secrets)
     console.say("")
     console.say("\n".join(outcome_lines(execution)))
     not_applied = sum(1 for r in execution.results if not r.outcome.succeeded)
     console.say("\n".join(verification_lines(verification, not_applied)))
     console.say(usage_line(conn.counter.total, writes, conn.api_usage))
     return EXIT_OK if execution.complete and verification.converged else EXIT_ERROR
+
+
+def _execute(plan: Plan, options: ApplyOptions, writer: Writer, journal: Journal, console: Console,
+             secrets: Callable[[], tuple[str, ...]]) -> tuple[Execution, Verification, int]:
+    """Write, read back, journal. An interruption or an unexpected failure is journaled and reported in one
+    line (the journal holds every outcome so far; a rerun re-reads the org)."""
+    from reconciler.org.requests import redact
+
+    journal.event("apply", changes=len(plan.changes), plan_generated=plan.generated,
+                  saved_plan=bool(options.plan_file))
+    try:
+        with _progress(len(plan.changes), console) as advance:
+            execution = Executor(writer, journal, advance).run(plan.changes)
+        verification = _verify(writer, execution)
+    except KeyboardInterrupt:
+        journal.event("interrupted")
+        raise ApplyAbort(f"interrupted: {options.journal} lists what was written; rerun apply to finish "
+                         "(it re-reads the org first)", 130) from None
+    except Exception as exc:  # the command's boundary: one line, secrets redacted, never a traceback
+        journal.event("crashed", error=type(exc).__name__)
+        message = redact(f"{type(exc).__name__}: {exc}", secrets())
+        raise ApplyAbort(f"error: apply failed unexpectedly ({message}); {options.journal} lists what was "
+                         "written; rerun apply (it re-reads the org first)") from None
+    by_operation = {f"{sobject} {operation}": n for (sobject, operation), n in
+                    sorted(writer.requests_by_operation.items())}
+    journal.event("done", complete=execution.complete, converged=verification.converged,
+                  stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
+    return execution, verification, sum(by_operation.values())
 
 
 def _verify(writer: Writer, execution: Execution) -> Verification:

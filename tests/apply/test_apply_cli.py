@@ -336,3 +336,20 @@ def test_the_default_org_is_the_built_in_sandbox(config: Path, tmp_path: Path, d
                                       "--allow-irreversible", "--journal", str(tmp_path / "journal.jsonl")])
     assert result.exit_code == 0, result.output
     assert "Converged" in result.stdout
+
+
+def test_an_unexpected_failure_is_one_line_journaled_and_redacted(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.apply import execute
+
+    token = "00D5g0000000001!SECRETTOKENVALUE123"
+
+    def explode(self, changes):
+        raise RuntimeError(f"boom with {token}")
+
+    monkeypatch.setattr(execute.Executor, "run", explode)
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert result.exit_code == 1
+    assert "apply failed unexpectedly (RuntimeError: boom with ***)" in result.stderr
+    assert token not in result.output and "Traceback" not in result.output
+    assert [e["event"] for e in journal(tmp_path)] == ["apply", "crashed"]
