@@ -16,12 +16,13 @@ from typing import TextIO
 
 from reconciler.apply.converge import Verification, verify
 from reconciler.apply.execute import Execution, Executor, Progress
+from reconciler.apply.explain import explain
 from reconciler.apply.gates import check_gates
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
 from reconciler.apply.report import outcome_lines, usage_line, verification_lines
 from reconciler.apply.stale import appeared_records, moved_records, shorten, wrong_org
 from reconciler.apply.steps import DependencyCycle, plan_batches
-from reconciler.org.writes import RetryPolicy, Writer
+from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
 from reconciler.plan.change import Plan, PlanFormatError
 
 EXIT_OK, EXIT_ERROR, EXIT_REFUSED = 0, 1, 3
@@ -110,6 +111,9 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
         return abort.code
     except OrgError as exc:
         console.warn(f"error: {exc}")
+        return EXIT_ERROR
+    except WriteStopped as stop:  # while checking a saved plan, before any write
+        console.warn(f"error: {stop.error.code}: {explain('', stop.error)}; nothing was written")
         return EXIT_ERROR
 
 

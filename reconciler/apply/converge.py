@@ -15,7 +15,7 @@ from typing import Any
 from reconciler.apply.execute import ChangeResult
 from reconciler.apply.steps import METADATA_OBJECTS
 from reconciler.org.soql import in_queries
-from reconciler.org.writes import QueryFailed, Writer
+from reconciler.org.writes import QueryFailed, Writer, WriteStopped
 from reconciler.plan.change import Action
 
 
@@ -62,7 +62,7 @@ def verify(writer: Writer, results: Sequence[ChangeResult]) -> Verification:
                 differences += _verify_settings(writer, sobject, group)
             else:
                 differences += _verify_records(writer, sobject, group)
-        except QueryFailed as exc:
+        except (QueryFailed, WriteStopped) as exc:
             unverified.append(f"{sobject}: could not be read back ({exc.error})")
     return Verification(tuple(differences), tuple(unverified))
 

@@ -38,3 +38,20 @@ def test_verification_and_usage() -> None:
     lines = verification_lines(Verification((Difference("group:Hub", "IsArchived is False, expected True"),)))
     assert lines == ["Still different (1):", "  ~ group:Hub: IsArchived is False, expected True"]
     assert usage_line(12, 8, (40, 15000)) == "API requests: 12 (8 to write); daily allowance left: 14,960 of 15,000."
+
+
+def test_progress_bar_only_for_long_applies_on_a_terminal() -> None:
+    import io
+
+    from reconciler.apply.command import Console, _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for err, total, shown in [(Terminal(), 500, True), (io.StringIO(), 500, False), (Terminal(), 10, False)]:
+        console = Console(io.StringIO(), err, io.StringIO())
+        with _progress(total, console) as advance:
+            advance(total // 2)
+            advance(total - total // 2)
+        assert ("applying" in err.getvalue()) is shown
