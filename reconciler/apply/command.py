@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from reconciler.apply.converge import Verification, verify
 from reconciler.apply.execute import Execution, Executor, Progress
@@ -24,6 +24,10 @@ from reconciler.apply.stale import appeared_records, moved_records, shorten, wro
 from reconciler.apply.steps import DependencyCycle, plan_batches
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
 from reconciler.plan.change import Plan, PlanFormatError
+
+if TYPE_CHECKING:
+    from reconciler.model import DesiredState
+    from reconciler.org.connect import OrgConnection
 
 EXIT_OK, EXIT_ERROR, EXIT_REFUSED = 0, 1, 3
 PROGRESS_THRESHOLD = 200  # changes: smaller applies finish before a bar would help
@@ -43,7 +47,7 @@ class ApplyOptions:
 
 
 class ApplyAbort(Exception):
-    """Stop before any write, with a message for the user and an exit code."""
+    """End the command with a message for the user (one line or a short list) and an exit code."""
 
     def __init__(self, message: str, code: int = EXIT_ERROR):
         super().__init__(message)
@@ -87,24 +91,17 @@ def _isatty(stream: TextIO) -> bool:
 
 def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None = None,
         stdin: TextIO | None = None, policy: RetryPolicy | None = None) -> int:
-    console = Console(out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
+    """The command; `policy` replaces the default retry policy (tests use one that does not sleep)."""
     from reconciler.org.connect import OrgError, connect
 
+    console = Console(out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
     today = options.today or dt.date.today()
     try:
         saved = _load_plan_file(options.plan_file) if options.plan_file else None
         desired = _load_config(options.path, today, console)
-        conn = connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {}))
-    except ApplyAbort as abort:
-        console.warn(str(abort))
-        return abort.code
-    except OrgError as exc:
-        console.warn(f"error: {exc}")
-        return EXIT_ERROR
-    try:
-        with conn:
+        with connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {})) as conn:
             writer = Writer(conn, policy=policy)
-            plan = _current_plan(conn, desired, today, saved, writer, console)
+            plan = _current_plan(conn, desired, today, saved, writer)
             return _apply(plan, options, conn, writer, console)
     except ApplyAbort as abort:
         console.warn(str(abort))
@@ -130,7 +127,7 @@ def _load_plan_file(path: Path) -> Plan:
         raise ApplyAbort(f"error: {path}: {exc}; make a new plan with this guestlist") from None
 
 
-def _load_config(path: Path, today: dt.date, console: Console):  # -> DesiredState
+def _load_config(path: Path, today: dt.date, console: Console) -> DesiredState:
     from reconciler.plan_command import load_config_or_report
 
     desired = load_config_or_report(path, today, console.err)
@@ -139,7 +136,8 @@ def _load_config(path: Path, today: dt.date, console: Console):  # -> DesiredSta
     return desired
 
 
-def _current_plan(conn, desired, today: dt.date, saved: Plan | None, writer: Writer, console: Console) -> Plan:
+def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, saved: Plan | None,
+                  writer: Writer) -> Plan:
     """A fresh plan, or the saved one after checking that the org still is as it was when it was made."""
     from reconciler.org.observe import observe
     from reconciler.plan.build import build_plan
@@ -164,7 +162,7 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _apply(plan: Plan, options: ApplyOptions, conn, writer: Writer, console: Console) -> int:
+def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Writer, console: Console) -> int:
     from reconciler.plan_command import render_for_terminal
 
     console.say(render_for_terminal(plan, color=console.interactive))
