@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from reconciler.sandbox.runner import DEFAULT_DB
+if TYPE_CHECKING:
+    from reconciler.sandbox.store import Store
 
 sandbox_app = typer.Typer(
     name="sandbox",
@@ -22,6 +24,7 @@ sandbox_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+DEFAULT_DB = Path(".guestlist/sandbox.sqlite3")  # the sandbox modules load only when a command runs
 DbOption = Annotated[Path, typer.Option("--db", help="The sandbox database (created and seeded when missing).")]
 EmptyOption = Annotated[bool, typer.Option("--empty", help="Seed a bare org instead of the demo org.")]
 
@@ -35,6 +38,18 @@ def _existing(db: Path) -> Path:
     if not db.is_file():
         raise _fail(f"no sandbox database at {db} (run `guestlist sandbox serve` or `guestlist sandbox reset`)")
     return db
+
+
+def _open(db: Path, seed: str = "demo") -> Store:
+    """The store at `db` (created and seeded when missing); a clear error when it cannot be opened."""
+    from reconciler.sandbox.store import Store
+
+    try:
+        return Store(db, seed="empty" if seed == "empty" else "demo")
+    except sqlite3.DatabaseError as exc:
+        raise _fail(f"{db} is not a sandbox database ({exc})") from None
+    except OSError as exc:
+        raise _fail(f"cannot open the sandbox database {db}: {exc.strerror or exc}") from None
 
 
 @sandbox_app.command()
@@ -61,6 +76,8 @@ def serve(
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     try:
         sandbox = start_sandbox(db, port=port, seed="empty" if empty else "demo", faults=plan)
+    except sqlite3.DatabaseError as exc:
+        raise _fail(f"{db} is not a sandbox database ({exc})") from None
     except OSError as exc:
         raise _fail(f"cannot serve the sandbox on 127.0.0.1:{port} from {db}: {exc.strerror or exc}") from None
     stopping = threading.Event()
@@ -82,11 +99,9 @@ def serve(
 @sandbox_app.command()
 def reset(db: DbOption = DEFAULT_DB, empty: EmptyOption = False) -> None:
     """Replace the org's data with a fresh demo org (or a bare one with --empty)."""
-    from reconciler.sandbox.store import Store
-
     seed = "empty" if empty else "demo"
     existed = db.is_file()
-    store = Store(db, seed=seed)
+    store = _open(db, seed)
     try:
         if existed:
             store.reset(seed)
@@ -103,9 +118,8 @@ def accept(
     """The invitee accepts their pending invitation: a user is made and joins the inviting group."""
     from reconciler.sandbox.admin import accept_invitation
     from reconciler.sandbox.errors import ApiError
-    from reconciler.sandbox.store import Store
 
-    store = Store(_existing(db))
+    store = _open(_existing(db))
     try:
         user_id = accept_invitation(store, email)
         with store.session() as session:
@@ -128,10 +142,9 @@ def settings(
     """Show, or change, the invitation settings no real API exposes; prints them (after the change) as JSON."""
     from reconciler.sandbox.admin import invitation_settings
     from reconciler.sandbox.errors import ApiError
-    from reconciler.sandbox.store import Store
 
     domain_list = None if domains is None else [d.strip() for d in domains.split(",") if d.strip()]
-    store = Store(_existing(db))
+    store = _open(_existing(db))
     try:
         current = invitation_settings(store, allow_invitations, domain_list)
     except ApiError as exc:

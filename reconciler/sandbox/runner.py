@@ -20,7 +20,6 @@ from reconciler.sandbox.server import HttpsServer
 from reconciler.sandbox.store import SeedName, Store
 from reconciler.sandbox.tls import ensure_certificates
 
-DEFAULT_DB = Path(".guestlist/sandbox.sqlite3")
 HOST = "127.0.0.1"
 
 

@@ -97,3 +97,12 @@ def test_commands_on_a_missing_database_say_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["sandbox", "settings", "--db", str(tmp_path / "none.sqlite3")])
     assert result.exit_code == 1 and "no sandbox database at" in result.output
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_a_file_that_is_not_a_database_is_refused_without_a_traceback(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "notes.sqlite3"
+    not_a_db.write_text("shopping list\n")
+    for command in (["reset"], ["settings"], ["accept", "someone@example.com"]):
+        result = CliRunner().invoke(app, ["sandbox", *command, "--db", str(not_a_db)])
+        assert result.exit_code == 1, command
+        assert f"{not_a_db} is not a sandbox database" in result.output and result.exception.__class__ is SystemExit
