@@ -308,7 +308,7 @@ class SandboxApp:
         try:
             call = parse_call(body, namespace=METADATA)
             try:
-                user_id, usage = self._authorize(call.header_value("SessionHeader", "sessionId"))
+                user_id, usage = self._authorize((call.header_value("SessionHeader", "sessionId") or "").strip())
             except ApiError as exc:
                 message = SOAP_INVALID_SESSION if exc is INVALID_SESSION else exc.message
                 raise SoapFault(exc.code, message) from None
