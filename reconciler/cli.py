@@ -68,8 +68,11 @@ def apply(
     = "sandbox",
     sandbox_db: Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="apply without asking (needed off a terminal)")] = False,
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="execute this saved plan (guestlist plan --out)")]
-    = None,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option("--plan", help="execute this saved plan (guestlist plan --out) if the org still matches it; "
+                                    "the config at PATH is read to re-check the org"),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="allow more removals than policy.max_removals")] = False,
     allow_irreversible: Annotated[
         bool, typer.Option("--allow-irreversible", help="allow changes that can't be undone")
