@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from urllib.parse import urlsplit
 
@@ -11,7 +12,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceExpiredSession
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceExpiredSession,
+    SalesforceResourceNotFound,
+)
 
 from reconciler.sandbox.routes.oauth import CONSUMER_KEY, CONSUMER_SECRET
 from reconciler.sandbox.runner import RunningSandbox
@@ -43,9 +48,9 @@ def test_resources_of_a_version(sf: Salesforce) -> None:
 
 def test_unsupported_version_is_not_found(sandbox: RunningSandbox) -> None:
     old = connect(sandbox.info, version="19.0")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(SalesforceResourceNotFound) as caught:
         old.query("SELECT Id FROM User")
-    assert caught.value.status == 404  # type: ignore[attr-defined]
+    assert error_of(caught.value)["errorCode"] == "NOT_FOUND"
 
 
 def test_certificate_covers_loopback_names_and_only_https_is_served(sandbox: RunningSandbox) -> None:
@@ -54,7 +59,7 @@ def test_certificate_covers_loopback_names_and_only_https_is_served(sandbox: Run
         url = f"https://{host}:{sandbox.port}/services/data"
         response = requests.get(url, verify=sandbox.info.ca_file, proxies={"https": ""}, timeout=10)
         assert response.status_code == 200
-    with context.wrap_socket(__import__("socket").create_connection(("127.0.0.1", sandbox.port)),
+    with context.wrap_socket(socket.create_connection(("127.0.0.1", sandbox.port)),
                              server_hostname="localhost") as tls:
         assert tls.version() in {"TLSv1.2", "TLSv1.3"}
     with pytest.raises(requests.exceptions.SSLError):
