@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -90,4 +91,18 @@ def apply(
 
 
 def main() -> None:
-    app()
+    """Run the CLI. Usage errors (an unknown option, a bad value) exit 1 like every other error: exit code 2 means
+    "changes present" under `plan --detailed-exitcode`, so a typo in a pipeline must never look like it."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        print("Aborted.", file=sys.stderr)
+        code = 1
+    except Exception as exc:
+        # click's usage errors (typer vendors click, so match the shape, not the class): they know how to show
+        # themselves; everything else is a bug and keeps its traceback
+        if not (callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code")):
+            raise
+        exc.show()
+        code = 0 if type(exc).__name__ == "NoArgsIsHelpError" else 1
+    sys.exit(code if isinstance(code, int) else 0)

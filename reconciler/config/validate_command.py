@@ -10,7 +10,7 @@ JSON (`--format json`):
                  "errors", "warnings"},
      "problems": [{"file", "line", "col", "rule", "severity", "message"}]}
     line and col are 1-based; 0 means the problem concerns the file or path as a whole.
-Exit codes: 0 valid (warnings allowed), 1 an error (or a warning with --strict), 2 bad command-line usage.
+Exit codes: 0 valid (warnings allowed), 1 an error (or a warning with --strict) or bad command-line usage.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from pathlib import Path
 
 from reconciler.config.load import LoadResult, load_desired
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID = 0, 1
+EXIT_USAGE = 1  # like every guestlist command: 2 is reserved for plan --detailed-exitcode
 FORMATS = ("text", "json")
 
 

@@ -72,7 +72,7 @@ def serve(
     try:
         plan = FaultPlan.from_specs(fault or [], seed=fault_seed, latency_ms=latency_ms)
     except FaultSpecError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(str(exc)) from None
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     try:
         sandbox = start_sandbox(db, port=port, seed="empty" if empty else "demo", faults=plan)

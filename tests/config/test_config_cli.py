@@ -86,9 +86,9 @@ def test_warnings_pass_unless_strict() -> None:
     (["--format", "xml"], "--format 'xml'"),
     (["--today", "22/11/2026"], "--today '22/11/2026'"),
 ])
-def test_bad_options_exit_2(args: list[str], message: str) -> None:
+def test_bad_options_exit_1(args: list[str], message: str) -> None:
     result = validate(str(REPO / "desired"), *args)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert message in result.stderr
 
 

@@ -65,7 +65,7 @@ def test_serve_creates_a_bare_org_with_empty(tmp_path: Path) -> None:
 def test_serve_refuses_a_bad_fault_spec(tmp_path: Path) -> None:
     result = subprocess.run([*RUN, "serve", "--db", str(tmp_path / "x.sqlite3"), "--fault", "500:nth=zero"],
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and result.stdout == ""
+    assert result.returncode == 1 and result.stdout == ""
     assert "error: fault '500:nth=zero': nth must be a number" in result.stderr and "Traceback" not in result.stderr
 
 
