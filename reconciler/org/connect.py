@@ -42,6 +42,7 @@ from simple_salesforce.exceptions import (
 from simple_salesforce.metadata import SfdcMetadataApi
 
 from reconciler.model import OrgIdentity
+from reconciler.org.metadata_client import MetadataApi
 from reconciler.org.requests import DEFAULT_TIMEOUT, RequestCounter, build_session, redact
 
 API_VERSION = "59.0"
@@ -49,6 +50,7 @@ DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_SANDBOX_DB = Path(".guestlist/sandbox.sqlite3")
 JWT_LIFETIME = dt.timedelta(minutes=3)  # Salesforce accepts assertions that expire within 3 minutes
 ORGS = ("sandbox", "env")
+SANDBOX_PASSWORD = "sandbox"  # the built-in sandbox's connected administrator (published, not a secret)
 SECRET_VARIABLES = ("SF_ACCESS_TOKEN", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_SECRET")
 
 
@@ -58,6 +60,10 @@ class OrgError(Exception):
 
 class ConnectError(OrgError):
     """The org cannot be reached or refuses the credentials."""
+
+
+class SessionExpired(ConnectError):
+    """The org ended the session (INVALID_SESSION_ID): `OrgConnection.reauthenticate` may renew it."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -322,15 +328,16 @@ def _host(exc: requests.exceptions.RequestException) -> str:
 
 class OrgClient(Salesforce):
     """simple-salesforce, with the Metadata API (zeep) bound to the same requests.Session as REST, so that TLS
-    trust, timeouts and request counting apply to it too (zeep otherwise builds its own session)."""
+    trust, timeouts and request counting apply to it too (zeep otherwise builds its own session), and built on
+    the WSDL parsed once per process (reconciler/org/metadata_client.py)."""
 
     @property
     def mdapi(self) -> SfdcMetadataApi:
-        fresh = self._mdapi is None
-        api = super().mdapi
-        if fresh:
-            api._client.transport.session = self.session
-        return api
+        if self._mdapi is None:
+            self._mdapi = MetadataApi(session=self.session, session_id=self.session_id, instance=self.sf_instance,
+                                      metadata_url=self.metadata_url, headers=self.headers,
+                                      api_version=self.sf_version)
+        return self._mdapi
 
     def use_token(self, access_token: str) -> None:
         """Switches to a new access token (REST headers and the Metadata API's session header)."""
@@ -399,13 +406,25 @@ def _connect_sandbox(db: Path) -> OrgConnection:
     info = running.info
     counter = RequestCounter()
     session = build_session(counter, ca_file=info.ca_file, trust_env=False)
-    try:
+    creds = sandbox_credentials(info.instance_url, info.username)
+
+    def refresh() -> Token:
+        return request_token(session, creds)
+
+    try:  # the sandbox's password is public, so it is no secret to redact
         return _open(session, counter, Token(info.access_token, info.instance_url), "sandbox", True,
-                     refresh=None, stop=running.stop, secrets=())
+                     refresh=refresh, stop=running.stop, secrets=())
     except BaseException:
         session.close()
         running.stop()
         raise
+
+
+def sandbox_credentials(instance_url: str, username: str) -> EnvCredentials:
+    """The built-in sandbox's connected administrator as username-and-password credentials (its published login,
+    README "guestlist sandbox"): a sandbox session is renewed by the SOAP login a real org uses."""
+    values = {"SF_USERNAME": username, "SF_PASSWORD": SANDBOX_PASSWORD, "SF_SECURITY_TOKEN": ""}
+    return EnvCredentials(PASSWORD, instance_url, values)
 
 
 def _connect_env(env: Mapping[str, str]) -> OrgConnection:

@@ -45,7 +45,7 @@ from reconciler.model import (
     OrgIdentity,
     Snapshot,
 )
-from reconciler.org.connect import ConnectError, OrgConnection, OrgError, describe_failure
+from reconciler.org.connect import ConnectError, OrgConnection, OrgError, SessionExpired, describe_failure
 from reconciler.org.soql import in_queries, quote
 
 WORKERS = 4
@@ -133,8 +133,16 @@ class _Found:
 
 def observe(conn: OrgConnection, desired: DesiredState, *, today: dt.date) -> Snapshot:
     """Reads the org once. `today` does not change what is read: expired entries are read like any other, so
-    that the plan can remove them. Raises OrgError (ConnectError when the org cannot be reached)."""
+    that the plan can remove them. A session the org ends is renewed once where the credentials allow it.
+    Raises OrgError (ConnectError when the org cannot be reached, SessionExpired when the session ended for good)."""
     del today  # the snapshot is the same on every date
+    try:
+        return _Observer(conn, desired).run()
+    except SessionExpired as expired:
+        if conn.reauthenticate is None:
+            raise SessionExpired(f"{expired} (the session ended and {conn.method} credentials cannot renew it: "
+                                 "start a new session and run again)") from None
+    conn.reauthenticate()  # once: reads have no side effects, so the whole snapshot is read again
     return _Observer(conn, desired).run()
 
 
@@ -220,9 +228,9 @@ class _Observer:
             raise
         except (requests.exceptions.RequestException, SalesforceError, zeep.exceptions.Error) as exc:
             text = f"reading {what}: {describe_failure(exc, self.conn.secrets())}"
-            if isinstance(exc, requests.exceptions.RequestException | SalesforceExpiredSession) or (
-                "INVALID_SESSION_ID" in text
-            ):
+            if isinstance(exc, SalesforceExpiredSession) or "INVALID_SESSION_ID" in text:
+                raise SessionExpired(text) from None
+            if isinstance(exc, requests.exceptions.RequestException):
                 raise ConnectError(text) from None
             hint = next((h for needle, h in _HINTS.items() if needle in text), None)
             raise OrgError(text + (f" ({hint})" if hint else "")) from None

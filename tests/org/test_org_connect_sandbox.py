@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from reconciler.model import DesiredState
-from reconciler.org.connect import ConnectError, connect
+from reconciler.org.connect import ConnectError, SessionExpired, connect
 from reconciler.org.observe import observe
 from reconciler.sandbox.runner import start_sandbox
 
@@ -112,19 +112,54 @@ def test_a_wrong_client_secret(sandbox) -> None:
     assert "not-the-secret" not in str(err.value)
 
 
-def test_reauthenticate_after_the_session_expired(sandbox) -> None:
+def test_observe_renews_an_expired_session_once(sandbox) -> None:
     with connect("env", env=login_env(sandbox, **ADMIN)) as conn:
+        conn.sf.mdapi.ChatterSettings.read(["Chatter"])  # built before the session ends
         sandbox.admin.expire_sessions()
-        with pytest.raises(ConnectError, match="INVALID_SESSION_ID"):
-            observe(conn, DesiredState(), today=TODAY)
-        conn.reauthenticate()
         snapshot = observe(conn, DesiredState(), today=TODAY)
         assert snapshot.org.name == "Acme"
         assert conn.counter.by_kind["auth"] == 2
         # the Metadata API (zeep) uses the fresh token and the same counted session too
         conn.sf.mdapi.ChatterSettings.read(["Chatter"])
-        assert conn.counter.by_kind["metadata"] == 1
+        assert conn.counter.by_kind["metadata"] == 2
     sandbox.reset()
+
+
+def test_an_expired_access_token_says_it_cannot_be_renewed(sandbox) -> None:
+    token = sandbox.reset().access_token
+    env = {"SF_INSTANCE_URL": sandbox.info.instance_url, "SF_ACCESS_TOKEN": token, "SF_CA_FILE": sandbox.info.ca_file}
+    with connect("env", env=env) as conn:
+        sandbox.admin.expire_sessions()
+        with pytest.raises(SessionExpired, match=r"INVALID_SESSION_ID.*access token credentials cannot renew it"):
+            observe(conn, DesiredState(), today=TODAY)
+    sandbox.reset()
+
+
+def test_the_built_in_sandbox_renews_its_session_like_a_real_org(tmp_path: Path) -> None:
+    """--org sandbox: the sandbox's own expired-session fault (set through its public /_sandbox/ path) ends the
+    session mid-read; observe renews it with a SOAP login and reads everything again."""
+    with connect("sandbox", sandbox_db=tmp_path / "sandbox.sqlite3") as conn:
+        assert conn.reauthenticate is not None
+        fault = {"rules": [{"kind": "expired-session", "path": "/query", "nth": 2}]}
+        assert conn.sf.session.put(f"{conn.instance_url}/_sandbox/faults", json=fault).status_code == 200
+        before = conn.counter.by_kind["auth"]
+        snapshot = observe(conn, DesiredState(), today=TODAY)
+        assert snapshot.org.name == "Acme" and snapshot.org.is_sandbox_org
+        assert conn.counter.by_kind["auth"] == before + 1
+        assert conn.sf.query("SELECT Id FROM Organization")["totalSize"] == 1
+
+
+def test_connections_share_one_parsed_metadata_wsdl(sandbox) -> None:
+    env = {"SF_INSTANCE_URL": sandbox.info.instance_url, "SF_ACCESS_TOKEN": sandbox.info.access_token,
+           "SF_CA_FILE": sandbox.info.ca_file}
+    with connect("env", env=env) as first, connect("env", env=env) as second:
+        agent = first.sf.session.headers["User-Agent"]
+        assert first.sf.mdapi._client.wsdl is second.sf.mdapi._client.wsdl
+        assert first.sf.mdapi._client.transport.session is first.sf.session
+        assert second.sf.mdapi._client.transport.session is second.sf.session
+        first.sf.mdapi.ChatterSettings.read(["Chatter"])
+        assert (first.counter.by_kind["metadata"], second.counter.by_kind["metadata"]) == (1, 0)
+        assert first.sf.session.headers["User-Agent"] == agent  # zeep leaves the shared session alone
 
 
 def test_close_stops_the_in_process_sandbox(tmp_path: Path) -> None:
