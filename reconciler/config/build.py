@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from reconciler.config.hints import calendar_problem
 from reconciler.config.problems import Problem, problem
 from reconciler.config.schema import describe, schema
 from reconciler.config.yamlfile import Document, PathKey
@@ -60,6 +61,10 @@ class Checked:
         """No schema error at `path`, below it, or at an ancestor."""
         return path not in self._above_broken and not any(path[:cut] in self.broken for cut in range(len(path)))
 
+    def usable(self, path: PathKey) -> bool:
+        """No schema error at `path` or at an ancestor (some of its items may still have one)."""
+        return not any(path[:cut] in self.broken for cut in range(len(path) + 1))
+
 
 @dataclass
 class _Setting:
@@ -76,6 +81,7 @@ class _Builder:
         self.groups: dict[str, Group] = {}
         self.users: dict[str, ChatterUser | ExternalUser] = {}
         self.permission_sets: dict[str, PermissionSetAssignments] = {}
+        self.named: dict[tuple[str, str], tuple[str, Source]] = {}  # (rule, key) -> name as first written, where
 
     # -- documents ------------------------------------------------------------------------------------------------
 
@@ -91,33 +97,37 @@ class _Builder:
         for index, item in self._items(checked, "groups"):
             group = self._group(checked, ("groups", index), item)
             if group is not None:
-                self._unique(self.groups, group.key, group, "duplicate-group", f"group '{group.name}'",
-                             doc.at(("groups", index, "name")))
+                self._unique(self.groups, group.key, group, "duplicate-group",
+                             ("group", group.name, doc.at(("groups", index, "name"))))
         for kind in ("chatter_users", "external_users"):
             make = self._chatter_user if kind == "chatter_users" else self._external_user
             for index, item in self._items(checked, kind):
                 if checked.clean((kind, index)):
                     user = make(doc, (kind, index), item)
                     self._unique(self.users, user.username, user, "duplicate-username",
-                                 f"username {user.username}", doc.at((kind, index, "username")))
+                                 ("username", item["username"], doc.at((kind, index, "username"))))
         sets = data.get("permission_sets")
         if isinstance(sets, dict) and ("permission_sets",) not in checked.broken:
             for name, item in sets.items():
                 if checked.clean(("permission_sets", name)):
                     assignments = self._permission_set(doc, name, item)
-                    self._unique(self.permission_sets, name, assignments, "duplicate-permission-set",
-                                 f"permission set {name}", doc.key_at(("permission_sets", name)))
+                    self._unique(self.permission_sets, name.casefold(), assignments, "duplicate-permission-set",
+                                 ("permission set", name, doc.key_at(("permission_sets", name))))
 
     def _items(self, checked: Checked, section: str) -> Iterable[tuple[int, dict[str, Any]]]:
         items = checked.document.data.get(section)
         if isinstance(items, list) and (section,) not in checked.broken:
             yield from ((index, item) for index, item in enumerate(items) if isinstance(item, dict))
 
-    def _unique(self, table: dict[str, T], key: str, item: T, rule: str, what: str, where: Source) -> None:
-        first = table.setdefault(key, item)
-        if first is not item:
-            earlier: Source = first.source  # type: ignore[attr-defined]
-            self.problems.append(problem(rule, where, f"{what} is already defined at {_place(earlier, where)}"))
+    def _unique(self, table: dict[str, T], key: str, item: T, rule: str, named: tuple[str, str, Source]) -> None:
+        """Keep the first definition of `key`; a later one is reported at its name, naming the first."""
+        noun, name, where = named
+        written, earlier = self.named.setdefault((rule, key), (name, where))
+        if table.setdefault(key, item) is item:
+            return
+        spelling = "" if written == name else f" as '{written}' (names are case-insensitive)"
+        self.problems.append(problem(rule, where, f"{noun} '{name}' is already defined at "
+                                     f"{_place(earlier, where)}{spelling}"))
 
     def _settings(self, checked: Checked, path: PathKey, section: str) -> None:
         doc = checked.document
@@ -127,25 +137,28 @@ class _Builder:
         self.section_sources.setdefault(section, doc.key_at(path))
         known = _section_keys(path)
         for key, value in values.items():
-            if key not in known or not checked.clean((*path, key)):
-                continue  # an unknown key is reported by the schema
-            where = doc.key_at((*path, key))
+            at = (*path, key)
+            if key not in known or not (checked.usable(at) if isinstance(value, list) else checked.clean(at)):
+                continue  # an unknown key or a bad value is reported by the schema
+            where = doc.key_at(at)
             first = self.settings[section].get(key)
             if first is not None:
                 self.problems.append(problem("duplicate-setting", where, f"{_dotted(path, key)} is already set at "
                                              f"{_place(first.source, where)}"))
                 continue
             items = {}
-            if isinstance(value, list):
-                kept = self._distinct(doc, (*path, key), value)
+            if isinstance(value, list):  # a list keeps its valid items, so that the rules still judge them
+                kept = self._distinct(doc, at, value, [i for i in range(len(value)) if checked.clean((*at, i))])
                 value = [value[i].lower() for i in kept]
                 items = {f"{key}[{n}]": doc.at((*path, key, i)) for n, i in enumerate(kept)}
             self.settings[section][key] = _Setting(value, where, items)
 
-    def _distinct(self, doc: Document, path: PathKey, values: list[str]) -> list[int]:
-        """Indexes of each value's first occurrence (case-insensitively); repeats are reported."""
+    def _distinct(self, doc: Document, path: PathKey, values: list[str], indexes: list[int] | None = None) -> list[int]:
+        """Indexes (among `indexes`, default all) of each value's first occurrence, case-insensitively; repeats are
+        reported."""
         seen: dict[str, int] = {}
-        for index, value in enumerate(values):
+        for index in range(len(values)) if indexes is None else indexes:
+            value = values[index]
             first = seen.setdefault(value.lower(), index)
             if first != index:
                 self.problems.append(problem("duplicate-item", doc.at((*path, index)),
@@ -257,7 +270,7 @@ class _Builder:
             return dt.date.fromisoformat(text)
         except ValueError:
             self.problems.append(problem("invalid-date", doc.at((*path, "expires")),
-                                         f"{_dotted(path, 'expires')}: {text} is not a date on the calendar"))
+                                         f"{_dotted(path, 'expires')}: {text} is not a date: {calendar_problem(text)}"))
             return None
 
     # -- the whole ------------------------------------------------------------------------------------------------

@@ -2,12 +2,11 @@
 
 Each JSON Schema keyword maps to one rule id (additionalProperties -> unknown-key, type -> wrong-type, ...); a
 subschema may name its own rule with the non-standard keyword `x-rule` and its message with `errorMessage` (which
-editors such as VS Code also display). Unknown keys get a "did you mean" suggestion from difflib.
+editors such as VS Code also display). Unknown keys and values get a "did you mean" suggestion (hints.py).
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterator
 from functools import cache
@@ -16,6 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from reconciler.config.hints import VALUE_HINTS, member_identity, similar, suggest_key, wrong_type_hint
 from reconciler.config.problems import Problem, problem
 from reconciler.config.yamlfile import Document, PathKey
 
@@ -28,7 +28,7 @@ _TYPE_NAMES = {
     "integer": "a whole number",
     "number": "a number",
     "boolean": "true or false",
-    "null": "nothing (null)",
+    "null": "no value (null)",
 }
 
 
@@ -73,8 +73,8 @@ def _suggestions(errors: list[ValidationError]) -> dict[PathKey, set[str]]:
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = list(error.schema.get("properties", {}))
             for key in set(error.instance) - set(known):
-                typos.setdefault(tuple(error.absolute_path), set()).update(
-                    difflib.get_close_matches(str(key), known, n=1, cutoff=0.6))
+                meant = suggest_key(str(key), known)
+                typos.setdefault(tuple(error.absolute_path), set()).update([meant] if meant else [])
     return typos
 
 
@@ -108,10 +108,15 @@ def _problems(error: ValidationError, document: Document, skip: set[str]) -> Ite
     elif own_rule:
         if not _has_type(error.instance, subschema.get("type")):
             return  # the type error says it already
+        if own_rule == "member-identity" and isinstance(error.instance, dict):
+            yield problem(own_rule, document.at(path), f"{where}: {member_identity(error.instance)}")
+            return
         shown = "" if isinstance(error.instance, dict | list) else f" {_shown(error.instance)}:"
-        yield problem(own_rule, document.at(path), f"{where}:{shown} {subschema.get('errorMessage', error.message)}")
+        hint = VALUE_HINTS[own_rule](error.instance) if own_rule in VALUE_HINTS else ""
+        message = f"{where}:{shown} {subschema.get('errorMessage', error.message)}{hint}"
+        yield problem(own_rule, document.at(path), message)
     else:
-        rule, message = _plain(error)
+        rule, message = _plain(error, where)
         yield problem(rule, document.at(path), f"{where}: {message}")
 
 
@@ -130,23 +135,23 @@ def _has_type(instance: Any, wanted: str | None) -> bool:
     return wanted not in checks or isinstance(instance, checks[wanted])
 
 
-def _plain(error: ValidationError) -> tuple[str, str]:
+def _plain(error: ValidationError, where: str) -> tuple[str, str]:
     keyword, value, instance = error.validator, error.validator_value, error.instance
     if keyword == "type":
-        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in ([value] if isinstance(value, str) else value))
-        return "wrong-type", f"expected {wanted}, got {_type_of(instance)}"
+        types = [value] if isinstance(value, str) else list(value)
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+        return "wrong-type", f"expected {wanted}, got {_type_of(instance)}{wrong_type_hint(types, instance, where)}"
     if keyword == "const":
         return "invalid-value", f"must be {value}, not {_shown(instance)}"
     if keyword == "enum":
         allowed = list(value)
         message = f"{_shown(instance)} is not one of: {', '.join(str(v) for v in allowed)}"
-        if isinstance(instance, str):
-            close = difflib.get_close_matches(instance, [str(v) for v in allowed], n=1, cutoff=0.6)
-            if close:
-                message += f" (did you mean '{close[0]}'?)"
+        close = similar(str(instance), [str(v) for v in allowed]) if isinstance(instance, str) else None
+        if close:
+            message += f" (did you mean '{close}'?)"
         return "invalid-value", message
     if keyword == "maxLength":
-        return "too-long", f"is {len(instance)} characters; at most {value} allowed"
+        return "too-long", f"{_shown(instance)} is {len(instance)} characters; at most {value} allowed"
     if keyword == "minLength":
         return "too-short", "must not be empty"
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -156,15 +161,15 @@ def _plain(error: ValidationError) -> tuple[str, str]:
 
 def _unknown_key(key: Any, known: list[str], where: str) -> str:
     message = f"unknown key '{key}' in {where}"
-    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    close = suggest_key(str(key), known)
     if close:
-        return f"{message} (did you mean '{close[0]}'?)"
+        return f"{message} (did you mean '{close}'?)"
     return f"{message}; expected one of: {', '.join(known)}"
 
 
 def _type_of(instance: Any) -> str:
     if instance is None:
-        return "nothing (null)"
+        return "no value"
     if isinstance(instance, bool):
         return f"{str(instance).lower()}"
     if isinstance(instance, dict):

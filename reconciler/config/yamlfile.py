@@ -7,7 +7,8 @@ that nothing a file contains can crash or stall the loader:
 - duplicate keys in one mapping are reported (PyYAML silently keeps the last);
 - aliases are references: expanding them is bounded by MAX_ALIAS_EXPANSION extra nodes, and recursive ones
   are refused ("billion laughs");
-- only YAML's core tags are accepted (no !!python/..., no !!binary).
+- only YAML's core tags are accepted (no !!python/..., no !!binary);
+- booleans are YAML 1.2's true/false, as in editors (yes/no/on/off are text, see _resolve).
 Dates stay the text the user typed (the schema and the model builder check them), so an impossible date such as
 2027-02-30 is a located problem instead of a constructor exception.
 """
@@ -195,7 +196,7 @@ def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
             elif isinstance(event, ev.ScalarEvent):
                 tag = event.tag
                 if tag is None or tag == "!":
-                    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+                    tag = _resolve(event.value, event.implicit)
                 node = Node("scalar", tag, event.start_mark.line + 1, event.start_mark.column + 1, event.value)
                 if event.anchor:
                     anchors[event.anchor] = node
@@ -221,14 +222,7 @@ def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
     except _Abort as abort:
         return None, [*problems, abort.found]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Source(display, mark.line + 1, mark.column + 1) if mark else Source(display, 0, 0)
-        message = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem and exc.context_mark:
-            message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
-        if _char_at(text, where) == "\t" and "tab" not in message:
-            message += "; a tab: YAML indents with spaces only"
-        return None, [*problems, problem("yaml-syntax", where, message)]
+        return None, [*problems, _syntax_problem(exc, text, display)]
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
         where = _position(text, display, getattr(exc, "position", None))
         reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
@@ -236,6 +230,41 @@ def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
             reason += "; a tab: YAML indents with spaces only"
         return None, [*problems, problem("yaml-syntax", where, reason)]
     return root, problems
+
+
+_SYNTAX_HINTS = {
+    "mapping values are not allowed": "check this line's indentation, or quote a value that contains ': '",
+    "did not find expected key": "check this line's indentation: it does not line up with the keys above it",
+    "did not find expected '-' indicator": "check this line's indentation: list entries line up on their '-'",
+    "expected <block end>": "check this line's indentation: it does not line up with the lines above it",
+}
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
+    """PyYAML's parse error, located, in the user's terms where a common cause is known."""
+    mark = exc.problem_mark or exc.context_mark
+    where = Source(display, mark.line + 1, mark.column + 1) if mark else Source(display, 0, 0)
+    if _char_at(text, where) == "\t":
+        return problem("yaml-syntax", where, "a tab character: YAML indents with spaces only (replace it with spaces)")
+    if exc.context in ("while scanning a quoted scalar", "while scanning a block scalar") and exc.context_mark:
+        opened = Source(display, exc.context_mark.line + 1, exc.context_mark.column + 1)
+        return problem("yaml-syntax", opened, f"this quoted text is never closed ({exc.problem})")
+    if exc.context == "while scanning a simple key" and exc.context_mark:
+        key = Source(display, exc.context_mark.line + 1, exc.context_mark.column + 1)
+        return problem("yaml-syntax", key, "this line is neither 'key: value' nor a '- ' list entry (a missing ':'?)")
+    message = exc.problem or exc.context or "invalid YAML"
+    if exc.context and exc.problem and exc.context_mark:
+        message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
+    hint = next((hint for start, hint in _SYNTAX_HINTS.items() if message.startswith(start)), None)
+    return problem("yaml-syntax", where, f"{message}; {hint}" if hint else message)
+
+
+def _resolve(text: str, implicit: tuple[bool, bool]) -> str:
+    """The tag of an untagged scalar. Booleans follow YAML 1.2 (only true/false, any case), as editors do: a plain
+    yes, no, on or off is text, so `name: no` is the name "no" and `allow_customers: yes` is a located type error
+    (PyYAML's YAML 1.1 would silently read them as booleans)."""
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, implicit)
+    return STR if tag == BOOL and text.lower() not in ("true", "false") else tag
 
 
 def _position(text: str, display: str, offset: int | None) -> Source:
