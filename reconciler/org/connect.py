@@ -473,7 +473,8 @@ def _open(
     try:
         user_info = sf.oauth2("userinfo")
     except (SalesforceExpiredSession, SalesforceRefusedRequest) as exc:
-        raise ConnectError(f"{token.instance_url} refused the access token ({method}): "
+        origin = "SF_ACCESS_TOKEN" if method == ACCESS_TOKEN.method else f"from the {method} login"
+        raise ConnectError(f"{token.instance_url} refused the access token ({origin}): "
                            f"{describe_failure(exc, current_secrets())}") from None
     except (requests.exceptions.RequestException, SalesforceError) as exc:
         raise ConnectError(describe_failure(exc, current_secrets())) from None

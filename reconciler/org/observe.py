@@ -64,6 +64,8 @@ MEMBER_FIELDS = ("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", 
                  "LastModifiedDate")
 INVITATION_FIELDS = ("Id", "SharedEntityId", "InvitedUserEmail", "Status", "InviterId", "CreatedDate")
 
+CANNOT_RENEW = ("an access token cannot be renewed: set a fresh SF_ACCESS_TOKEN, or credentials guestlist can "
+                "log in with")
 _HINTS = {  # text in a failure -> what to do about it
     "'PortalRole'": "external_users need an org with Experience Cloud (Digital Experiences) enabled",
     "INSUFFICIENT_ACCESS": "the connected user lacks a permission this read needs (View Setup and Configuration, "
@@ -140,8 +142,7 @@ def observe(conn: OrgConnection, desired: DesiredState, *, today: dt.date) -> Sn
         return _Observer(conn, desired).run()
     except SessionExpired as expired:
         if conn.reauthenticate is None:
-            raise SessionExpired(f"{expired} (the session ended and {conn.method} credentials cannot renew it: "
-                                 "start a new session and run again)") from None
+            raise SessionExpired(f"{expired} ({CANNOT_RENEW})") from None
     conn.reauthenticate()  # once: reads have no side effects, so the whole snapshot is read again
     return _Observer(conn, desired).run()
 
@@ -167,6 +168,7 @@ class _Observer:
                         ("ChatterSettings", self.chatter),
                         ("users by username", self.users_by_username),
                         ("users by email", self.users_by_email),
+                        ("users of contacts", self.users_of_contacts),
                         ("external users", self.external_users),
                         ("profiles", self.profiles),
                         ("licences", self.licenses),
@@ -185,7 +187,8 @@ class _Observer:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
 
-        users = {**results["users by username"], **results["users by email"], **results["external users"]}
+        users = {**results["users by username"], **results["users by email"], **results["users of contacts"],
+                 **results["external users"]}
         users.update(members_found.users)
         assignments, assignees = results["permission set assignments"]
         users.update(assignees)
@@ -323,6 +326,11 @@ class _Observer:
     def users_by_email(self) -> dict[str, ObservedUser]:
         """Users with a customer's email: the plan decides whether one of them is that customer."""
         return _users_by_id(self._query_in(self._users("{IN}"), "Email", self.needs.customer_emails))
+
+    def users_of_contacts(self) -> dict[str, ObservedUser]:
+        """Users enabled from a contact with an external user's email (a contact can have one user)."""
+        template = self._users("ContactId != null AND {IN}")
+        return _users_by_id(self._query_in(template, "Contact.Email", self.needs.contact_emails))
 
     def external_users(self) -> dict[str, ObservedUser]:
         """The active external users the policy may deactivate: Experience Cloud users (policy.external_users:

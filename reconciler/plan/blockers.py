@@ -44,7 +44,8 @@ def check_licenses(ctx: PlanContext, impacts: tuple[LicenseImpact, ...]) -> None
 def check_invitations(ctx: PlanContext) -> None:
     if not ctx.invited:
         return
-    count = f"{len(ctx.invited)} customer invitation(s)"
+    n = len(ctx.invited)
+    count = f"{n} customer {'invitation' if n == 1 else 'invitations'}"
     org = ctx.snapshot.org
     if not org.can_invite_customers:
         ctx.block(

@@ -58,12 +58,17 @@ def field_texts(change: Change) -> list[str]:
     hidden = _NAMED_BY_SUBJECT.get(change.kind, frozenset())
     if change.action is Action.UPDATE:
         return [
-            f"{name}: {value_text(change.before.get(name))} -> {value_text(value)}"
+            f"{_label(change, name)}{value_text(change.before.get(name))} -> {value_text(value)}"
             for name, value in change.after.items()
             if name not in hidden
         ]
     shown: Mapping[str, Any] = change.after if change.action is Action.CREATE else change.before
     return [f"{name}: {value_text(value)}" for name, value in shown.items() if name not in hidden]
+
+
+def _label(change: Change, name: str) -> str:
+    """ "role: " before a field's values, left out where the subject names the field ("setting chatter.enabled")."""
+    return "" if change.kind is Kind.SETTING and change.key.endswith(f".{name}") else f"{name}: "
 
 
 _NAMED_BY_SUBJECT: dict[Kind, frozenset[str]] = {
@@ -78,8 +83,21 @@ def risk_texts(change: Change) -> list[str]:
 
 
 def summary_line(plan: Plan) -> str:
+    """ "Plan: 4 to add, 2 to change, 1 to remove." and, for a blocked plan, what stops it."""
     counts = plan.summary
-    return f"Plan: {counts['create']} to add, {counts['update']} to change, {counts['delete']} to remove."
+    line = f"Plan: {counts['create']} to add, {counts['update']} to change, {counts['delete']} to remove"
+    if plan.blockers:
+        line += f"; blocked by {problems(plan)}"
+    return line + "."
+
+
+def problems(plan: Plan) -> str:
+    n = len(plan.blockers)
+    return f"{n} {'problem' if n == 1 else 'problems'}"
+
+
+def blockers_heading(plan: Plan) -> str:
+    return f"Blocked by {problems(plan)} that must be fixed before anything is applied:"
 
 
 def license_text(impact: LicenseImpact) -> str:

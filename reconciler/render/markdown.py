@@ -12,6 +12,7 @@ from reconciler.render.common import (
     KIND_TITLES,
     RISK_LABELS,
     SYMBOLS,
+    blockers_heading,
     by_kind,
     count_phrase,
     field_texts,
@@ -81,7 +82,7 @@ def _diff_block(changes: list[Change]) -> list[str]:
 def _blockers(plan: Plan) -> list[str]:
     if not plan.blockers:
         return []
-    out = ["> [!CAUTION]", f"> **Blocked: {len(plan.blockers)} problem(s) must be fixed before anything is applied.**"]
+    out = ["> [!CAUTION]", f"> **{blockers_heading(plan)}**"]
     for blocker in plan.blockers:
         where = f"{code(str(blocker.source))} " if blocker.source else ""
         out.append(f"> - {where}{code(blocker.code)} {escape(blocker.message)}")

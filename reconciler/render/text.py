@@ -13,6 +13,7 @@ from reconciler.render.common import (
     INLINE_KINDS,
     KIND_TITLES,
     SYMBOLS,
+    blockers_heading,
     by_kind,
     field_texts,
     license_text,
@@ -83,9 +84,7 @@ def _change(change: Change) -> list[Text]:
 def _findings(plan: Plan) -> list[Text]:
     lines: list[Text] = []
     if plan.blockers:
-        lines.append(
-            Text(f"Blockers ({len(plan.blockers)}): nothing can be applied until these are fixed", style="bold red")
-        )
+        lines.append(Text(blockers_heading(plan), style="bold red"))
         for blocker in plan.blockers:
             where = f"{blocker.source}: " if blocker.source else ""
             lines.append(Text(f"  x {where}{blocker.code}: {blocker.message}", style="red"))

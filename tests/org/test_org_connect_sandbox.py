@@ -130,7 +130,7 @@ def test_an_expired_access_token_says_it_cannot_be_renewed(sandbox) -> None:
     env = {"SF_INSTANCE_URL": sandbox.info.instance_url, "SF_ACCESS_TOKEN": token, "SF_CA_FILE": sandbox.info.ca_file}
     with connect("env", env=env) as conn:
         sandbox.admin.expire_sessions()
-        with pytest.raises(SessionExpired, match=r"INVALID_SESSION_ID.*access token credentials cannot renew it"):
+        with pytest.raises(SessionExpired, match=r"INVALID_SESSION_ID.*cannot be renewed: set a fresh SF_ACCESS_TOKEN"):
             observe(conn, DesiredState(), today=TODAY)
     sandbox.reset()
 

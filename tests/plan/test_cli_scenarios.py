@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from reconciler.cli import app
 from reconciler.plan.change import Plan
+from reconciler.sandbox.faults import FaultKind, FaultPlan, FaultRule
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 from reconciler.sandbox.store import Store
 
@@ -372,3 +373,78 @@ def test_updates_carry_only_the_fields_that_differ(org: RunningSandbox, config: 
         {"last_name": "Miller-Jones"},
         {"LastName": "Miller-Jones"},
     )
+
+
+def test_a_contact_that_already_has_a_user_blocks(org: RunningSandbox, tmp_path: Path) -> None:
+    (tmp_path / "nina.yaml").write_text(
+        "external_users:\n  - username: nina2@contoso.com.acmepartners\n    email: nina.ross@contoso.com\n"
+        "    last_name: Ross\n    account: Contoso Ltd\n    license: Partner Community\n"
+        "    profile: Partner Community User\n    portal_role: user\n"
+    )
+    code, document = plan_json(org, tmp_path / "nina.yaml", "--detailed-exitcode")
+    assert code == 1
+    [blocker] = document["blockers"]
+    assert blocker["code"] == "contact-has-user" and "nina.ross@contoso.com.acmepartners" in blocker["message"]
+    assert blocker["source"] == {"file": str(tmp_path / "nina.yaml"), "line": 2, "col": 5}
+
+
+def test_a_permission_set_of_another_licence_blocks(org: RunningSandbox, tmp_path: Path) -> None:
+    (tmp_path / "ps.yaml").write_text(
+        "permission_sets:\n  Deal_Registration:\n    assignees: [frank@acme.com]\n    membership: additive\n"
+    )
+    code, document = plan_json(org, tmp_path / "ps.yaml")
+    assert code == 1
+    assert [b["code"] for b in document["blockers"]] == ["permission-set-license"]
+
+
+def test_a_public_group_cannot_start_allowing_customers(org: RunningSandbox, tmp_path: Path) -> None:
+    (tmp_path / "pub.yaml").write_text(
+        "org:\n  chatter:\n    customer_invitations: true\n"
+        "groups:\n  - name: Acme Announcements\n    allow_customers: true\n    membership: additive\n"
+    )
+    result = plan(org, tmp_path / "pub.yaml")
+    assert result.exit_code == 1
+    assert "allow-customers-public: group 'Acme Announcements' is public" in result.stdout
+    assert result.stdout.splitlines()[-2].endswith("; blocked by 1 problem.")
+
+
+def test_a_connected_user_without_the_invite_permission_blocks_invitations(org: RunningSandbox) -> None:
+    env = {"SF_LOGIN_URL": org.info.instance_url, "SF_CA_FILE": org.info.ca_file, "SF_USERNAME": "bob@acme.com",
+           "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": "", "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
+    args = ["plan", str(REPO / "desired"), "--org", "env", "--today", TODAY, "--format", "json"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert document["org"]["username"] == "bob@acme.com" and not document["org"]["can_invite_customers"]
+    [blocker] = document["blockers"]
+    assert blocker["code"] == "invite-permission" and blocker["message"].startswith("4 customer invitations can't")
+
+
+def test_an_unlisted_group_in_an_org_without_unlisted_groups_blocks(tmp_path: Path) -> None:
+    db = tmp_path / "bare.sqlite3"
+    Store(db, seed="empty").close()
+    secret = "groups:\n  - name: Secret Room\n    access: unlisted\n    owner: admin@acme.com\n"
+    (tmp_path / "secret.yaml").write_text(secret)
+    args = ["plan", str(tmp_path / "secret.yaml"), "--sandbox-db", str(db), "--today", TODAY, "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.stderr
+    assert [b["code"] for b in json.loads(result.stdout)["blockers"]] == ["unlisted-groups-disabled"]
+
+
+def test_a_session_that_ends_mid_plan_is_renewed_once(demo_db: Path, tmp_path: Path) -> None:
+    """The org ends the session on the third query (the sandbox's expired-session fault): guestlist logs in again
+    with the same credentials and reads everything again; the plan is the one an undisturbed run makes."""
+    db = tmp_path / "org.sqlite3"
+    shutil.copyfile(demo_db, db)
+    faults = FaultPlan((FaultRule(FaultKind.EXPIRED_SESSION, path="/query", nth=3),))
+    with start_sandbox(db, faults=faults) as running:
+        env = {"SF_LOGIN_URL": running.info.instance_url, "SF_CA_FILE": running.info.ca_file,
+               "SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": "",
+               "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
+        args = ["plan", str(REPO / "desired"), "--org", "env", "--today", TODAY, "--format", "json"]
+        renewed = CliRunner().invoke(app, args, env=env)
+        again = CliRunner().invoke(app, args, env=env)
+    assert renewed.exit_code == 0, renewed.stderr
+    first, second = json.loads(renewed.stdout), json.loads(again.stdout)
+    assert [c["key"] for c in first["changes"]] == [c["key"] for c in second["changes"]]
+    assert first["api_requests"] > second["api_requests"]  # the second login and the reads made twice

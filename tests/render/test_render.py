@@ -64,7 +64,8 @@ def test_text_ends_with_people_licences_checklist_summary_and_requests() -> None
 
 def test_text_lists_blockers_with_their_codes() -> None:
     text = plain_text(full_plan())
-    assert "Blockers (1): nothing can be applied until these are fixed" in text
+    assert "Blocked by 1 problem that must be fixed before anything is applied:" in text
+    assert text.splitlines()[-2].endswith(" to remove; blocked by 1 problem.")
     assert "  x license-exhausted: licence 'Partner Community': 1 of 1 seats used" in text
     assert "  Partner Community  1/1 -> 2/1  runs out" in text
 
@@ -73,7 +74,7 @@ def test_markdown_puts_summary_people_and_risks_first_and_details_folded() -> No
     markdown = render_markdown(full_plan())
     lines = markdown.splitlines()
     assert lines[0] == MARKER
-    assert lines[3] == "**Plan: 10 to add, 4 to change, 4 to remove.**"
+    assert lines[3] == "**Plan: 10 to add, 4 to change, 4 to remove; blocked by 1 problem.**"
     assert lines[5].startswith("**People:** 3 external people gain access, 2 lose it")
     assert markdown.index("> [!CAUTION]") < markdown.index("> [!WARNING]") < markdown.index("<details>")
     assert "> - **irreversible** (1): `group New Group`" in markdown
