@@ -274,6 +274,27 @@ class ObjectSpec:
     def child_relationship(self, name: str) -> ChildRelationship | None:
         return self.child_relationships.get(name.lower())
 
+    # Per-object facts the write path needs on every record, computed once (the spec is immutable).
+
+    @functools.cached_property
+    def boolean_fields(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields.values() if f.is_boolean)
+
+    @functools.cached_property
+    def required_fields(self) -> tuple[str, ...]:
+        """Fields that must have a value after defaults on create, in describe order."""
+        return tuple(f.name for f in self.fields.values() if f.required_on_create)
+
+    @functools.cached_property
+    def defaulted_fields(self) -> tuple[FieldSpec, ...]:
+        """Fields with a default on create: every boolean and every field with a default value."""
+        return tuple(f for f in self.fields.values() if f.is_boolean or f.default is not None)
+
+    @functools.cached_property
+    def audit_fields(self) -> tuple[str, ...]:
+        """The audit fields (CreatedDate, ..., SystemModstamp) this object has."""
+        return tuple(name for name in AUDIT_FIELDS if name.lower() in self.fields)
+
     @property
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields.values()]

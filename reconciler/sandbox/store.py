@@ -17,7 +17,7 @@ import string
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from reconciler.sandbox import ids
 from reconciler.sandbox.assumptions import assumed
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 SeedName = Literal["demo", "empty"]
 Row = dict[str, Any]
+T = TypeVar("T")
 
 SCHEMA_VERSION = "1"
 DEFAULT_DAILY_LIMIT = 15000
@@ -83,7 +84,7 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
-        self._booleans = {o.name: frozenset(f.name for f in o.fields.values() if f.is_boolean) for o in self.schema}
+        self._booleans = {o.name: o.boolean_fields for o in self.schema}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.session() as s:
             if s.meta("schema_version") is None:
@@ -180,6 +181,7 @@ class Session:
         self.actor_id: str | None = None
         self._next_id: int | None = None
         self._savepoints = 0
+        self._memo: dict[str, Any] = {}
 
     # --- low level: rows, ids, bookkeeping (also used by the rules in objects/ and by the seed) ---------------
 
@@ -263,6 +265,15 @@ class Session:
         """The acting user: the request's user, else the org's connected administrator."""
         return self.actor_id or self.meta("admin_user_id") or ""
 
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()`, once per transaction (nobody else writes during it); `forget(key)` after changing it."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def forget(self, key: str) -> None:
+        self._memo.pop(key, None)
+
     def _to_sql(self, obj_name: str, values: Row) -> Row:
         booleans = self.store._booleans[obj_name]
         return {k: (int(v) if k in booleans and v is not None else v) for k, v in values.items()}
@@ -278,16 +289,12 @@ class Session:
     def _insert(self, obj: ObjectSpec, values: Row) -> str:
         record_id = values.get("Id") or self.new_id(obj.name)
         values["Id"] = record_id
-        actor = self.actor() or record_id
-        for name, value in (
-            ("CreatedDate", self.now),
-            ("CreatedById", actor),
-            ("LastModifiedDate", self.now),
-            ("LastModifiedById", actor),
-            ("SystemModstamp", self.now),
-        ):
-            if obj.field(name) is not None and values.get(name) is None:
-                values[name] = value
+        if obj.audit_fields:
+            actor = self.actor() or record_id
+            audit = {"CreatedById": actor, "LastModifiedById": actor}
+            for name in obj.audit_fields:
+                if values.get(name) is None:
+                    values[name] = audit.get(name, self.now)
         stored = self._to_sql(obj.name, values)
         columns = ", ".join(f'"{c}"' for c in stored)
         marks = ", ".join("?" for _ in stored)
@@ -372,7 +379,8 @@ class Session:
         validation_rules.check(self, obj.name, row)
         row["Id"] = record_id
         record_id = self._insert(obj, row)
-        rules.after_insert(self, self.fetch(obj.name, record_id))  # type: ignore[arg-type]
+        if rules.has_after_insert:
+            rules.after_insert(self, self.fetch(obj.name, record_id))  # type: ignore[arg-type]
         return record_id
 
     def update(self, sobject: str, record_id: str, values: Row) -> None:

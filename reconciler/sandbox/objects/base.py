@@ -47,6 +47,11 @@ class Rules:
     def after_insert(self, session: Session, row: Row) -> None:
         """Side effects once the row exists (child rows, counters)."""
 
+    @property
+    def has_after_insert(self) -> bool:
+        """Whether after_insert does anything (the store then reads the new row back to pass it)."""
+        return type(self).after_insert is not Rules.after_insert
+
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
         """Check a change (changes may be extended in place with derived fields)."""
 

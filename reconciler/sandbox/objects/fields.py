@@ -136,7 +136,7 @@ def coerce(session: Session, rules: Rules, spec: FieldSpec, value: Any) -> Any:
 
 def complete_defaults(obj: ObjectSpec, values: Row) -> None:
     """Fill every absent field that has a default (booleans always: false unless the default is true)."""
-    for spec in obj.fields.values():
+    for spec in obj.defaulted_fields:
         if values.get(spec.name) is None:
             if spec.is_boolean:
                 values[spec.name] = bool(spec.default)
@@ -145,7 +145,7 @@ def complete_defaults(obj: ObjectSpec, values: Row) -> None:
 
 
 def check_required(obj: ObjectSpec, values: Row) -> None:
-    missing = [s.name for s in obj.fields.values() if s.required_on_create and values.get(s.name) is None]
+    missing = [name for name in obj.required_fields if values.get(name) is None]
     if missing:
         raise ApiError(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
 

@@ -52,18 +52,30 @@ def add(session: Session, sobject: str, name: str, field: str, operator: str, va
         "VALUES (?, ?, ?, ?, ?, ?)",
         (obj.name, name, spec.name, operator, json.dumps(value), message),
     )
+    session.forget(_memo_key(obj.name))
 
 
 def remove(session: Session, sobject: str, name: str) -> None:
-    session.conn.execute('DELETE FROM "_rules" WHERE "sobject" = ? AND "name" = ?', (session.obj(sobject).name, name))
+    obj_name = session.obj(sobject).name
+    session.conn.execute('DELETE FROM "_rules" WHERE "sobject" = ? AND "name" = ?', (obj_name, name))
+    session.forget(_memo_key(obj_name))
 
 
 def check(session: Session, obj_name: str, values: dict[str, Any]) -> None:
     """Raise FIELD_CUSTOM_VALIDATION_EXCEPTION for the first rule (by name) the new record breaks."""
-    rules = session.conn.execute(
+    for field, predicate, operand, message in session.memo(_memo_key(obj_name), lambda: _load(session, obj_name)):
+        if predicate(values.get(field), operand):
+            raise ApiError(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", message)
+
+
+def _memo_key(obj_name: str) -> str:
+    return f"validation-rules:{obj_name}"
+
+
+def _load(session: Session, obj_name: str) -> list[tuple[str, Callable[[Any, Any], bool], Any, str]]:
+    """The rules of an sObject by name, as (field, predicate, operand, message)."""
+    rows = session.conn.execute(
         'SELECT "name", "field", "operator", "value", "message" FROM "_rules" WHERE "sobject" = ? ORDER BY "name"',
         (obj_name,),
     ).fetchall()
-    for rule in rules:
-        if OPERATORS[rule["operator"]](values.get(rule["field"]), json.loads(rule["value"])):
-            raise ApiError(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", rule["message"])
+    return [(r["field"], OPERATORS[r["operator"]], json.loads(r["value"]), r["message"]) for r in rows]

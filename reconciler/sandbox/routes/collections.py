@@ -1,6 +1,6 @@
 """sObject Collections (`composite/sobjects`): up to 200 records per request, results in request order.
 
-allOrNone=false: each record runs in its own savepoint, so one failure leaves the others saved.
+allOrNone=false: each record is written atomically by the store, so one failure leaves the others saved.
 allOrNone=true: every record still runs and reports its own error, but if any failed the whole batch is rolled
 back and the records that had succeeded report ALL_OR_NONE_OPERATION_ROLLED_BACK (salesforce-api.md §9.5).
 """
@@ -116,9 +116,8 @@ def run_batch(
     try:
         with ctx.session.savepoint():
             for operation, raw_id in zip(operations, with_ids, strict=True):
-                try:
-                    with ctx.session.savepoint():
-                        results.append(operation())
+                try:  # each store write is atomic on its own: a failed record leaves nothing behind
+                    results.append(operation())
                 except ApiError as exc:
                     results.append(_failure(raw_id, exc))
             if all_or_none and not all(r["success"] for r in results):
