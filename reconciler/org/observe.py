@@ -81,6 +81,7 @@ class Needs:
     customer_emails: frozenset[str]
     group_names: frozenset[str]  # casefolded
     permission_sets: frozenset[str]
+    profiles: frozenset[str]  # of declared users
     account_names: frozenset[str]
     contact_emails: frozenset[str]
     chatter: bool
@@ -115,6 +116,7 @@ class Needs:
             customer_emails=frozenset(e.lower() for e in emails),
             group_names=frozenset(g.key for g in desired.groups),
             permission_sets=frozenset(permission_sets),
+            profiles=frozenset(u.profile for u in (*desired.chatter_users, *desired.external_users)),
             account_names=frozenset(u.account for u in desired.external_users),
             contact_emails=frozenset(u.email.lower() for u in desired.external_users),
             chatter=desired.org.chatter is not None or bool(desired.groups),
@@ -346,7 +348,8 @@ class _Observer:
         return _users_by_id(records)
 
     def profiles(self) -> dict[str, ObservedProfile]:
-        records = self._query("SELECT Id, Name, UserLicense.Name FROM Profile")
+        """The declared users' profiles (the users read carry their own profile's name and licence)."""
+        records = self._query_in("SELECT Id, Name, UserLicense.Name FROM Profile WHERE {IN}", "Name", self.needs.profiles)
         return {r["Name"]: ObservedProfile(r["Id"], r["Name"], _name(r.get("UserLicense"))) for r in records}
 
     def licenses(self) -> dict[str, ObservedLicense]:

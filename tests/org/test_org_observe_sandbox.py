@@ -167,9 +167,10 @@ def test_an_empty_config_reads_only_the_basics(demo) -> None:
     after = conn.counter.by_kind
     assert after["metadata"] == before["metadata"]  # ChatterSettings unread
     assert set(snapshot.chatter.values()) == {None}
-    # organization, permission, groups, users by username, profiles, licences; no members, invitations, contacts
-    assert after["query"] - before["query"] == 6
+    # organization, permission, groups, users by username, licences; no profiles, members, invitations, contacts
+    assert after["query"] - before["query"] == 5
     assert snapshot.members == {} and snapshot.contacts == {} and snapshot.permission_sets == {}
+    assert snapshot.profiles == {}
 
 
 def test_the_connected_user_is_found_by_id_when_userinfo_has_no_username(demo) -> None:

@@ -72,8 +72,8 @@ def test_long_in_lists_are_split_into_queries_the_org_accepts(bulk) -> None:
     start = queries(bulk)
     snapshot = observe(bulk, desired, today=TODAY)
     used = queries(bulk) - start
-    # organization, permission, groups, profiles, licences, permission sets, assignments + the username chunks
-    assert used == 7 + expected
+    # organization, permission, groups, licences, permission sets, assignments + the username chunks
+    assert used == 6 + expected
     assert {f"p{n}@bulk.example.com" for n in range(USERS)} <= {u.username for u in snapshot.users.values()}
 
 
