@@ -349,7 +349,8 @@ class _Observer:
 
     def profiles(self) -> dict[str, ObservedProfile]:
         """The declared users' profiles (the users read carry their own profile's name and licence)."""
-        records = self._query_in("SELECT Id, Name, UserLicense.Name FROM Profile WHERE {IN}", "Name", self.needs.profiles)
+        template = "SELECT Id, Name, UserLicense.Name FROM Profile WHERE {IN}"
+        records = self._query_in(template, "Name", self.needs.profiles)
         return {r["Name"]: ObservedProfile(r["Id"], r["Name"], _name(r.get("UserLicense"))) for r in records}
 
     def licenses(self) -> dict[str, ObservedLicense]:
