@@ -228,7 +228,7 @@ def _execute(plan: Plan, options: ApplyOptions, writer: Writer, journal: Journal
 
 def _verify(writer: Writer, execution: Execution) -> Verification:
     if execution.stopped is not None:  # the org refuses requests now: say so instead of trying
-        return Verification((), (f"not read back: the apply stopped ({execution.stopped.code})",))
+        return Verification((), (f"nothing was read back: the apply stopped ({execution.stopped.code})",))
     return verify(writer, execution.results)
 
 

@@ -141,7 +141,8 @@ class Executor:
         if result.outcome.succeeded and result.record_id:
             self._ids[result.change.key] = result.record_id
         self._execution.results.append(result)
-        self.journal.record(result.change.key, result.change.action.value, result.outcome.value, result.record_id,
+        record_id = result.record_id or result.change.record_id  # an update or delete names its record anyway
+        self.journal.record(result.change.key, result.change.action.value, result.outcome.value, record_id,
                             error_code=result.error.code if result.error else None, note=result.note)
 
 

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.plan.change import Change, Plan
+from reconciler.plan.change import Action, Change, Plan
 
 _SHOWN = 10  # changes named in a refusal before "... and N more"
+
+
+def _removal_why(change: Change) -> str | None:
+    return change.reason
+
+
+def _irreversible_why(change: Change) -> str:
+    if change.action is Action.DELETE:
+        members = change.before.get("members")
+        return "deletes the group, its posts and files" + (f", and {members} memberships" if members else "")
+    return "allows customers: Salesforce can't turn that off again"
 
 
 @dataclass(frozen=True)
@@ -15,12 +27,18 @@ class Refusal:
     reason: str
     override: str  # the flag that overrides it
     changes: tuple[Change, ...]
+    why: Callable[[Change], str | None] = _removal_why  # what makes one change count for this gate
 
     def lines(self) -> list[str]:
-        shown = [f"  - {c.key}" + (f" ({c.reason})" if c.reason else "") for c in self.changes[:_SHOWN]]
+        shown = [_line(c, self.why(c)) for c in self.changes[:_SHOWN]]
         if len(self.changes) > _SHOWN:
             shown.append(f"  ... and {len(self.changes) - _SHOWN} more")
         return [f"Refused: {self.reason}", *shown, f"  To apply anyway: {self.override}"]
+
+
+def _line(change: Change, why: str | None) -> str:
+    where = f"  {change.source}" if change.source else ""
+    return f"  - {change.key}" + (f" ({why})" if why else "") + where
 
 
 def check_gates(plan: Plan, *, force: bool = False, allow_irreversible: bool = False) -> list[Refusal]:
@@ -40,8 +58,9 @@ def check_gates(plan: Plan, *, force: bool = False, allow_irreversible: bool = F
     if irreversible and not allow_irreversible:
         refusals.append(Refusal(
             "irreversible",
-            f"{len(irreversible)} change(s) cannot be undone (allowing customers on a group, deleting a group).",
-            "rerun with --allow-irreversible",
+            f"{len(irreversible)} change(s) cannot be undone.",
+            "review them, then rerun with --allow-irreversible",
             irreversible,
+            _irreversible_why,
         ))
     return refusals

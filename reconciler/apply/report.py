@@ -73,7 +73,9 @@ def verification_lines(verification: Verification | None, not_applied: int = 0) 
                 "(rerun apply once they are fixed)."]
     lines = [f"Still different ({len(verification.differences)}):"] if verification.differences else []
     lines += [f"  ~ {difference}" for difference in verification.differences]
-    lines += [f"  ? {note}" for note in verification.unverified]
+    if verification.unverified:
+        lines.append("Not verified (guestlist plan shows what the org holds now):")
+        lines += [f"  ? {note}" for note in verification.unverified]
     return lines
 
 

@@ -141,7 +141,9 @@ def test_irreversible_changes_are_refused_without_their_flag(sandbox: RunningSan
     before = census(sandbox)
     result = apply(sandbox, config, tmp_path, "--yes")
     assert result.exit_code == 3
-    assert "cannot be undone" in result.stderr and "group:Initech Pilot" in result.stderr
+    assert "cannot be undone" in result.stderr
+    assert "group:Initech Pilot (allows customers: Salesforce can't turn that off again)" in result.stderr
+    assert "partners.yaml:59" in result.stderr
     assert "--allow-irreversible" in result.stderr and "Nothing was written." in result.stderr
     assert census(sandbox) == before and journal(tmp_path) == []
 

@@ -83,6 +83,16 @@ def test_request_limit_stops_and_reports_the_rest(org: FakeSalesforce, tmp_path:
     assert len(org.write_calls) == 2  # no hammering
 
 
+def test_journal_names_the_record_of_an_update_or_delete_left_undone(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.faults = ["limit"]
+    removal = change(Kind.MEMBER, Action.DELETE, "member:Hub/kim", record_id="0FB000000000001AAA")
+    execution, lines, _ = run(org, [*new_group_with_customer()[:1], removal], tmp_path)
+    assert [r.outcome for r in execution.results] == [Outcome.NOT_ATTEMPTED] * 2
+    by_key = {e["key"]: e for e in lines if "key" in e}
+    assert by_key["member:Hub/kim"]["record_id"] == "0FB000000000001AAA"
+    assert by_key["group:Hub"]["record_id"] is None  # never created
+
+
 def test_invitation_is_sent_once_whatever_fails(org: FakeSalesforce, tmp_path: Path) -> None:
     invitation = change(Kind.INVITATION, Action.CREATE, "invitation:g/bob@x.com",
                         values={"InvitedUserEmail": "bob@x.com", "SharedEntityId": "0F9G"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from reconciler.apply.gates import check_gates
 from reconciler.model import RemovalLimit
 from reconciler.plan.change import Action, Kind, Risk
@@ -35,5 +37,13 @@ def test_irreversible_changes_need_their_flag() -> None:
     plan = plan_of(allow)
     [refusal] = check_gates(plan)
     assert refusal.gate == "irreversible" and "--allow-irreversible" in refusal.lines()[-1]
+    assert "  - group:Hub (allows customers: Salesforce can't turn that off again)" in refusal.lines()
     assert check_gates(plan, force=True) == [refusal]
     assert check_gates(plan, allow_irreversible=True) == []
+
+
+def test_a_group_delete_says_what_goes_with_it() -> None:
+    delete = change(Kind.GROUP, Action.DELETE, "group:Old", record_id="0F9B", risks=frozenset({Risk.IRREVERSIBLE}))
+    delete = dataclasses.replace(delete, before={"name": "Old", "members": 12})
+    [refusal] = check_gates(plan_of(delete))
+    assert "  - group:Old (deletes the group, its posts and files, and 12 memberships)" in refusal.lines()

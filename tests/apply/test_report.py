@@ -37,6 +37,9 @@ def test_verification_and_usage() -> None:
     assert verification_lines(Verification(())) == ["Converged: the org now holds what was written."]
     lines = verification_lines(Verification((Difference("group:Hub", "IsArchived is False, expected True"),)))
     assert lines == ["Still different (1):", "  ~ group:Hub: IsArchived is False, expected True"]
+    lines = verification_lines(Verification((), ("User: could not be read back (TIMEOUT)",)))
+    assert lines == ["Not verified (guestlist plan shows what the org holds now):",
+                     "  ? User: could not be read back (TIMEOUT)"]
     assert usage_line(12, 8, (40, 15000)) == "API requests: 12 (8 to write); daily allowance left: 14,960 of 15,000."
 
 
