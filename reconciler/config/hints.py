@@ -5,6 +5,7 @@ Pure functions over the offending value; schema.py and build.py append what they
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import re
@@ -115,11 +116,13 @@ def _dates(year: int, month: int, day: int) -> list[dt.date]:
 def calendar_problem(text: str) -> str:
     """Why a well-shaped YYYY-MM-DD is not a real date ('February 2027 has 28 days')."""
     year, month, day = (int(part) for part in text.split("-"))
+    if year < 1:
+        return "there is no year 0"
     if not 1 <= month <= 12:
         return f"there is no month {month}"
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    days = (following - dt.timedelta(days=1)).day
-    return f"{dt.date(year, month, 1):%B %Y} has {days} days" if day else "there is no day 0"
+    if day == 0:
+        return "there is no day 0"
+    return f"{calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days"
 
 
 _DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")

@@ -232,6 +232,7 @@ def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
     return root, problems
 
 
+_NO_COLON = "this line is neither 'key: value' nor a '- ' list entry (a missing ':'?)"
 _SYNTAX_HINTS = {
     "mapping values are not allowed": "check this line's indentation, or quote a value that contains ': '",
     "did not find expected key": "check this line's indentation: it does not line up with the keys above it",
@@ -251,12 +252,28 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Probl
         return problem("yaml-syntax", opened, f"this quoted text is never closed ({exc.problem})")
     if exc.context == "while scanning a simple key" and exc.context_mark:
         key = Source(display, exc.context_mark.line + 1, exc.context_mark.column + 1)
-        return problem("yaml-syntax", key, "this line is neither 'key: value' nor a '- ' list entry (a missing ':'?)")
+        return problem("yaml-syntax", key, _NO_COLON)
+    if (exc.problem or "").startswith("mapping values are not allowed") and where.line > 1:
+        keyless = _keyless_line_before(text, where.line)
+        if keyless:
+            return problem("yaml-syntax", Source(display, *keyless), _NO_COLON)
     message = exc.problem or exc.context or "invalid YAML"
     if exc.context and exc.problem and exc.context_mark:
         message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
     hint = next((hint for start, hint in _SYNTAX_HINTS.items() if message.startswith(start)), None)
     return problem("yaml-syntax", where, f"{message}; {hint}" if hint else message)
+
+
+def _keyless_line_before(text: str, line: int) -> tuple[int, int] | None:
+    """The line:col of the meaningful line before `line` when it is a bare word (`invitations` without its ':')."""
+    lines = text.split("\n")
+    for number in range(line - 1, 0, -1):
+        content = lines[number - 1].split(" #")[0].rstrip()
+        if not content.strip() or content.lstrip().startswith("#"):
+            continue
+        bare = ":" not in content and not content.lstrip().startswith(("-", "[", "{", "'", '"'))
+        return (number, len(content) - len(content.lstrip()) + 1) if bare else None
+    return None
 
 
 def _resolve(text: str, implicit: tuple[bool, bool]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import string
 from pathlib import Path
@@ -157,3 +158,41 @@ _trees = st.recursive(_scalars, lambda children: st.lists(children, max_size=4)
 def test_any_structure_gives_problems_not_exceptions(tmp_path: Path, tree: dict) -> None:
     result = load_bytes(tmp_path, yaml.safe_dump(tree).encode("utf-8"))
     assert (result.desired is None) == bool(result.errors)
+
+
+def _paths(node: object, path: tuple = ()) -> list[tuple]:
+    found = [path]
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, child in children:
+        found += _paths(child, (*path, key))
+    return found
+
+
+_EXAMPLE = yaml.safe_load(
+    (Path(__file__).parents[2] / "desired" / "groups" / "partners.yaml").read_text()
+    + (Path(__file__).parents[2] / "desired" / "org.yaml").read_text()
+    + (Path(__file__).parents[2] / "desired" / "people.yaml").read_text()
+)
+_EDGE_VALUES = st.one_of(_scalars, st.sampled_from([
+    10**30, -1, 0, 36500, 1e308, "x" * 300, "0001-01-01", "9999-12-31", "2028-02-29", "101%", "100%", "unlisted",
+    "absent", "gmail.com", "Customer Community", "System Administrator", "jane@contoso.com", "alice@acme.com",
+    "sam.patel@contoso.com.acmepartners", [], {}, ["x"]]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_edit_of_a_valid_config_gives_problems_not_exceptions(tmp_path: Path, data: st.DataObject) -> None:
+    """Realistic configs with a few values replaced by edge cases (huge numbers, far dates, wrong kinds)."""
+    config = copy.deepcopy(_EXAMPLE)
+    for path in data.draw(st.lists(st.sampled_from(_paths(config)[1:]), min_size=1, max_size=4)):
+        parent = config
+        for key in path[:-1]:
+            parent = parent[key] if isinstance(parent, dict | list) and _has(parent, key) else None
+        if isinstance(parent, dict | list) and _has(parent, path[-1]):
+            parent[path[-1]] = data.draw(_EDGE_VALUES)
+    result = load_bytes(tmp_path, yaml.safe_dump(config, allow_unicode=True).encode("utf-8"))
+    assert (result.desired is None) == bool(result.errors)
+
+
+def _has(parent: dict | list, key: object) -> bool:
+    return key in parent if isinstance(parent, dict) else isinstance(key, int) and key < len(parent)
