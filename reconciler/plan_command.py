@@ -69,6 +69,7 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     try:
         output_format = parse_format(options.output_format)
         today = parse_today(options.today)
+        check_out_path(options.out)
         desired = load_config_or_report(options.path, today, err)
         if desired is None:
             raise PlanAbort("error: the config has problems (listed above); no plan was made")
@@ -127,13 +128,20 @@ def save_plan(plan: Plan, path: Path, err: TextIO) -> None:
         print(f"note: the plan has blockers, so it was not saved to {path}", file=err)
         return
     text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    temporary = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError as exc:
+        temporary.unlink(missing_ok=True)
         raise PlanAbort(f"error: cannot write the plan to {path}: {exc.strerror or exc}") from None
+
+
+def check_out_path(path: Path | None) -> None:
+    """Refuses an --out path that can never be written before the org is read."""
+    if path is not None and path.is_dir():
+        raise PlanAbort(f"error: --out {path} is a directory: name the file to write, e.g. {path / 'plan.json'}")
 
 
 def redact_plan(plan: Plan) -> Plan:

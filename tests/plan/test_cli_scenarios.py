@@ -117,6 +117,9 @@ def test_the_demo_plan_through_the_default_sandbox_path(demo_db: Path, tmp_path:
     assert [m["code"] for m in document["manual_checks"]] == ["coworker-invitations", "company-domains"]
     assert 0 < document["api_requests"] <= 20
     assert CliRunner().invoke(app, [*args, "--detailed-exitcode"]).exit_code == 2
+    # two runs, two sandbox processes on different ports: the PR comment is the same bytes
+    first, second = (CliRunner().invoke(app, [*args, "--format", "markdown"]).stdout_bytes for _ in range(2))
+    assert first == second and first.startswith(b"<!-- guestlist-plan -->\n")
 
 
 def test_execution_order_puts_removals_and_deactivations_last(org: RunningSandbox) -> None:
@@ -208,6 +211,7 @@ def test_a_bad_config_exits_1_with_located_problems(org: RunningSandbox, tmp_pat
     [
         (["--format", "yaml"], "--format 'yaml' is not one of text, markdown, json"),
         (["--today", "tomorrow"], "--today 'tomorrow' is not a date"),
+        (["--out", str(REPO / "desired")], "is a directory: name the file to write"),
     ],
 )
 def test_bad_options_exit_1_with_a_message(org: RunningSandbox, args: list[str], message: str) -> None:
