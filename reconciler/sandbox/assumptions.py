@@ -427,8 +427,31 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "Per-record errors of sObject Collections for a malformed record",
         "No attributes.type or an unknown type: INVALID_TYPE; an Id on create: INVALID_FIELD_FOR_INSERT_UPDATE "
         "'cannot specify Id in an insert call'; no id on update: MISSING_ARGUMENT 'Id not specified in an update "
-        "call' (the SOAP texts), each in that record's result. No 10-chunk limit on mixed types.",
+        "call' (the SOAP texts), each in that record's result.",
         "§9.5 (each record needs attributes.type; no id on create)",
+    ),
+    Assumption(
+        "collections-chunks",
+        "More than 10 chunks in one sObject Collections request",
+        "A chunk is a run of consecutive records of one type (ids of one key prefix for DELETE). More than 10 "
+        "refuse the whole request before any write: 400 INVALID_BATCH_REQUEST with the Apex/SOAP text 'Cannot have "
+        "more than 10 chunks in a single operation. Please rearrange the data to reduce chunking.' (REST code "
+        "unknown).",
+        "§9.5 (at most 10 chunks); the message as seen from Apex and the SOAP API",
+    ),
+    Assumption(
+        "mixed-dml",
+        "MIXED_DML_OPERATION in composite and sObject Collections",
+        "Setup objects: User, UserRole, PermissionSet, PermissionSetAssignment; every other object (Account, "
+        "Contact, CollaborationGroup, CollaborationGroupMember, CollaborationInvitation...) is not. A composite with "
+        "allOrNone=true is one transaction: the subrequest that writes one kind after the other fails with 400 "
+        "MIXED_DML_OPERATION 'DML operation on setup object is not permitted after you have updated a non-setup "
+        "object (or vice versa): <object>, original object: <first object>' and the others PROCESSING_HALTED; with "
+        "allOrNone=false each subrequest is its own transaction. An sObject Collections request is one transaction "
+        "whatever allOrNone says (false only allows partial success): each record of the second kind fails with "
+        "that error. Only successful writes count; the platform's own side effects (the owner's group membership, "
+        "portal roles) don't.",
+        "§13 item 8 (User, PermissionSetAssignment, Group/GroupMember; the message); §9.6 note",
     ),
     Assumption(
         "composite-errors",

@@ -32,6 +32,7 @@ from reconciler.sandbox.objects.fields import (
     format_datetime,
     writable_fields,
 )
+from reconciler.sandbox.objects.mixed_dml import DmlTransaction
 from reconciler.sandbox.schema import ObjectSpec, Schema, load_schema
 
 if TYPE_CHECKING:
@@ -182,6 +183,7 @@ class Session:
         self._next_id: int | None = None
         self._savepoints = 0
         self._memo: dict[str, Any] = {}
+        self._transaction: DmlTransaction | None = None
 
     # --- low level: rows, ids, bookkeeping (also used by the rules in objects/ and by the seed) ---------------
 
@@ -338,6 +340,30 @@ class Session:
         else:
             self.conn.execute(f"RELEASE {name}")
 
+    @contextlib.contextmanager
+    def dml_transaction(self) -> Iterator[None]:
+        """The writes inside form one Salesforce transaction, which may not change both setup and other objects
+        (MIXED_DML_OPERATION). A nested call joins the open transaction."""
+        if self._transaction is not None:
+            yield
+            return
+        self._transaction = DmlTransaction()
+        try:
+            yield
+        finally:
+            self._transaction = None
+
+    @contextlib.contextmanager
+    def _write(self, sobject: str) -> Iterator[None]:
+        """One API write: atomic (a savepoint) and checked against the open DML transaction."""
+        transaction, obj_name = self._transaction, self.obj(sobject).name
+        if transaction is not None:
+            transaction.check(obj_name)
+        with self.savepoint():
+            yield
+        if transaction is not None:
+            transaction.changed(obj_name)
+
     # --- CRUD ----------------------------------------------------------------------------------------------------
 
     def _existing(self, obj: ObjectSpec, record_id: str) -> Row:
@@ -361,7 +387,7 @@ class Session:
     def create(self, sobject: str, values: Row, *, record_id: str | None = None) -> str:
         """Insert a record through every rule, atomically; returns its 18-character id (`record_id`: a preset id,
         for the seed)."""
-        with self.savepoint():
+        with self._write(sobject):
             return self._create(sobject, values, record_id)
 
     def _create(self, sobject: str, values: Row, record_id: str | None) -> str:
@@ -385,7 +411,7 @@ class Session:
 
     def update(self, sobject: str, record_id: str, values: Row) -> None:
         """Change a record through every rule, atomically."""
-        with self.savepoint():
+        with self._write(sobject):
             self._update(sobject, record_id, values)
 
     def _update(self, sobject: str, record_id: str, values: Row) -> None:
@@ -408,7 +434,7 @@ class Session:
 
     def delete(self, sobject: str, record_id: str) -> None:
         """Delete a record through every rule, atomically (soft delete for objects with IsDeleted)."""
-        with self.savepoint():
+        with self._write(sobject):
             self._delete(sobject, record_id)
 
     def _delete(self, sobject: str, record_id: str) -> None:

@@ -18,6 +18,7 @@ from reconciler.sandbox.routes.sobjects import normalised_id, object_spec, recor
 from reconciler.sandbox.schema import ObjectSpec
 
 MAX_RECORDS = 200
+MAX_CHUNKS = 10
 ROLLED_BACK = ApiError(
     400,
     "ALL_OR_NONE_OPERATION_ROLLED_BACK",
@@ -45,7 +46,8 @@ def create(ctx: RestContext, request: RestRequest) -> RestResponse:
         return run
 
     operations = [operation(r) for r in records]
-    return RestResponse(200, run_batch(ctx, operations, all_or_none, with_ids=[None] * len(records)))
+    types = [_type_name(r) for r in records]
+    return RestResponse(200, run_batch(ctx, operations, all_or_none, with_ids=[None] * len(records), types=types))
 
 
 def update(ctx: RestContext, request: RestRequest) -> RestResponse:
@@ -65,7 +67,8 @@ def update(ctx: RestContext, request: RestRequest) -> RestResponse:
         return run
 
     operations = [operation(r, i) for r, i in zip(records, ids, strict=True)]
-    return RestResponse(200, run_batch(ctx, operations, all_or_none, with_ids=ids))
+    types = [_type_name(r) for r in records]
+    return RestResponse(200, run_batch(ctx, operations, all_or_none, with_ids=ids, types=types))
 
 
 def delete(ctx: RestContext, request: RestRequest) -> RestResponse:
@@ -83,7 +86,8 @@ def delete(ctx: RestContext, request: RestRequest) -> RestResponse:
 
         return run
 
-    return RestResponse(200, run_batch(ctx, [operation(i) for i in ids], all_or_none, with_ids=ids))
+    operations = [operation(i) for i in ids]
+    return RestResponse(200, run_batch(ctx, operations, all_or_none, with_ids=ids, types=[i[:3] for i in ids]))
 
 
 def retrieve(ctx: RestContext, request: RestRequest, sobject: str) -> RestResponse:
@@ -109,12 +113,19 @@ def retrieve(ctx: RestContext, request: RestRequest, sobject: str) -> RestRespon
 
 
 def run_batch(
-    ctx: RestContext, operations: list[Operation], all_or_none: bool, with_ids: list[str | None]
+    ctx: RestContext,
+    operations: list[Operation],
+    all_or_none: bool,
+    with_ids: list[str | None],
+    types: list[str | None],
 ) -> list[dict[str, Any]]:
-    """Run each operation in its own savepoint; apply allOrNone; the per-record results in order."""
+    """Run each operation (atomic on its own); apply allOrNone; the per-record results in order. The request is
+    one transaction either way (allOrNone=false allows partial success), so it may not mix setup objects and
+    others."""
+    _check_chunks(types)
     results: list[dict[str, Any]] = []
     try:
-        with ctx.session.savepoint():
+        with ctx.session.dml_transaction(), ctx.session.savepoint():
             for operation, raw_id in zip(operations, with_ids, strict=True):
                 try:  # each store write is atomic on its own: a failed record leaves nothing behind
                     results.append(operation())
@@ -152,6 +163,26 @@ def _check_size(count: int) -> None:
             "EXCEEDED_ID_LIMIT",
             f"record limit reached. cannot submit more than {MAX_RECORDS} records into this call",
         )
+
+
+def _check_chunks(types: list[str | None]) -> None:
+    """Salesforce processes a collection in chunks of consecutive records of one type, at most 10 (§9.5)."""
+    chunks = sum(1 for i, sobject in enumerate(types) if i == 0 or sobject != types[i - 1])
+    if chunks > MAX_CHUNKS:
+        assumed("collections-chunks")
+        raise ApiError(
+            400,
+            "INVALID_BATCH_REQUEST",
+            f"Cannot have more than {MAX_CHUNKS} chunks in a single operation. Please rearrange the data to reduce "
+            f"chunking. (This request has {chunks}: records of one type must be next to each other.)",
+        )
+
+
+def _type_name(record: dict[str, Any]) -> str | None:
+    """The record's attributes.type as sent (lower case: type names are case-insensitive), None when absent."""
+    attributes = record.get("attributes")
+    sobject = attributes.get("type") if isinstance(attributes, dict) else None
+    return sobject.lower() if isinstance(sobject, str) else None
 
 
 def _record_type(ctx: RestContext, record: dict[str, Any]) -> ObjectSpec:

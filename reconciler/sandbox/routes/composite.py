@@ -3,11 +3,13 @@
 A subrequest may use `@{ref.field}` (also `@{ref.records[0].Id}`) in its url or body to read the body of an
 earlier subrequest. allOrNone=true: the first failure rolls everything back; every other subrequest then answers
 400 PROCESSING_HALTED (salesforce-api.md §13 item 10d), and sObject Collections inside run all-or-none too.
-allOrNone=false: a failure stops only the subrequests that reference it.
+allOrNone=false: a failure stops only the subrequests that reference it. Only an allOrNone=true request is one
+transaction, in which setup objects (User, ...) and other objects can't both be written (MIXED_DML_OPERATION).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import replace
@@ -48,7 +50,7 @@ def composite(ctx: RestContext, request: RestRequest) -> RestResponse:
     answers: list[RestResponse | None] = [None] * len(subrequests)
     failed_at: int | None = None
     try:
-        with ctx.session.savepoint():
+        with ctx.session.savepoint(), _one_transaction(ctx, all_or_none):
             for index, sub in enumerate(subrequests):
                 answer = _run_one(sub_ctx, request, sub, outcomes)
                 answers[index] = outcomes[sub["referenceId"]] = answer
@@ -72,6 +74,11 @@ def composite(ctx: RestContext, request: RestRequest) -> RestResponse:
             ]
         },
     )
+
+
+def _one_transaction(ctx: RestContext, all_or_none: bool) -> contextlib.AbstractContextManager[Any]:
+    """allOrNone=true makes the subrequests one Salesforce transaction; otherwise each is its own."""
+    return ctx.session.dml_transaction() if all_or_none else contextlib.nullcontext()
 
 
 def _run_one(
