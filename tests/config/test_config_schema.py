@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import yaml
 from jsonschema import Draft202012Validator
 
 from reconciler.config import RULES
@@ -83,11 +85,40 @@ def test_rule_ids_named_in_the_schema_exist() -> None:
     assert named and named <= set(RULES)
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """PyYAML read the way editors read YAML 1.2: dates stay text, only true/false are booleans."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith(("timestamp", "bool"))]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                    list("tTfF"))
+
+
+def test_every_property_has_hover_help() -> None:
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            for key, child in node.get("properties", {}).items():
+                assert child.get("description"), f"{where}/properties/{key}"
+            for key, child in node.items():
+                walk(child, f"{where}/{key}")
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, where)
+
+    walk(schema(), "#")
+
+
 def test_an_editor_using_the_schema_alone_accepts_desired_and_flags_typos(tmp_path: Path) -> None:
     validator = Draft202012Validator(json.loads(PUBLISHED.read_text()))
     for path in sorted((REPO / "desired").rglob("*.yaml")):
-        document, problems = read_document(path, str(path))  # YAML dates arrive as text, as in editors
+        document, problems = read_document(path, str(path))
         assert problems == [] and list(validator.iter_errors(document.data)) == [], path
+        independent = yaml.load(path.read_text(), Loader=_Yaml12Loader)  # a SafeLoader subclass
+        assert list(validator.iter_errors(independent)) == [], path
+    assert [e.validator for e in validator.iter_errors(yaml.load("allow_customers: yes", Loader=_Yaml12Loader))]
     typo = {"groups": [{"name": "Hub", "acess": "private"}], "policy": {"max_removals": "25%"}}
     assert [e.validator for e in validator.iter_errors(typo)] == ["additionalProperties"]
 
