@@ -64,10 +64,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "describe type address (not createable, not updateable)",
     ),
     Assumption(
-        "unlisted-not-in-describe",
-        "CollaborationType picklist values in describe",
-        "describe lists Public and Private only, as in every captured org; Unlisted is accepted on write when "
-        "ChatterSettings.unlistedGroupsEnabled is true.",
+        "unlisted-picklist-value",
+        "CollaborationType picklist values",
+        "Public and Private, as in every captured org (none had the feature on); while "
+        "ChatterSettings.unlistedGroupsEnabled is true, Unlisted (label Unlisted) is accepted on write and listed "
+        "last in describe.",
         "describe/README.md notable fact 7; §0.1",
     ),
     Assumption(

@@ -8,6 +8,7 @@ translates requests into these calls.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,6 +18,7 @@ import string
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from reconciler.sandbox import ids
@@ -475,6 +477,20 @@ class Session:
         for spec in wanted:
             record[spec.name] = row[spec.name]  # type: ignore[union-attr]
         return record
+
+    def describe(self, sobject: str, api_version: str = "59.0") -> dict[str, Any]:
+        """`GET /sobjects/X/describe`: the schema's describe with the picklists as the org's settings make them
+        (CollaborationType lists Unlisted only while unlisted groups are enabled)."""
+        obj = self.obj(sobject)
+        rules = rules_for(obj.name)
+        widened = {
+            key: dataclasses.replace(spec, picklist_values=values)
+            for key, spec in obj.fields.items()
+            if spec.type == "picklist" and (values := rules.picklist_values(self, spec)) != spec.picklist_values
+        }
+        if widened:
+            obj = dataclasses.replace(obj, fields=MappingProxyType({**obj.fields, **widened}))
+        return obj.describe(api_version)
 
     def query(self, soql: str, *, include_deleted: bool = False, api_version: str = "59.0") -> QueryResult:
         from reconciler.sandbox.soql import run_query  # SOQL's module; imported when first used

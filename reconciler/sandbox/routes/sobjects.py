@@ -46,7 +46,7 @@ def basic_info(ctx: RestContext, request: RestRequest, sobject: str) -> RestResp
 
 
 def describe(ctx: RestContext, request: RestRequest, sobject: str) -> RestResponse:
-    return RestResponse(200, object_spec(ctx.schema, sobject).describe(ctx.version))
+    return RestResponse(200, ctx.session.describe(object_spec(ctx.schema, sobject).name, ctx.version))
 
 
 def create(ctx: RestContext, request: RestRequest, sobject: str) -> RestResponse:

@@ -73,3 +73,14 @@ def test_metadata_calls_count_against_the_allowance(fresh: RunningSandbox, mdapi
     before = admin.call("GET", "/limits")["daily_api_requests"]["used"]
     mdapi_sf.mdapi.ChatterSettings.read(["Chatter"])
     assert admin.call("GET", "/limits")["daily_api_requests"]["used"] == before + 1
+
+
+def test_describe_lists_unlisted_groups_only_while_they_are_enabled(mdapi_sf: Salesforce) -> None:
+    def collaboration_types() -> list[str]:
+        fields = {f["name"]: f for f in mdapi_sf.CollaborationGroup.describe()["fields"]}
+        return [v["value"] for v in fields["CollaborationType"]["picklistValues"]]
+
+    assert collaboration_types() == ["Public", "Private", "Unlisted"]  # the demo org has them on
+    mdapi_sf.mdapi.ChatterSettings.update([mdapi_sf.mdapi.ChatterSettings(fullName="Chatter",
+                                                                           unlistedGroupsEnabled=False)])
+    assert collaboration_types() == ["Public", "Private"]
