@@ -105,3 +105,12 @@ def test_python_dash_m_without_traceback(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "Traceback" not in run.stderr + run.stdout
     assert f"{tmp_path / 'bad.yaml'}:2:12: error not-utf8:" in run.stdout
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["desired", "extra"], ["--format"]])
+def test_command_line_usage_errors_exit_1_not_2(args: list[str]) -> None:
+    """2 is plan --detailed-exitcode's "changes present": a typo in a pipeline must never look like it."""
+    run = subprocess.run([sys.executable, "-m", "reconciler", "validate", *args],
+                         capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert run.returncode == 1
+    assert "Error: " in run.stderr and "Traceback" not in run.stderr
