@@ -56,8 +56,9 @@ def suggest_key(key: str, known: list[str]) -> str | None:
     return similar(key, known)
 
 
-def wrong_type_hint(wanted: list[str], instance: Any, where: str) -> str:
-    """What to write instead of a value of the wrong type ('' when there is nothing useful to say)."""
+def wrong_type_hint(wanted: list[str], instance: Any, member: bool = False) -> str:
+    """What to write instead of a value of the wrong type ('' when there is nothing useful to say); `member`: the
+    value should have been a group member entry."""
     if instance is None:
         return " (fill it in, or remove the key)"
     if "boolean" in wanted and isinstance(instance, str):
@@ -73,7 +74,7 @@ def wrong_type_hint(wanted: list[str], instance: Any, where: str) -> str:
         return " (start each entry with '- ' on its own line)"
     if "array" in wanted and isinstance(instance, str | int | float | bool):
         return f" (write [{instance}], or one '- ' entry a line)"
-    if "object" in wanted and isinstance(instance, str) and where.endswith("]") and ".members[" in where:
+    if member and isinstance(instance, str):
         return f" (write '- user: {instance}' for a colleague or '- customer: {instance}' for an external person)"
     return ""
 

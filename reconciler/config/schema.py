@@ -116,7 +116,7 @@ def _problems(error: ValidationError, document: Document, skip: set[str]) -> Ite
         message = f"{where}:{shown} {subschema.get('errorMessage', error.message)}{hint}"
         yield problem(own_rule, document.at(path), message)
     else:
-        rule, message = _plain(error, where)
+        rule, message = _plain(error)
         yield problem(rule, document.at(path), f"{where}: {message}")
 
 
@@ -135,12 +135,13 @@ def _has_type(instance: Any, wanted: str | None) -> bool:
     return wanted not in checks or isinstance(instance, checks[wanted])
 
 
-def _plain(error: ValidationError, where: str) -> tuple[str, str]:
+def _plain(error: ValidationError) -> tuple[str, str]:
     keyword, value, instance = error.validator, error.validator_value, error.instance
     if keyword == "type":
         types = [value] if isinstance(value, str) else list(value)
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-        return "wrong-type", f"expected {wanted}, got {_type_of(instance)}{wrong_type_hint(types, instance, where)}"
+        member = isinstance(error.schema, dict) and error.schema.get("x-rule") == "member-identity"
+        return "wrong-type", f"expected {wanted}, got {_type_of(instance)}{wrong_type_hint(types, instance, member)}"
     if keyword == "const":
         return "invalid-value", f"must be {value}, not {_shown(instance)}"
     if keyword == "enum":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
-from reconciler.config import RULES
+from reconciler.config import RULES, load_desired
 from reconciler.config.schema import schema
 from reconciler.config.yamlfile import read_document
 
@@ -127,3 +128,14 @@ def test_every_rule_id_is_documented() -> None:
     page = (REPO / "docs" / "decisions" / "validation-rule-ids.md").read_text()
     for rule in RULES.values():
         assert f"| `{rule.id}` | {rule.severity} |" in page, rule.id
+
+
+def test_the_readme_format_example_is_valid(tmp_path: Path) -> None:
+    """The README's format section is what people copy: it must stay valid, for the schema and the domain rules."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## The format"):]
+    example = section[section.index("```yaml\n") + len("```yaml\n"):]
+    example = example[:example.index("```")]
+    assert list(Draft202012Validator(schema()).iter_errors(yaml.load(example, Loader=_Yaml12Loader))) == []
+    (tmp_path / "example.yaml").write_text(example)
+    assert load_desired(tmp_path / "example.yaml", dt.date(2026, 11, 22)).problems == ()
