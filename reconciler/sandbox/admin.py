@@ -80,6 +80,17 @@ def invitation_settings(store: Store, allowed: bool | None = None, domains: list
     return {"allow_invitations": current_allowed, "domains": current_domains}
 
 
+def api_limits(store: Store, daily_api_requests: int | None = None, reset_usage: bool = False) -> dict[str, Any]:
+    """Change the daily API allowance and/or start a new day (None/False: unchanged); the usage after."""
+    with store.session() as session:
+        if daily_api_requests is not None:
+            session.set_daily_limit(daily_api_requests)
+        if reset_usage:
+            session.reset_api_usage()
+        used, maximum = session.api_usage()
+    return {"daily_api_requests": {"max": maximum, "used": used}}
+
+
 class Admin:
     """The controls, bound to one running sandbox's store, fault injector, query cursors and counters."""
 
@@ -98,15 +109,6 @@ class Admin:
         self.store.reset(_seed(seed))
         self.cursors.clear()
         return connection(self.store)
-
-    def limits(self, daily_api_requests: int | None = None, reset_usage: bool = False) -> dict[str, Any]:
-        with self.store.session() as session:
-            if daily_api_requests is not None:
-                session.set_daily_limit(daily_api_requests)
-            if reset_usage:
-                session.reset_api_usage()
-            used, maximum = session.api_usage()
-        return {"daily_api_requests": {"max": maximum, "used": used}}
 
     def add_validation_rule(self, sobject: str, name: str, field: str, operator: str, value: Any, message: str) -> None:
         with self.store.session() as session:
@@ -184,7 +186,7 @@ def _put_settings(admin: Admin, request: RestRequest) -> RestResponse:
 
 
 def _get_limits(admin: Admin, request: RestRequest) -> RestResponse:
-    return RestResponse(200, admin.limits())
+    return RestResponse(200, api_limits(admin.store))
 
 
 def _put_limits(admin: Admin, request: RestRequest) -> RestResponse:
@@ -192,7 +194,7 @@ def _put_limits(admin: Admin, request: RestRequest) -> RestResponse:
     maximum = data.get("daily_api_requests")
     if maximum is not None and (isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 0):
         raise ApiError(400, "INVALID_INPUT", "daily_api_requests must be a whole number, 0 or more")
-    return RestResponse(200, admin.limits(maximum, bool(_optional_bool(data, "reset_usage"))))
+    return RestResponse(200, api_limits(admin.store, maximum, bool(_optional_bool(data, "reset_usage"))))
 
 
 def _add_rule(admin: Admin, request: RestRequest) -> RestResponse:
@@ -231,7 +233,7 @@ def _clear_faults(admin: Admin, request: RestRequest) -> RestResponse:
 
 
 def _get_counters(admin: Admin, request: RestRequest) -> RestResponse:
-    return RestResponse(200, {**admin.counters.snapshot(), "api_usage": admin.limits()["daily_api_requests"]})
+    return RestResponse(200, {**admin.counters.snapshot(), "api_usage": api_limits(admin.store)["daily_api_requests"]})
 
 
 def _clear_counters(admin: Admin, request: RestRequest) -> RestResponse:

@@ -1,4 +1,5 @@
-"""`guestlist sandbox ...`: serve the local org, reset it, play an invitee, set what no real API exposes."""
+"""`guestlist sandbox ...`: serve the local org, reset it, play an invitee, set what no real API exposes (the
+invitation settings, the daily API allowance)."""
 
 from __future__ import annotations
 
@@ -149,6 +150,25 @@ def settings(
         current = invitation_settings(store, allow_invitations, domain_list)
     except ApiError as exc:
         raise _fail(f"{exc.message} ({exc.code})") from None
+    finally:
+        store.close()
+    _print(current)
+
+
+@sandbox_app.command()
+def limits(
+    db: DbOption = DEFAULT_DB,
+    daily_api_requests: Annotated[int | None, typer.Option(
+        "--daily-api-requests", min=0, help="The daily API allowance (DailyApiRequests Max; default 15000).")] = None,
+    reset_usage: Annotated[bool, typer.Option("--reset-usage", help="Start a new day: no request used yet.")] = False,
+) -> None:
+    """Show, or change, the daily API allowance and its usage; prints them (after the change) as JSON. A running
+    sandbox on the same database sees the change at once."""
+    from reconciler.sandbox.admin import api_limits
+
+    store = _open(_existing(db))
+    try:
+        current = api_limits(store, daily_api_requests, reset_usage)
     finally:
         store.close()
     _print(current)

@@ -1,4 +1,5 @@
-"""`guestlist sandbox ...` from the command line: serve (first line JSON, clean stop), reset, accept, settings."""
+"""`guestlist sandbox ...` from the command line: serve (first line JSON, clean stop), reset, accept, settings,
+limits."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from simple_salesforce.exceptions import SalesforceGeneralError
+from simple_salesforce.exceptions import SalesforceGeneralError, SalesforceRefusedRequest
 from typer.testing import CliRunner
 
 from reconciler.cli import app
@@ -106,3 +108,23 @@ def test_a_file_that_is_not_a_database_is_refused_without_a_traceback(tmp_path: 
         result = CliRunner().invoke(app, ["sandbox", *command, "--db", str(not_a_db)])
         assert result.exit_code == 1, command
         assert f"{not_a_db} is not a sandbox database" in result.output and result.exception.__class__ is SystemExit
+
+
+def test_limits_sets_the_daily_allowance_of_a_running_sandbox(tmp_path: Path, start: Any) -> None:
+    runner = CliRunner()
+    with start(tmp_path / "org") as sandbox:
+        db = str(tmp_path / "org" / "org.sqlite3")
+        shown = runner.invoke(app, ["sandbox", "limits", "--db", db])
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.stdout)["daily_api_requests"]["max"] == 15000
+        changed = runner.invoke(app, ["sandbox", "limits", "--db", db, "--daily-api-requests", "3",
+                                      "--reset-usage"])
+        assert json.loads(changed.stdout) == {"daily_api_requests": {"max": 3, "used": 0}}
+        sf = connect(sandbox.info)
+        assert sf.limits()["DailyApiRequests"] == {"Max": 3, "Remaining": 2}
+        sf.limits()
+        sf.limits()
+        with pytest.raises(SalesforceRefusedRequest):
+            sf.limits()
+    refused = runner.invoke(app, ["sandbox", "limits", "--db", db, "--daily-api-requests", "-1"])
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
