@@ -18,10 +18,10 @@ from reconciler.apply.converge import Verification, verify
 from reconciler.apply.execute import Execution, Executor, Progress
 from reconciler.apply.explain import explain
 from reconciler.apply.gates import check_gates
+from reconciler.apply.integrity import PlanInconsistent, check_integrity
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
 from reconciler.apply.report import outcome_lines, usage_line, verification_lines
 from reconciler.apply.stale import appeared_records, moved_records, shorten, wrong_org
-from reconciler.apply.steps import DependencyCycle, plan_batches
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
 from reconciler.plan.change import Plan, PlanFormatError
 
@@ -122,9 +122,15 @@ def _load_plan_file(path: Path) -> Plan:
     except json.JSONDecodeError as exc:
         raise ApplyAbort(f"error: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
     try:
-        return Plan.from_json(data)
+        plan = Plan.from_json(data)
     except PlanFormatError as exc:
         raise ApplyAbort(f"error: {path}: {exc}; make a new plan with this guestlist") from None
+    try:
+        check_integrity(plan.changes)
+    except PlanInconsistent as exc:
+        raise ApplyAbort(f"error: {path}: the plan can't be executed as it stands (edited or damaged?); "
+                         f"nothing was written:\n{exc}\nMake a new plan with guestlist plan --out.") from None
+    return plan
 
 
 def _load_config(path: Path, today: dt.date, console: Console) -> DesiredState:
@@ -145,6 +151,11 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
     snapshot = observe(conn, desired, today=today)
     if saved is None:
         plan = build_plan(desired, snapshot, today)
+        try:
+            check_integrity(plan.changes)
+        except PlanInconsistent as exc:
+            raise ApplyAbort(f"error: guestlist made an inconsistent plan (a bug: please report it); nothing was "
+                             f"written:\n{exc}") from None
         return dataclasses.replace(plan, generated=_now())
     problem = wrong_org(saved, snapshot.org)
     if problem:
@@ -179,10 +190,6 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
             console.warn("\n".join(refusal.lines()))
         console.warn("Nothing was written.")
         return EXIT_REFUSED
-    try:
-        plan_batches(plan.changes)  # an inconsistent plan is refused before anything is written
-    except DependencyCycle as exc:
-        raise ApplyAbort(f"error: {exc}; nothing was written") from None
     try:
         journal = Journal(options.journal, plan.org.id).open()
     except JournalError as exc:

@@ -56,14 +56,19 @@ def verify(writer: Writer, results: Sequence[ChangeResult]) -> Verification:
     for result in results:
         if result.outcome.succeeded:
             by_sobject[result.change.sobject].append(result)
-    for sobject, group in by_sobject.items():
+    names = list(by_sobject)
+    for position, sobject in enumerate(names):
+        group = by_sobject[sobject]
         try:
             if sobject in METADATA_OBJECTS:
                 differences += _verify_settings(writer, sobject, group)
             else:
                 differences += _verify_records(writer, sobject, group)
-        except (QueryFailed, WriteStopped) as exc:
+        except QueryFailed as exc:
             unverified.append(f"{sobject}: could not be read back ({exc.error})")
+        except WriteStopped as exc:  # the org refuses requests now: stop reading at once
+            unverified.append(f"{', '.join(names[position:])}: not read back, the org stopped answering ({exc.error})")
+            break
     return Verification(tuple(differences), tuple(unverified))
 
 

@@ -1,7 +1,8 @@
 """Execute a plan's changes: batches in dependency order, created ids fed to later changes, per-record outcomes.
 
 A change whose dependency did not succeed is skipped (and says which); everything else proceeds. When the org
-stops the apply (API allowance spent, session gone) the rest is reported as not attempted.
+stops the apply (API allowance spent, session gone) the rest is reported as not attempted. The changes have passed
+`integrity.check_integrity` (API names, record ids, refs, no cycle).
 """
 
 from __future__ import annotations
@@ -82,10 +83,6 @@ class Executor:
             blocker = self._blocker(change)
             if blocker is not None:
                 self._record(ChangeResult(change, Outcome.SKIPPED, note=blocker))
-                continue
-            if change.action is not Action.CREATE and not change.record_id and not batch.is_metadata:
-                self._record(ChangeResult(change, Outcome.FAILED, error=RecordError(
-                    "NO_RECORD_ID", f"the plan gives no record id to {change.action.value}")))
                 continue
             try:
                 values, lookup = change.resolve(self._ids)

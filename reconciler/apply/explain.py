@@ -57,7 +57,9 @@ _EXPLAIN: dict[str, _Explainer] = {
     "REQUEST_LIMIT_EXCEEDED": lambda s, e: (
         "the org's daily API request allowance is spent: nothing more was sent; rerun apply once it recovers"
     ),
-    "INVALID_SESSION_ID": lambda s, e: "the session expired and could not be renewed: reconnect and rerun apply",
+    "INVALID_SESSION_ID": lambda s, e: (
+        f"{e.message or 'the session expired and could not be renewed'}: rerun apply with a fresh session"
+    ),
     "OUTCOME_UNKNOWN": lambda s, e: (
         "the org's answer was lost and guestlist could not check whether it was applied; "
         "rerun apply: it looks the record up before writing again"

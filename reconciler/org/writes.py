@@ -197,8 +197,12 @@ class Writer:
                 raise _Transient(error, _connection_in_doubt(exc)) from None
 
     def _renew_session(self, error: RecordError) -> None:
-        if self._reauthenticated or self.conn.reauthenticate is None:
-            raise WriteStopped(RecordError(SESSION_CODE, error.message or "the session expired")) from None
+        if self.conn.reauthenticate is None:
+            raise WriteStopped(RecordError(SESSION_CODE, "the session expired, and an access token alone can't be "
+                                                         "renewed (JWT or password credentials can)")) from None
+        if self._reauthenticated:
+            raise WriteStopped(RecordError(SESSION_CODE, "the session expired again after it was renewed once")) \
+                from None
         self._reauthenticated = True
         try:
             self.conn.reauthenticate()

@@ -331,6 +331,39 @@ def test_a_plan_file_that_is_not_json_is_named_with_its_position(sandbox: Runnin
     assert result.exit_code == 1 and f"{bad}:2:3: not JSON" in result.stderr
 
 
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "plan.json:1:1: not JSON"),
+    ("[]", "a plan file holds a JSON object"),
+    ('{"format_version": "one"}', "format_version 'one' is not supported"),
+])
+def test_an_empty_or_foreign_plan_file_is_refused_before_connecting(tmp_path: Path, config: Path, content: str,
+                                                                     message: str) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text(content)
+    env = {"SF_INSTANCE_URL": "https://127.0.0.1:9", "SF_ACCESS_TOKEN": "x"}  # nothing listens: never reached
+    result = CliRunner().invoke(app, ["apply", str(config), "--org", "env", "--yes", "--plan", str(bad)], env=env)
+    assert result.exit_code == 1 and message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_tampered_saved_plan_is_refused_before_any_request_uses_it(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    saved = save_plan(sandbox, config, tmp_path)
+    document = json.loads(saved.read_text())
+    invitation = next(c for c in document["changes"] if c["kind"] == "invitation" and c["action"] == "create")
+    invitation["lookup"] = {"InvitedUserEmail != null OR Id": "x"}  # would reach SOQL unquoted
+    removal = next(c for c in document["changes"] if c["action"] == "delete")
+    removal["record_id"] = None
+    saved.write_text(json.dumps(document))
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible", "--force")
+    assert result.exit_code == 1, result.output
+    assert "the plan can't be executed as it stands" in result.stderr
+    assert f"{invitation['key']}: lookup field 'InvitedUserEmail != null OR Id' is not an API name" in result.stderr
+    assert f"{removal['key']}: a delete needs a Salesforce record id, not None" in result.stderr
+    assert census(sandbox) == before and journal(tmp_path) == []
+
+
 def test_the_default_org_is_the_built_in_sandbox(config: Path, tmp_path: Path, demo_template: Path) -> None:
     db = tmp_path / "sandbox.sqlite3"
     shutil.copyfile(demo_template, db)

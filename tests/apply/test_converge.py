@@ -56,3 +56,18 @@ def test_few_creates_are_read_by_id(tmp_path: Path) -> None:
                             tmp_path)
     assert verify(writer, execution.results).converged
     assert len(org.queries) == 1 and "WHERE Id IN" in org.queries[0]
+
+
+def test_reading_back_stops_at_once_when_the_org_refuses_requests(tmp_path: Path) -> None:
+    org = FakeSalesforce()
+    changes = [member_create("0F9000000000001AAA", "005000000000001AAA"),
+               change(Kind.USER, Action.CREATE, "user:x", values={"Username": "x@acme.com"},
+                      lookup={"Username": "x@acme.com"}),
+               change(Kind.GROUP, Action.CREATE, "group:G", values={"Name": "G"}, lookup={"Name": "G"})]
+    writer, execution = run(org, changes, tmp_path)
+    org.query_faults = ["limit"]
+    verification = verify(writer, execution.results)
+    assert len(org.queries) == 1  # no hammering: nothing after the refusal
+    assert verification.unverified == (
+        "CollaborationGroupMember, User, CollaborationGroup: not read back, the org stopped answering "
+        "(REQUEST_LIMIT_EXCEEDED: TotalRequests Limit)",)

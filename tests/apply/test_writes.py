@@ -153,14 +153,14 @@ def test_expired_session_reauthenticates_once(org: FakeSalesforce) -> None:
     org.faults = ["expired"]
     with pytest.raises(WriteStopped) as stopped:
         create_members(writer, [member(2)])
-    assert stopped.value.error.code == "INVALID_SESSION_ID"
+    assert str(stopped.value.error) == "INVALID_SESSION_ID: the session expired again after it was renewed once"
     assert conn.reauthentications == 1
 
 
 def test_expired_session_without_renewable_credentials_stops(org: FakeSalesforce) -> None:
     writer = Writer(FakeConn(org, can_reauthenticate=False), policy=no_sleep_policy())
     org.faults = ["expired"]
-    with pytest.raises(WriteStopped, match="INVALID_SESSION_ID"):
+    with pytest.raises(WriteStopped, match="INVALID_SESSION_ID: the session expired, and an access token alone"):
         writer.update("User", [{"Id": "005000000000000001", "IsActive": False}])
 
 

@@ -1,0 +1,83 @@
+"""Is a plan executable as it stands? Checked before the first request that uses it (a saved plan is data that
+may have been edited or damaged; a fresh one guards against planner bugs).
+
+Names that go into SOQL or request bodies unquoted (sObjects, field names) must be plain API names, values must
+be JSON scalars, every update and delete must name a Salesforce id, every ref must name a create of the plan, and
+the changes must not depend on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from reconciler.apply.steps import METADATA_OBJECTS, DependencyCycle, plan_batches
+from reconciler.plan.change import Action, Change
+
+API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+_SCALARS = (str, int, float, bool, type(None))
+_SHOWN = 10
+
+
+class PlanInconsistent(ValueError):
+    """The plan can't be executed safely; the message lists why (one line per problem, at most ten)."""
+
+
+def check_integrity(changes: tuple[Change, ...]) -> None:
+    """Raise PlanInconsistent naming every problem (the first ten)."""
+    problems = list(_problems(changes))
+    if not problems:
+        try:
+            plan_batches(changes)
+        except DependencyCycle as exc:
+            problems.append(str(exc))
+    if problems:
+        shown = [f"  - {p}" for p in problems[:_SHOWN]]
+        if len(problems) > _SHOWN:
+            shown.append(f"  ... and {len(problems) - _SHOWN} more")
+        raise PlanInconsistent("\n".join(shown))
+
+
+def _problems(changes: tuple[Change, ...]) -> Iterator[str]:
+    creates = {c.key for c in changes if c.action is Action.CREATE}
+    seen: set[str] = set()
+    for change in changes:
+        key = change.key
+        if not isinstance(key, str) or not key:
+            yield f"a change has no key ({key!r})"
+            continue
+        if key in seen:
+            yield f"{key}: appears twice"
+        seen.add(key)
+        yield from _change_problems(change, creates)
+
+
+def _change_problems(change: Change, creates: set[str]) -> Iterator[str]:
+    key = change.key
+    if not isinstance(change.sobject, str) or not API_NAME.match(change.sobject):
+        yield f"{key}: sobject {change.sobject!r} is not an API name"
+        return
+    for name in ("values", "lookup", "refs"):
+        mapping = getattr(change, name)
+        if not isinstance(mapping, Mapping):
+            yield f"{key}: {name} is not an object"
+            continue
+        yield from (f"{key}: {name} field {field!r} is not an API name" for field in mapping
+                    if not isinstance(field, str) or not API_NAME.match(field))
+        yield from (f"{key}: {name}.{field} is {_kind(value)}, not a single value" for field, value in mapping.items()
+                    if not isinstance(value, _SCALARS))
+    if isinstance(change.refs, Mapping):
+        yield from (f"{key}: refs.{field} names {target!r}, which the plan does not create"
+                    for field, target in change.refs.items() if target not in creates)
+    if not all(isinstance(d, str) for d in change.depends_on):
+        yield f"{key}: depends_on holds something other than change keys"
+    needs_id = change.action is not Action.CREATE and change.sobject not in METADATA_OBJECTS
+    if needs_id and not (isinstance(change.record_id, str) and RECORD_ID.match(change.record_id)):
+        article = "an" if change.action is Action.UPDATE else "a"
+        yield f"{key}: {article} {change.action.value} needs a Salesforce record id, not {change.record_id!r}"
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", tuple: "a list"}.get(type(value), type(value).__name__)
