@@ -10,18 +10,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
 import json
-import secrets
 import sqlite3
-import string
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from reconciler.sandbox import ids
+from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.objects import rules_for, settings, validation_rules
@@ -56,7 +53,6 @@ _BOOKKEEPING = (
     validation_rules.DDL,
 )
 _RESET_KEEPS = frozenset({"_counters", "_tokens"})
-_TOKEN_ALPHABET = string.ascii_letters + string.digits + "."
 _DAILY_LIMIT = assumed("daily-limit-window")
 _ENTITY_OPERATION = assumed("entity-operation")
 
@@ -65,10 +61,6 @@ def make_id(key_prefix: str, number: int) -> str:
     """The 18-character id number `number` of an object with this key prefix."""
     id15 = key_prefix + POD + ids.encode(number, 10)
     return id15 + ids.checksum(id15)
-
-
-def _hash_password(password: str, salt: str) -> str:
-    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 1000).hex()
 
 
 class Store:
@@ -511,69 +503,26 @@ class Session:
     def set_invitation_settings(self, allowed: bool | None = None, domains: list[str] | None = None) -> None:
         settings.set_invitation_settings(self, allowed, domains)
 
-    # --- auth ------------------------------------------------------------------------------------------------
+    # --- auth (auth.py) ------------------------------------------------------------------------------------
 
     def set_password(self, user_id: str, password: str) -> None:
         """Sandbox-only: give a user a password (users created through the API have none)."""
-        salt = secrets.token_hex(8)
-        self.conn.execute(
-            'INSERT OR REPLACE INTO "_passwords" ("user_id", "salt", "hash") VALUES (?, ?, ?)',
-            (ids.to18(user_id), salt, _hash_password(password, salt)),
-        )
+        auth.set_password(self, user_id, password)
 
     def authenticate(self, username: str, password: str) -> str:
-        found = self.conn.execute(
-            'SELECT u."Id", p."salt", p."hash" FROM "User" u JOIN "_passwords" p ON p."user_id" = u."Id" '
-            'WHERE lower(u."Username") = lower(?) AND u."IsActive" = 1',
-            (username,),
-        ).fetchone()
-        if found is None or not secrets.compare_digest(_hash_password(password, found["salt"]), found["hash"]):
-            raise ApiError(400, "INVALID_LOGIN", "Invalid username, password, security token; or user locked out.")
-        return found["Id"]
+        return auth.authenticate(self, username, password)
 
     def issue_token(self, user_id: str) -> str:
-        secret = "AQ" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(94))
-        token = f"{self.store.org_id[:15]}!{secret}"
-        self.conn.execute(
-            'INSERT INTO "_tokens" ("token", "user_id", "issued") VALUES (?, ?, ?)',
-            (token, ids.to18(user_id), self.now),
-        )
-        return token
+        return auth.issue_token(self, user_id)
 
     def user_for_token(self, token: str) -> str | None:
-        return self.scalar(
-            'SELECT t."user_id" FROM "_tokens" t JOIN "User" u ON u."Id" = t."user_id" '
-            'WHERE t."token" = ? AND u."IsActive" = 1',
-            (token,),
-        )
+        return auth.user_for_token(self, token)
 
     def expire_tokens(self) -> None:
-        self.conn.execute('DELETE FROM "_tokens"')
+        auth.expire_tokens(self)
 
     def user_info(self, user_id: str) -> dict[str, Any]:
-        user = self.fetch("User", ids.to18(user_id))
-        if user is None:
-            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
-        org_id = self.store.org_id
-        return {
-            "sub": f"https://login.salesforce.com/id/{org_id}/{user['Id']}",
-            "user_id": user["Id"],
-            "organization_id": org_id,
-            "preferred_username": user["Username"],
-            "nickname": user["CommunityNickname"],
-            "name": user["Name"],
-            "email": user["Email"],
-            "email_verified": True,
-            "given_name": user["FirstName"],
-            "family_name": user["LastName"],
-            "zoneinfo": user["TimeZoneSidKey"],
-            "locale": user["LocaleSidKey"],
-            "language": user["LanguageLocaleKey"],
-            "active": bool(user["IsActive"]),
-            "user_type": "STANDARD" if user["UserType"] == "Standard" else str(user["UserType"]).upper(),
-            "is_lightning_login_user": False,
-            "updated_at": user["LastModifiedDate"],
-        }
+        return auth.user_info(self, user_id)
 
     # --- API usage ---------------------------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 
 # Names the rules rely on (standard names in every org).
-SYSTEM_ADMINISTRATOR = "System Administrator"
 CHATTER_FREE_PROFILE = "Chatter Free User"
 CHATTER_EXTERNAL_PROFILE = "Chatter External User"
 CHATTER_FREE_LICENSE = "Chatter Free"

@@ -47,11 +47,6 @@ def sortable(spec: FieldSpec) -> bool:
     return not is_long_text(spec) and spec.type not in COMPOUND_TYPES | {"base64", "multipicklist"}
 
 
-def folds_case(spec: FieldSpec) -> bool:
-    """Text compared case-insensitively (ids and references are case-sensitive)."""
-    return spec.type in TEXT_TYPES
-
-
 def filter_type_name(spec: FieldSpec) -> str:
     if spec.type in TEXT_TYPES:
         return "string"

@@ -1,0 +1,94 @@
+"""Sign-in to the sandbox org: passwords, access tokens shaped `<org id>!<secret>` (clients.md §4.2), userinfo."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+from typing import TYPE_CHECKING, Any
+
+from reconciler.sandbox import ids
+from reconciler.sandbox.errors import ApiError
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.store import Session
+
+_TOKEN_ALPHABET = string.ascii_letters + string.digits + "."
+
+
+def _hash_password(password: str, salt: str) -> str:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 1000).hex()
+
+
+def set_password(session: Session, user_id: str, password: str) -> None:
+    """Sandbox-only: give a user a password (users created through the API have none)."""
+    salt = secrets.token_hex(8)
+    session.conn.execute(
+        'INSERT OR REPLACE INTO "_passwords" ("user_id", "salt", "hash") VALUES (?, ?, ?)',
+        (ids.to18(user_id), salt, _hash_password(password, salt)),
+    )
+
+
+def authenticate(session: Session, username: str, password: str) -> str:
+    """The id of the active user with this username and password; 400 INVALID_LOGIN otherwise."""
+    found = session.conn.execute(
+        'SELECT u."Id", p."salt", p."hash" FROM "User" u JOIN "_passwords" p ON p."user_id" = u."Id" '
+        'WHERE lower(u."Username") = lower(?) AND u."IsActive" = 1',
+        (username,),
+    ).fetchone()
+    if found is None or not secrets.compare_digest(_hash_password(password, found["salt"]), found["hash"]):
+        raise ApiError(400, "INVALID_LOGIN", "Invalid username, password, security token; or user locked out.")
+    return found["Id"]
+
+
+def issue_token(session: Session, user_id: str) -> str:
+    """A new access token for the user: the org's 15-character id, '!', then a random secret."""
+    secret = "AQ" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(94))
+    token = f"{session.store.org_id[:15]}!{secret}"
+    session.conn.execute(
+        'INSERT INTO "_tokens" ("token", "user_id", "issued") VALUES (?, ?, ?)',
+        (token, ids.to18(user_id), session.now),
+    )
+    return token
+
+
+def user_for_token(session: Session, token: str) -> str | None:
+    """The active user a token belongs to, or None (unknown, expired or the user was deactivated)."""
+    return session.scalar(
+        'SELECT t."user_id" FROM "_tokens" t JOIN "User" u ON u."Id" = t."user_id" '
+        'WHERE t."token" = ? AND u."IsActive" = 1',
+        (token,),
+    )
+
+
+def expire_tokens(session: Session) -> None:
+    """Every token stops working (the expired-session fault)."""
+    session.conn.execute('DELETE FROM "_tokens"')
+
+
+def user_info(session: Session, user_id: str) -> dict[str, Any]:
+    """The OpenID userinfo of a user (`/services/oauth2/userinfo`; the sf CLI reads user_id, organization_id and
+    preferred_username)."""
+    user = session.fetch("User", ids.to18(user_id))
+    if user is None:
+        raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+    org_id = session.store.org_id
+    return {
+        "sub": f"https://login.salesforce.com/id/{org_id}/{user['Id']}",
+        "user_id": user["Id"],
+        "organization_id": org_id,
+        "preferred_username": user["Username"],
+        "nickname": user["CommunityNickname"],
+        "name": user["Name"],
+        "email": user["Email"],
+        "email_verified": True,
+        "given_name": user["FirstName"],
+        "family_name": user["LastName"],
+        "zoneinfo": user["TimeZoneSidKey"],
+        "locale": user["LocaleSidKey"],
+        "language": user["LanguageLocaleKey"],
+        "active": bool(user["IsActive"]),
+        "user_type": "STANDARD" if user["UserType"] == "Standard" else str(user["UserType"]).upper(),
+        "is_lightning_login_user": False,
+        "updated_at": user["LastModifiedDate"],
+    }
