@@ -21,7 +21,7 @@ from reconciler.apply.gates import check_gates
 from reconciler.apply.integrity import PlanInconsistent, check_integrity
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
 from reconciler.apply.report import outcome_lines, usage_line, verification_lines
-from reconciler.apply.stale import appeared_records, moved_records, shorten, wrong_org
+from reconciler.apply.stale import appeared_records, moved_records, shorten, unwanted_changes, wrong_org
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
 from reconciler.plan.change import Plan, PlanFormatError
 
@@ -101,7 +101,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
         desired = _load_config(options.path, today, console)
         with connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {})) as conn:
             writer = Writer(conn, policy=policy)
-            plan = _current_plan(conn, desired, today, saved, writer)
+            plan = _current_plan(conn, desired, today, saved, writer, options.path)
             return _apply(plan, options, conn, writer, console)
     except ApplyAbort as abort:
         console.warn(str(abort))
@@ -143,7 +143,7 @@ def _load_config(path: Path, today: dt.date, console: Console) -> DesiredState:
 
 
 def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, saved: Plan | None,
-                  writer: Writer) -> Plan:
+                  writer: Writer, path: Path) -> Plan:
     """A fresh plan, or the saved one after checking that the org still is as it was when it was made."""
     from reconciler.org.observe import observe
     from reconciler.plan.build import build_plan
@@ -162,11 +162,17 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
         raise ApplyAbort(f"Refused: {problem}; nothing was written.")
     moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes)
     if moved:
-        lines = ["Refused: the org changed since this plan was made; nothing was written:",
-                 *(f"  - {line}" for line in shorten(moved)),
-                 "Make a new plan (guestlist plan --out ...), review it, and apply that."]
-        raise ApplyAbort("\n".join(lines))
+        _refuse_saved("the org changed since this plan was made", moved)
+    unwanted = unwanted_changes(saved, build_plan(desired, snapshot, dt.date.fromisoformat(saved.today)))
+    if unwanted:
+        _refuse_saved(f"the config at {path} plans differently now", unwanted)
     return saved
+
+
+def _refuse_saved(why: str, problems: list[str]) -> None:
+    lines = [f"Refused: {why}; nothing was written:", *(f"  - {line}" for line in shorten(problems)),
+             "Make a new plan (guestlist plan --out ...), review it, and apply that."]
+    raise ApplyAbort("\n".join(lines))
 
 
 def _now() -> str:

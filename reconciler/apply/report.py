@@ -26,8 +26,9 @@ def _failure(result: ChangeResult) -> list[str]:
     assert error is not None
     where = f" ({result.change.source})" if result.change.source else ""
     lines = [f"  x {result.change.key}{where}", f"      {error.code}: {explain(result.change.sobject, error)}"]
-    if error.message and error.message not in lines[1]:
-        lines.append(f"      Salesforce said: {error.message}")
+    said = " ".join(error.message.replace("<br>", " ").split())  # Salesforce puts HTML line breaks in some
+    if said and said not in lines[1]:
+        lines.append(f"      Salesforce said: {said}")
     return lines
 
 

@@ -1,8 +1,10 @@
 """apply --plan: is the saved plan still what the org would get? Refuse, naming what moved, when it is not.
 
-Three checks, all before the first write: the plan is for this org; every live record the plan relies on still
+Four checks, all before the first write: the plan is for this org; every live record the plan relies on still
 has the fingerprint it had at plan time (none changed or vanished); nothing the plan creates exists already
-(a natural-key lookup per sObject, so no member, user or invitation appears twice).
+(a natural-key lookup per sObject, so no member, user or invitation appears twice); and the config at PATH,
+planned again on the plan's date, still asks for every change of the plan and has no blocker (so a saved plan can't
+remove, deactivate or demote anyone the config now keeps, protected users included).
 """
 
 from __future__ import annotations
@@ -97,6 +99,22 @@ def appeared_records(writer: Writer, changes: Sequence[Change]) -> list[str]:
             problems.append(f"could not check whether the {sobject} records to create exist already ({exc.error})")
             continue
         problems += [f"{creates[i].key} exists already ({sobject} {found[i]})" for i in sorted(found)]
+    return problems
+
+
+def _signature(change: Change) -> tuple[Any, ...]:
+    """What a change writes: two changes with the same signature do the same thing to the org."""
+    return (change.key, change.action, change.sobject, change.record_id, tuple(sorted(change.values.items())),
+            tuple(sorted(change.refs.items())))
+
+
+def unwanted_changes(saved: Plan, fresh: Plan) -> list[str]:
+    """One line per blocker of the config as it is now, and per saved change it no longer asks for."""
+    problems = [f"the config has a blocker now: {blocker.message}" for blocker in fresh.blockers]
+    wanted = {_signature(change) for change in fresh.changes}
+    for change in saved.changes:
+        if _signature(change) not in wanted:
+            problems.append(f"{change.key}: the config no longer asks for this {change.action.value}")
     return problems
 
 

@@ -202,6 +202,21 @@ def test_a_saved_plan_whose_creates_appeared_is_refused(sandbox: RunningSandbox,
     assert census(sandbox) == before
 
 
+def test_a_saved_plan_is_refused_when_the_config_now_keeps_someone_it_removes(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    """The org did not move, but the config did: paul is protected now, and orphans are no longer deactivated."""
+    saved = save_plan(sandbox, config, tmp_path)
+    edit(config / "org.yaml", "protected: [admin@acme.com]", "protected: [admin@acme.com, paul@guest.acme.com]")
+    edit(config / "org.yaml", "deactivate_orphaned_customers: true", "deactivate_orphaned_customers: false")
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible", "--force")
+    assert result.exit_code == 1, result.output
+    assert f"Refused: the config at {config} plans differently now; nothing was written:" in result.stderr
+    assert "user:kim@guest.acme.com: the config no longer asks for this update" in result.stderr
+    assert "user:paul@guest.acme.com: the config no longer asks for this update" in result.stderr
+    assert census(sandbox) == before and journal(tmp_path) == []
+
+
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("format_version", 99, "format_version 99 is not supported"),
     ("org", "another", "this plan was made for org 00D000000000099AAA"),

@@ -58,3 +58,14 @@ def test_progress_bar_only_for_long_applies_on_a_terminal() -> None:
             advance(total // 2)
             advance(total - total // 2)
         assert ("applying" in err.getvalue()) is shown
+
+
+def test_the_org_message_is_shown_as_plain_text() -> None:
+    user = change(Kind.USER, Action.CREATE, "user:jane@contoso.com")
+    error = RecordError("DUPLICATE_USERNAME", "Duplicate Username.<br>The username already exists.")
+    lines = outcome_lines(Execution([ChangeResult(user, Outcome.FAILED, error=error)]))
+    assert lines[-2:] == [
+        "      DUPLICATE_USERNAME: this username is taken in another org (usernames are unique across all Salesforce "
+        "orgs): choose another username",
+        "      Salesforce said: Duplicate Username. The username already exists.",
+    ]
