@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from simple_salesforce.exceptions import (
@@ -22,6 +22,8 @@ from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
     SalesforceRefusedRequest,
 )
+
+from reconciler.org.requests import DEFAULT_TIMEOUT
 
 MAX_RECORDS = 200  # sObject Collections limit per request
 RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
@@ -153,13 +155,24 @@ def _results(raw: Any, expected: int) -> list[RecordResult]:
     return out
 
 
+class WriteConnection(Protocol):
+    """What Writer needs of an OrgConnection: the client and, where the credentials allow, a session renewal."""
+
+    @property
+    def sf(self) -> Any: ...  # a simple_salesforce.Salesforce (tests pass a fake with the same methods)
+
+    @property
+    def reauthenticate(self) -> Callable[[], None] | None: ...
+
+
 class Writer:
     """Writes through an OrgConnection (`conn.sf` a simple_salesforce.Salesforce, `conn.reauthenticate`).
 
     `requests_by_operation` counts the write requests sent (retries included), keyed by (sObject, operation);
     `lookups` counts the reads (natural-key lookups, verification)."""
 
-    def __init__(self, conn: Any, *, policy: RetryPolicy | None = None, timeout: tuple[float, float] = (10, 120)):
+    def __init__(self, conn: WriteConnection, *, policy: RetryPolicy | None = None,
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT):
         self.conn = conn
         self.policy = policy or RetryPolicy()
         self.timeout = timeout
