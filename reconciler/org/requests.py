@@ -3,16 +3,24 @@ every request, a few safe retries, a count of every request by kind, the org's A
 
 Every request guestlist makes (REST, SOAP Metadata API through zeep, token requests) goes through
 `GuestlistAdapter.send`, so the count is exact: it is what `Snapshot.api_requests` and the plan report.
+
+Retries are single-layered: a request is retried either by the adapter (observe's reads) or by its caller (apply's
+Writer, which needs to look a create up before resending it), never by both. A caller that retries on its own
+sends its requests inside `caller_retries()`, and the adapter then sends each of them exactly once.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -22,8 +30,41 @@ from urllib3.exceptions import ProtocolError
 
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)  # (connect, read) seconds
 RETRY_STATUSES = frozenset({502, 503, 504})
-RETRY_ATTEMPTS = 2  # extra attempts for a GET whose connection dropped mid-request or that met a 502/503/504
-RETRY_BACKOFF = 0.5  # seconds, doubled on each retry; a Retry-After header (capped) wins
+READ_ATTEMPTS = 3  # attempts in all for a GET whose connection dropped mid-request or that met a 502/503/504
+MAX_RETRY_AFTER = 30.0  # seconds: a longer Retry-After is capped
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter: `attempts` in all; before retry k (1-based) sleep between d/2 and
+    d, where d = min(max_delay, base_delay * 2 ** (k - 1))."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random, compare=False)
+
+    def delay(self, retry: int) -> float:
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+    def backoff(self, retry: int, at_least: float = 0.0) -> None:
+        """Sleep before retry `retry`; `at_least`: what the org asked for (Retry-After), capped."""
+        self.sleep(max(self.delay(retry), min(at_least, MAX_RETRY_AFTER)))
+
+
+_CALLER_RETRIES: ContextVar[bool] = ContextVar("guestlist_caller_retries", default=False)
+
+
+@contextmanager
+def caller_retries() -> Iterator[None]:
+    """Requests sent inside this block (in this thread) are sent once by the adapter: the caller retries them."""
+    token = _CALLER_RETRIES.set(True)
+    try:
+        yield
+    finally:
+        _CALLER_RETRIES.reset(token)
 
 
 class RequestKind(StrEnum):
@@ -99,8 +140,9 @@ class GuestlistAdapter(HTTPAdapter):
 
     `ca_file` pins verification to that bundle whatever the environment says (REQUESTS_CA_BUNDLE overrides a
     Session's own `verify` when trust_env is on); without it the session's normal trust store applies.
-    Only GETs are retried (when the connection drops mid-request, and on 502/503/504), each attempt counted;
-    a refused connection, a TLS failure or a timeout is reported at once.
+    Only GETs are retried (when the connection drops mid-request, and on 502/503/504), with `policy`, each attempt
+    counted, and never inside `caller_retries()`; a refused connection, a TLS failure or a timeout is reported at
+    once.
     """
 
     def __init__(
@@ -109,15 +151,13 @@ class GuestlistAdapter(HTTPAdapter):
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         ca_file: str | None = None,
-        retries: int = RETRY_ATTEMPTS,
-        sleep: Callable[[float], None] = time.sleep,
+        policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__()
         self.counter = counter
         self.timeout = timeout
         self.ca_file = ca_file
-        self.retries = retries
-        self.sleep = sleep
+        self.policy = policy or RetryPolicy(attempts=READ_ATTEMPTS)
 
     def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:  # type: ignore[override]
         if kwargs.get("timeout") is None:
@@ -127,31 +167,28 @@ class GuestlistAdapter(HTTPAdapter):
         if self.ca_file is not None:
             kwargs["verify"] = self.ca_file
         kind = classify(request.method or "GET", request.url or "")
-        retryable = (request.method or "GET").upper() == "GET"
-        attempt = 0
-        while True:
+        attempts = 1 if _CALLER_RETRIES.get() or (request.method or "GET").upper() != "GET" else self.policy.attempts
+        for attempt in range(1, attempts + 1):
             self.counter.record(kind)
             try:
                 response = super().send(request, **kwargs)
             except requests.exceptions.ConnectionError as exc:
                 dropped = bool(exc.args) and isinstance(exc.args[0], ProtocolError)
-                if not (retryable and dropped) or attempt >= self.retries:
+                if not dropped or attempt == attempts:
                     raise
-                self.sleep(RETRY_BACKOFF * 2**attempt)
-                attempt += 1
+                self.policy.backoff(attempt)
                 continue
             self.counter.observe_response(response)
-            if retryable and response.status_code in RETRY_STATUSES and attempt < self.retries:
-                self.sleep(_retry_after(response, RETRY_BACKOFF * 2**attempt))
-                response.close()
-                attempt += 1
-                continue
-            return response
+            if response.status_code not in RETRY_STATUSES or attempt == attempts:
+                return response
+            self.policy.backoff(attempt, _retry_after(response))
+            response.close()
+        raise AssertionError("unreachable")
 
 
-def _retry_after(response: requests.Response, default: float) -> float:
+def _retry_after(response: requests.Response) -> float:
     value = response.headers.get("Retry-After", "")
-    return min(float(value), 30.0) if value.isdigit() else default
+    return float(value) if value.isdigit() else 0.0
 
 
 class _NoAuth(requests.auth.AuthBase):
@@ -177,7 +214,8 @@ def build_session(
     session.auth = _NoAuth()
     if ca_file is not None:
         session.verify = ca_file
-    adapter = GuestlistAdapter(counter, timeout=timeout, ca_file=ca_file, sleep=sleep)
+    adapter = GuestlistAdapter(counter, timeout=timeout, ca_file=ca_file,
+                               policy=RetryPolicy(attempts=READ_ATTEMPTS, sleep=sleep))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -8,12 +8,10 @@ sent again. REQUEST_LIMIT_EXCEEDED stops at once; an expired session re-authenti
 
 from __future__ import annotations
 
-import random
 import re
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import requests
@@ -23,7 +21,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from reconciler.org.requests import DEFAULT_TIMEOUT
+from reconciler.org.requests import DEFAULT_TIMEOUT, RetryPolicy, caller_retries
 
 MAX_RECORDS = 200  # sObject Collections limit per request
 RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
@@ -90,25 +88,6 @@ class _Rejected(Exception):
     def __init__(self, error: RecordError):
         super().__init__(str(error))
         self.error = error
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded exponential backoff with jitter: before retry k (1-based) sleep between d/2 and d, where
-    d = min(max_delay, base_delay * 2 ** (k - 1))."""
-
-    attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    sleep: Callable[[float], None] = time.sleep
-    rng: random.Random = field(default_factory=random.Random, compare=False)
-
-    def delay(self, retry: int) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
-        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
-
-    def backoff(self, retry: int) -> None:
-        self.sleep(self.delay(retry))
 
 
 FindExisting = Callable[[Sequence[int]], Mapping[int, str]]
@@ -189,7 +168,8 @@ class Writer:
             if tag is not None:
                 self.requests_by_operation[tag] += 1
             try:
-                return fn()
+                with caller_retries():  # this Writer's policy is the only one retrying its requests
+                    return fn()
             except SalesforceExpiredSession as exc:
                 self._renew_session(_first_error(exc.content, exc.status))
             except SalesforceRefusedRequest as exc:

@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from simple_salesforce.exceptions import SalesforceError
 
 from reconciler.apply.execute import Execution, Executor, Outcome
 from reconciler.apply.journal import Journal
 from reconciler.org.connect import OrgConnection
 from reconciler.org.soql import quote
-from reconciler.org.writes import Writer
+from reconciler.org.writes import QueryFailed, Writer
 from reconciler.plan.change import Action, Change, Kind
 from reconciler.sandbox.runner import RunningSandbox
-from tests.apply.builders import change
+from tests.apply.builders import change, member_create
 from tests.apply.conftest import inject
 from tests.apply.fakes import no_sleep_policy
 
@@ -213,3 +214,49 @@ def test_licence_limit_fails_one_user_skips_its_membership_and_a_rerun_converges
     rerun, _ = execute(conn, [users[4], members[4]], tmp_path)
     assert rerun.complete
     assert len(query(conn, "SELECT Id FROM User WHERE Username LIKE 'staff%'")) == 5
+
+
+# Retries are single-layered: apply's Writer retries its own requests (5 attempts in all here), the session's
+# adapter sends each of them once; reads outside the Writer (observe) are retried by the adapter alone (3 attempts).
+WRITER_ATTEMPTS = 5
+ADAPTER_ATTEMPTS = 3
+
+
+def test_a_persistent_503_on_a_lookup_query_costs_exactly_the_writers_attempts(
+        sandbox: RunningSandbox, conn: OrgConnection) -> None:
+    writer = Writer(conn, policy=no_sleep_policy(WRITER_ATTEMPTS))
+    inject(sandbox, "503:method=GET,path=query,times=100")
+    before = conn.counter.by_kind
+    with pytest.raises(QueryFailed, match=f"gave up after {WRITER_ATTEMPTS} attempts"):
+        writer.query("SELECT Id FROM User WHERE Username = 'heidi@acme.com'")
+    after = conn.counter.by_kind
+    assert after["query"] - before["query"] == WRITER_ATTEMPTS
+    assert conn.counter.total - sum(before.values()) == WRITER_ATTEMPTS  # every attempt counted, nothing else sent
+
+
+def test_a_persistent_503_on_a_collections_create_costs_exactly_the_writers_attempts(
+        sandbox: RunningSandbox, conn: OrgConnection, tmp_path: Path) -> None:
+    group = one_id(conn, "SELECT Id FROM CollaborationGroup WHERE Name = 'Contoso Deal Room'")
+    heidi = one_id(conn, "SELECT Id FROM User WHERE Username = 'heidi@acme.com'")
+    inject(sandbox, "503:method=POST,path=composite/sobjects,times=100")
+    before = conn.counter.by_kind
+    execution, writer = execute(conn, [member_create(group, heidi)], tmp_path)
+    after = conn.counter.by_kind
+    [result] = execution.results
+    assert result.outcome is Outcome.FAILED and f"gave up after {WRITER_ATTEMPTS} attempts" in str(result.error)
+    assert writer.requests_by_operation == {("CollaborationGroupMember", "create"): WRITER_ATTEMPTS}
+    assert after["write"] - before["write"] == WRITER_ATTEMPTS
+    # a natural-key lookup before each resend and once after the last lost answer: never created blindly
+    assert after["query"] - before["query"] == WRITER_ATTEMPTS
+    inject(sandbox)
+    assert query(conn, f"SELECT Id FROM CollaborationGroupMember WHERE CollaborationGroupId = {quote(group)} "
+                       f"AND MemberId = {quote(heidi)}") == []
+
+
+def test_a_read_outside_the_writer_is_retried_by_the_session_alone(sandbox: RunningSandbox,
+                                                                     conn: OrgConnection) -> None:
+    inject(sandbox, "503:method=GET,path=query,times=100")
+    before = conn.counter.by_kind["query"]
+    with pytest.raises(SalesforceError):
+        query(conn, "SELECT Id FROM User")
+    assert conn.counter.by_kind["query"] - before == ADAPTER_ATTEMPTS

@@ -8,7 +8,14 @@ from simple_salesforce.exceptions import SalesforceExpiredSession
 from urllib3.exceptions import ProtocolError
 
 from reconciler.org.connect import describe_failure
-from reconciler.org.requests import DEFAULT_TIMEOUT, RequestCounter, build_session, classify, redact
+from reconciler.org.requests import (
+    DEFAULT_TIMEOUT,
+    RequestCounter,
+    build_session,
+    caller_retries,
+    classify,
+    redact,
+)
 
 BASE = "https://acme.my.salesforce.com"
 
@@ -115,3 +122,22 @@ def test_salesforce_errors_are_described_without_the_token() -> None:
                                    [{"errorCode": "INVALID_SESSION_ID", "message": "Bad token 00D000000000001!AQ.x"}])
     text = describe_failure(exc, ("00D000000000001!AQ.x",))
     assert text == "HTTP 401 from userinfo: INVALID_SESSION_ID: Bad token ***"
+
+
+def test_inside_caller_retries_the_session_sends_a_get_once(fake_http) -> None:
+    counter, naps = RequestCounter(), []
+    session = build_session(counter, sleep=naps.append)
+    fake_http.answer(503, "busy")
+    with caller_retries():
+        assert session.get(BASE + "/services/data/v59.0/query/?q=x").status_code == 503
+    assert counter.total == 1 and naps == []
+
+
+def test_a_persistent_503_on_a_read_is_tried_three_times_with_jittered_exponential_backoff(fake_http) -> None:
+    counter, naps = RequestCounter(), []
+    session = build_session(counter, sleep=naps.append)
+    for _ in range(3):
+        fake_http.answer(503, "busy")
+    assert session.get(BASE + "/services/data/v59.0/query/?q=x").status_code == 503
+    assert counter.by_kind["query"] == 3
+    assert len(naps) == 2 and 0.25 <= naps[0] <= 0.5 and 0.5 <= naps[1] <= 1.0
