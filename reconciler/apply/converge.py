@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.apply.execute import ChangeResult
 from reconciler.apply.steps import METADATA_OBJECTS
+from reconciler.apply.words import say_field
 from reconciler.org.soql import in_queries
 from reconciler.org.writes import QueryFailed, Writer, WriteStopped
 from reconciler.plan.change import Action
@@ -22,7 +23,7 @@ from reconciler.plan.change import Action
 @dataclass(frozen=True)
 class Difference:
     key: str
-    problem: str  # "Name is 'x', expected 'y'", "still present", "missing"
+    problem: str  # in guestlist's words: "notify is daily, expected weekly", "still present", ...
 
     def __str__(self) -> str:
         return f"{self.key}: {self.problem}"
@@ -98,7 +99,7 @@ def _looks_like_id(value: Any) -> bool:
 def _verify_settings(writer: Writer, sobject: str, group: Sequence[ChangeResult]) -> list[Difference]:
     actual = writer.read_settings(sobject, "Chatter")
     return [
-        Difference(r.change.key, f"{name} is {actual.get(name)!r}, expected {value!r}")
+        Difference(r.change.key, say_field(sobject, name, actual.get(name), value))
         for r in group
         for name, value in r.written.items()
         if not _same(value, actual.get(name))
@@ -126,9 +127,9 @@ def _verify_records(writer: Writer, sobject: str, group: Sequence[ChangeResult])
                 differences.append(Difference(result.change.key, "still present"))
             continue
         if record is None:
-            differences.append(Difference(result.change.key, f"{sobject} {result.record_id} not found"))
+            differences.append(Difference(result.change.key, f"not found in the org (record {result.record_id})"))
             continue
         for name, value in result.written.items():
             if not _same(value, record.get(name)):
-                differences.append(Difference(result.change.key, f"{name} is {record.get(name)!r}, expected {value!r}"))
+                differences.append(Difference(result.change.key, say_field(sobject, name, record.get(name), value)))
     return differences

@@ -35,9 +35,44 @@ def test_what_was_written_is_read_back_and_differences_named(tmp_path: Path) -> 
     org.settings["enableChatter"] = False
     verification = verify(writer, execution.results)
     assert sorted(map(str, verification.differences)) == [
-        "member:0F9000000000001AAA/005000000000001AAA: CollaborationRole is 'Admin', expected 'Standard'",
+        "member:0F9000000000001AAA/005000000000001AAA: role is manager, expected member",
         "member:gone: still present",
-        "setting:chatter.enabled: enableChatter is False, expected True",
+        "setting:chatter.enabled: enabled is false, expected true",
+    ]
+
+
+def test_differences_are_said_in_guestlists_words(tmp_path: Path) -> None:
+    """The YAML's names and values; a field the YAML has no name for keeps its Salesforce name in parentheses."""
+    org = FakeSalesforce()
+    changes = [
+        change(Kind.GROUP, Action.CREATE, "group:Hub", lookup={"Name": "Hub"},
+               values={"Name": "Hub", "CollaborationType": "Private", "IsAutoArchiveDisabled": True}),
+        change(Kind.MEMBER, Action.CREATE, "member:Hub/ann", lookup={"CollaborationGroupId": "0F9000000000001AAA",
+                                                                      "MemberId": "005000000000001AAA"},
+               values={"CollaborationGroupId": "0F9000000000001AAA", "MemberId": "005000000000001AAA",
+                       "CollaborationRole": "Admin", "NotificationFrequency": "D"}),
+        change(Kind.USER, Action.CREATE, "user:bob@acme.com", lookup={"Username": "bob@acme.com"},
+               values={"Username": "bob@acme.com", "IsActive": False, "Alias": "bob", "PortalRole": "Worker",
+                       "ProfileId": "00e000000000001AAA", "Department": "Sales"}),
+    ]
+    writer, execution = run(org, changes, tmp_path)
+    assert verify(writer, execution.results).converged
+    ids = {r.change.key: r.record_id for r in execution.results}
+    org.tables["CollaborationGroup"][ids["group:Hub"]].update(CollaborationType="Public", IsAutoArchiveDisabled=False)
+    org.tables["CollaborationGroupMember"][ids["member:Hub/ann"]].update(CollaborationRole="Standard",
+                                                                           NotificationFrequency="W")
+    org.tables["User"][ids["user:bob@acme.com"]].update(IsActive=True, Alias="bobby", PortalRole="Manager",
+                                                         ProfileId="00e000000000002AAA", Department=None)
+    assert sorted(map(str, verify(writer, execution.results).differences)) == [
+        "group:Hub: access is public, expected private",
+        "group:Hub: auto_archive is true, expected false",
+        "member:Hub/ann: notify is weekly, expected daily",
+        "member:Hub/ann: role is member, expected manager",
+        "user:bob@acme.com: active is true, expected false",
+        "user:bob@acme.com: alias (Alias) is 'bobby', expected 'bob'",
+        "user:bob@acme.com: field (Department) is empty, expected 'Sales'",
+        "user:bob@acme.com: portal_role is manager, expected user",
+        "user:bob@acme.com: profile (ProfileId) is '00e000000000002AAA', expected '00e000000000001AAA'",
     ]
 
 

@@ -35,8 +35,8 @@ def test_applied_and_already_done_are_counted() -> None:
 
 def test_verification_and_usage() -> None:
     assert verification_lines(Verification(())) == ["Converged: the org now holds what was written."]
-    lines = verification_lines(Verification((Difference("group:Hub", "IsArchived is False, expected True"),)))
-    assert lines == ["Still different (1):", "  ~ group:Hub: IsArchived is False, expected True"]
+    lines = verification_lines(Verification((Difference("group:Hub", "archived is false, expected true"),)))
+    assert lines == ["Still different (1):", "  ~ group:Hub: archived is false, expected true"]
     lines = verification_lines(Verification((), ("User: could not be read back (TIMEOUT)",)))
     assert lines == ["Not verified (guestlist plan shows what the org holds now):",
                      "  ? User: could not be read back (TIMEOUT)"]
