@@ -188,7 +188,7 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
         return EXIT_ERROR
     if not plan.has_changes:
         console.say("Nothing to do.")
-        console.say(usage_line(conn.counter.total, 0, conn.api_usage))
+        console.say(usage_line(conn.counter.total, 0, conn.api_usage, writer.allowance_spent))
         return EXIT_OK
     refusals = check_gates(plan, force=options.force, allow_irreversible=options.allow_irreversible)
     if refusals:
@@ -207,7 +207,7 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
     console.say("\n".join(outcome_lines(execution)))
     not_applied = sum(1 for r in execution.results if not r.outcome.succeeded)
     console.say("\n".join(verification_lines(verification, not_applied)))
-    console.say(usage_line(conn.counter.total, writes, conn.api_usage))
+    console.say(usage_line(conn.counter.total, writes, conn.api_usage, writer.allowance_spent))
     return EXIT_OK if execution.complete and verification.converged else EXIT_ERROR
 
 

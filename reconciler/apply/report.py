@@ -80,9 +80,14 @@ def verification_lines(verification: Verification | None, not_applied: int = 0) 
     return lines
 
 
-def usage_line(total: int, writes: int, usage: tuple[int, int] | None) -> str:
+def usage_line(total: int, writes: int, usage: tuple[int, int] | None, allowance_spent: bool = False) -> str:
+    """`usage`: the last Sforce-Limit-Info seen; `allowance_spent`: the org refused with REQUEST_LIMIT_EXCEEDED, so
+    that header is stale and the allowance is said to be spent."""
     line = f"API requests: {total} ({writes} to write)"
-    if usage is not None:
+    if allowance_spent:
+        of = f" of {usage[1]:,}" if usage is not None else ""
+        line += f"; daily allowance left: none{of} (spent: the org refused a request with REQUEST_LIMIT_EXCEEDED)"
+    elif usage is not None:
         used, limit = usage
         line += f"; daily allowance left: {max(limit - used, 0):,} of {limit:,}"
     return line + "."

@@ -148,7 +148,8 @@ class Writer:
     """Writes through an OrgConnection (`conn.sf` a simple_salesforce.Salesforce, `conn.reauthenticate`).
 
     `requests_by_operation` counts the write requests sent (retries included), keyed by (sObject, operation);
-    `lookups` counts the reads (natural-key lookups, verification)."""
+    `lookups` counts the reads (natural-key lookups, verification); `allowance_spent` says the org refused a
+    request with REQUEST_LIMIT_EXCEEDED (its last Sforce-Limit-Info header may then be stale)."""
 
     def __init__(self, conn: WriteConnection, *, policy: RetryPolicy | None = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT):
@@ -157,6 +158,7 @@ class Writer:
         self.timeout = timeout
         self.requests_by_operation: Counter[tuple[str, str]] = Counter()
         self.lookups = 0
+        self.allowance_spent = False
         self._reauthenticated = False
 
     # -- one request -----------------------------------------------------------------------------------------
@@ -175,6 +177,7 @@ class Writer:
             except SalesforceRefusedRequest as exc:
                 error = _first_error(exc.content, exc.status)
                 if error.code == LIMIT_CODE:
+                    self.allowance_spent = True
                     raise WriteStopped(error) from None
                 raise _Rejected(error) from None
             except SalesforceError as exc:

@@ -91,6 +91,17 @@ def test_demo_applies_every_change_and_converges(sandbox: RunningSandbox, config
     assert "sandbox" not in json.dumps(lines)  # no password, no token
 
 
+def test_a_refused_request_limit_says_the_allowance_is_spent_not_a_stale_count(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    inject(sandbox, "limit-exceeded:method=POST,path=composite/sobjects,nth=1")
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert result.exit_code == 1, result.output
+    assert "Stopped: REQUEST_LIMIT_EXCEEDED" in result.stdout
+    [usage] = [line for line in result.stdout.splitlines() if line.startswith("API requests:")]
+    assert usage.endswith("; daily allowance left: none of 15,000 (spent: the org refused a request with "
+                          "REQUEST_LIMIT_EXCEEDED).")
+
+
 def test_nothing_to_do_exits_0_without_asking(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
     assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0
     result = apply(sandbox, config, tmp_path)

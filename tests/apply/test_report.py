@@ -41,6 +41,9 @@ def test_verification_and_usage() -> None:
     assert lines == ["Not verified (guestlist plan shows what the org holds now):",
                      "  ? User: could not be read back (TIMEOUT)"]
     assert usage_line(12, 8, (40, 15000)) == "API requests: 12 (8 to write); daily allowance left: 14,960 of 15,000."
+    assert usage_line(3, 1, None, allowance_spent=True) == (
+        "API requests: 3 (1 to write); daily allowance left: none (spent: the org refused a request with "
+        "REQUEST_LIMIT_EXCEEDED).")
 
 
 def test_progress_bar_only_for_long_applies_on_a_terminal() -> None:
