@@ -1,7 +1,8 @@
 """`guestlist plan`: load the config, observe the org, diff, render; `--out` saves the plan for apply.
 
 Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes present (--detailed-exitcode only),
-1 an error or a blocker. Errors are one clear line on stderr, never a traceback.
+1 an error or a blocker. Errors are one clear line on stderr, never a traceback; with --format json stdout also
+gets one JSON object for them (`{"format_version": 1, "ok": false, "error": {...}}`, docs/plan-json.md).
 """
 
 from __future__ import annotations
@@ -44,7 +45,13 @@ class PlanOptions:
 
 
 class PlanAbort(Exception):
-    """A user-facing error: its message is printed as is, and the command exits 1."""
+    """A user-facing error: its message is printed as is, and the command exits 1. `code` names the kind of error
+    in the JSON error document; `problems` are the config's problems (as JSON) when it is invalid."""
+
+    def __init__(self, message: str, code: str = "bad-option", problems: tuple[dict[str, object], ...] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.problems = problems
 
 
 def parse_today(value: str | None) -> dt.date:
@@ -68,16 +75,23 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
         output_format = parse_format(options.output_format)
+    except PlanAbort as abort:  # not knowing the format, nothing goes to stdout
+        print(str(abort), file=err)
+        return EXIT_ERROR
+    try:
         today = parse_today(options.today)
         check_out_path(options.out)
         desired = load_config_or_report(options.path, today, err)
-        if desired is None:
-            raise PlanAbort("error: the config has problems (listed above); no plan was made")
         plan = make_plan(desired, options, today)
         if options.out is not None:
             save_plan(plan, options.out, err)
     except PlanAbort as abort:
         print(str(abort), file=err)
+        if output_format is OutputFormat.JSON:
+            from reconciler.render.json import render_error_json
+
+            out.write(render_error_json(abort.code, str(abort).removeprefix("error: "), abort.problems))
+            out.flush()
         return EXIT_ERROR
     write_plan(redact_plan(plan) if options.redact else plan, output_format, out)
     if plan.blocked:
@@ -87,14 +101,17 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     return EXIT_OK
 
 
-def load_config_or_report(path: Path, today: dt.date, err: TextIO) -> DesiredState | None:
-    """The desired state, or None when the config has errors; every problem (errors and warnings) goes to `err`
-    as `file:line:col: severity rule: message`."""
+def load_config_or_report(path: Path, today: dt.date, err: TextIO) -> DesiredState:
+    """The desired state; every problem (errors and warnings) goes to `err` as `file:line:col: severity rule:
+    message`, and a config with errors raises PlanAbort carrying them."""
     from reconciler.config import load_desired
 
     loaded = load_desired(path, today)
     for problem in loaded.problems:
         print(str(problem), file=err)
+    if loaded.desired is None:
+        raise PlanAbort("error: the config has problems (listed above); no plan was made", "invalid-config",
+                        tuple(problem.to_json() for problem in loaded.problems))
     return loaded.desired
 
 
@@ -107,14 +124,23 @@ def make_plan(desired: DesiredState, options: PlanOptions, today: dt.date) -> Pl
     try:
         conn = connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {}))
     except OrgError as exc:
-        raise PlanAbort(f"error: {exc}") from None
+        raise PlanAbort(f"error: {exc}", error_code(exc)) from None
     try:
         with conn:
             snapshot = observe(conn, desired, today=today)
             plan = build_plan(desired, snapshot, today)
             return dataclasses.replace(plan, generated=_now(), api_requests=conn.counter.total)
     except OrgError as exc:
-        raise PlanAbort(f"error: {exc}") from None
+        raise PlanAbort(f"error: {exc}", error_code(exc)) from None
+
+
+def error_code(exc: Exception) -> str:
+    """The JSON error code of an org failure (docs/plan-json.md)."""
+    from reconciler.org.connect import ApiLimitExceeded, ConnectError
+
+    if isinstance(exc, ApiLimitExceeded):
+        return "api-limit-exceeded"
+    return "connect-failed" if isinstance(exc, ConnectError) else "org-error"
 
 
 def _now() -> str:
@@ -135,7 +161,8 @@ def save_plan(plan: Plan, path: Path, err: TextIO) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise PlanAbort(f"error: cannot write the plan to {path}: {exc.strerror or exc}") from None
+        raise PlanAbort(f"error: cannot write the plan to {path}: {exc.strerror or exc}",
+                        "cannot-write-plan") from None
 
 
 def check_out_path(path: Path | None) -> None:

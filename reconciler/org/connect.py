@@ -66,6 +66,13 @@ class SessionExpired(ConnectError):
     """The org ended the session (INVALID_SESSION_ID): `OrgConnection.reauthenticate` may renew it."""
 
 
+class ApiLimitExceeded(OrgError):
+    """The org's daily API request allowance is spent (REQUEST_LIMIT_EXCEEDED): nothing more can be sent for now."""
+
+
+LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Credentials from the environment
 
@@ -282,8 +289,10 @@ def _post(session: requests.Session, url: str, creds: EnvCredentials, **kwargs: 
 # Turning a failure into a message
 
 
-def describe_failure(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
-    """One line for the user about a failed request: what failed and why, with every secret redacted."""
+def describe_failure(exc: BaseException, secrets: tuple[str, ...] = (),
+                     api_usage: tuple[int, int] | None = None) -> str:
+    """One line for the user about a failed request: what failed and why in plain words, with every secret
+    redacted. `api_usage` (used, max) is the org's API usage last reported, shown when the allowance is spent."""
     if isinstance(exc, requests.exceptions.SSLError):
         reason = _first(r"certificate verify failed: ([^()'\"]+)", str(exc)) or "handshake failed"
         text = (f"TLS verification of {_host(exc)} failed ({reason.strip()}). If a proxy inspects TLS traffic, "
@@ -293,13 +302,50 @@ def describe_failure(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     elif isinstance(exc, requests.exceptions.ConnectionError):
         reason = _first(r"\[Errno -?\d+\] ([^'\")]+)", str(exc)) or type(exc).__name__
         text = f"cannot reach {_host(exc)}: {reason.strip()}"
+    elif is_limit_exceeded(exc):
+        text = _limit_exceeded(api_usage)
     elif isinstance(exc, SalesforceError):
-        text = f"HTTP {exc.status} from {exc.resource_name or exc.url}: {_salesforce_errors(exc.content)}"
+        text = _describe_http_failure(exc)
     elif isinstance(exc, zeep.exceptions.Fault):
         text = f"Metadata API fault {exc.code}: {exc.message}"
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return redact(text, secrets)
+    return " ".join(redact(text, secrets).split())
+
+
+def is_limit_exceeded(exc: BaseException) -> bool:
+    """REQUEST_LIMIT_EXCEEDED, from REST (HTTP 403) or the Metadata API (a SOAP fault `sf:REQUEST_LIMIT_EXCEEDED`)."""
+    if isinstance(exc, SalesforceError):
+        return LIMIT_EXCEEDED in _error_codes(exc.content)
+    return isinstance(exc, zeep.exceptions.Fault) and str(exc.code or "").rpartition(":")[2] == LIMIT_EXCEEDED
+
+
+def _limit_exceeded(api_usage: tuple[int, int] | None) -> str:
+    used = f" (the org last reported {api_usage[0]:,} of {api_usage[1]:,} used)" if api_usage else ""
+    return (f"the org's daily API request allowance is spent{used}. Salesforce counts requests over a rolling "
+            f"24 hours: try again once that window frees requests, or raise the org's API request limit "
+            f"({LIMIT_EXCEEDED})")
+
+
+def _describe_http_failure(exc: SalesforceError) -> str:
+    codes = " ".join(_error_codes(exc.content))
+    if exc.status == 401:
+        return f"the org does not accept the session (HTTP 401 {codes or 'Unauthorized'})"
+    if exc.status == 503:
+        return (f"the org is temporarily unavailable (HTTP 503 {codes or 'Service Unavailable'}; retried): "
+                "try again in a few minutes")
+    if exc.status >= 500:
+        error_id = _first(r"ErrorId[^:]*:\s*(-?\w+)", _salesforce_errors(exc.content))
+        support = f"; if it persists, give Salesforce support ErrorId {error_id}" if error_id else ""
+        return (f"the org failed with an internal error (HTTP {exc.status} {codes or 'Server Error'}): "
+                f"try again{support}")
+    return f"HTTP {exc.status} from {exc.resource_name or exc.url}: {_salesforce_errors(exc.content)}"
+
+
+def _error_codes(content: Any) -> list[str]:
+    if isinstance(content, list):
+        return [str(e["errorCode"]) for e in content if isinstance(e, dict) and e.get("errorCode")]
+    return []
 
 
 def _salesforce_errors(content: Any) -> str:
@@ -473,6 +519,8 @@ def _open(
     try:
         user_info = sf.oauth2("userinfo")
     except (SalesforceExpiredSession, SalesforceRefusedRequest) as exc:
+        if is_limit_exceeded(exc):
+            raise ApiLimitExceeded(describe_failure(exc, current_secrets(), counter.api_usage)) from None
         origin = "SF_ACCESS_TOKEN" if method == ACCESS_TOKEN.method else f"from the {method} login"
         raise ConnectError(f"{token.instance_url} refused the access token ({origin}): "
                            f"{describe_failure(exc, current_secrets())}") from None

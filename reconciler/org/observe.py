@@ -45,7 +45,15 @@ from reconciler.model import (
     OrgIdentity,
     Snapshot,
 )
-from reconciler.org.connect import ConnectError, OrgConnection, OrgError, SessionExpired, describe_failure
+from reconciler.org.connect import (
+    ApiLimitExceeded,
+    ConnectError,
+    OrgConnection,
+    OrgError,
+    SessionExpired,
+    describe_failure,
+    is_limit_exceeded,
+)
 from reconciler.org.soql import in_queries, quote
 
 WORKERS = 4
@@ -144,7 +152,7 @@ def observe(conn: OrgConnection, desired: DesiredState, *, today: dt.date) -> Sn
         return _Observer(conn, desired).run()
     except SessionExpired as expired:
         if conn.reauthenticate is None:
-            raise SessionExpired(f"{expired} ({CANNOT_RENEW})") from None
+            raise SessionExpired(f"{expired}; {CANNOT_RENEW}") from None
     conn.reauthenticate()  # once: reads have no side effects, so the whole snapshot is read again
     return _Observer(conn, desired).run()
 
@@ -232,7 +240,9 @@ class _Observer:
         except OrgError:
             raise
         except (requests.exceptions.RequestException, SalesforceError, zeep.exceptions.Error) as exc:
-            text = f"reading {what}: {describe_failure(exc, self.conn.secrets())}"
+            text = f"reading {what}: {describe_failure(exc, self.conn.secrets(), self.conn.api_usage)}"
+            if is_limit_exceeded(exc):
+                raise ApiLimitExceeded(text) from None
             if isinstance(exc, SalesforceExpiredSession) or "INVALID_SESSION_ID" in text:
                 raise SessionExpired(text) from None
             if isinstance(exc, requests.exceptions.RequestException):

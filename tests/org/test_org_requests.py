@@ -121,7 +121,7 @@ def test_salesforce_errors_are_described_without_the_token() -> None:
     exc = SalesforceExpiredSession(f"{BASE}/services/oauth2/userinfo", 401, "userinfo",
                                    [{"errorCode": "INVALID_SESSION_ID", "message": "Bad token 00D000000000001!AQ.x"}])
     text = describe_failure(exc, ("00D000000000001!AQ.x",))
-    assert text == "HTTP 401 from userinfo: INVALID_SESSION_ID: Bad token ***"
+    assert text == "the org does not accept the session (HTTP 401 INVALID_SESSION_ID)"
 
 
 def test_inside_caller_retries_the_session_sends_a_get_once(fake_http) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,32 +20,10 @@ from reconciler.plan.change import Plan
 from reconciler.sandbox.faults import FaultKind, FaultPlan, FaultRule
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 from reconciler.sandbox.store import Store
+from tests.plan.conftest import env_of
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-22"  # the demo seed's "now": raj's invitation is fresh, mike's is stale
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("plan-demo") / "sandbox.sqlite3"
-    Store(path, seed="demo").close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def org(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> Iterator[RunningSandbox]:
-    db = tmp_path_factory.mktemp("plan-running") / "org.sqlite3"
-    shutil.copyfile(demo_db, db)
-    with start_sandbox(db) as running:
-        yield running
-
-
-def env_of(org: RunningSandbox) -> dict[str, str]:
-    return {
-        "SF_INSTANCE_URL": org.info.instance_url,
-        "SF_ACCESS_TOKEN": org.info.access_token,
-        "SF_CA_FILE": org.info.ca_file,
-    }
 
 
 @pytest.fixture
