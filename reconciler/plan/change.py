@@ -13,6 +13,10 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.model import OrgIdentity, RemovalLimit, Source
+from reconciler.plan.reading import Node, PlanFormatError
+
+__all__ = ["Action", "Change", "Finding", "Kind", "LicenseImpact", "ManualCheck", "PersonImpact", "Plan",
+           "PlanFormatError", "Risk"]
 
 FORMAT_VERSION = 1
 
@@ -108,24 +112,24 @@ class Change:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Change:
+    def from_json(cls, node: Node) -> Change:
         return cls(
-            action=Action(data["action"]),
-            kind=Kind(data["kind"]),
-            key=data["key"],
-            before=_frozen(data["before"]),
-            after=_frozen(data["after"]),
-            source=_source_from_json(data.get("source")),
-            reason=data.get("reason"),
-            risks=frozenset(Risk(r) for r in data.get("risks", ())),
-            sobject=data["sobject"],
-            record_id=data.get("record_id"),
-            values=_frozen(data.get("values", {})),
-            refs=dict(data.get("refs", {})),
-            lookup=_frozen(data.get("lookup", {})),
-            depends_on=tuple(data.get("depends_on", ())),
-            fingerprint=tuple(data.get("fingerprint", ())),
-            people=tuple(data.get("people", ())),
+            action=node.field("action").choice(Action),
+            kind=node.field("kind").choice(Kind),
+            key=node.field("key").string(),
+            before=_frozen(node.field("before").object()),
+            after=_frozen(node.field("after").object()),
+            source=_source_from_json(node.field("source", None)),
+            reason=node.field("reason", None).string(nullable=True),
+            risks=frozenset(item.choice(Risk) for item in node.field("risks", []).items()),
+            sobject=node.field("sobject").string(),
+            record_id=node.field("record_id", None).string(nullable=True),
+            values=_frozen(node.field("values", {}).object()),
+            refs=node.field("refs", {}).string_map(),
+            lookup=_frozen(node.field("lookup", {}).object()),
+            depends_on=node.field("depends_on", []).strings(),
+            fingerprint=node.field("fingerprint", []).strings(),
+            people=node.field("people", []).strings(),
         )
 
 
@@ -145,8 +149,9 @@ class Finding:
         return {"code": self.code, "message": self.message, "source": _source_to_json(self.source), "key": self.key}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Finding:
-        return cls(data["code"], data["message"], _source_from_json(data.get("source")), data.get("key"))
+    def from_json(cls, node: Node) -> Finding:
+        return cls(node.field("code").string(), node.field("message").string(),
+                   _source_from_json(node.field("source", None)), node.field("key", None).string(nullable=True))
 
 
 @dataclass(frozen=True)
@@ -162,8 +167,9 @@ class ManualCheck:
         return {"code": self.code, "check": self.check, "where": self.where, "source": _source_to_json(self.source)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ManualCheck:
-        return cls(data["code"], data["check"], data["where"], _source_from_json(data.get("source")))
+    def from_json(cls, node: Node) -> ManualCheck:
+        return cls(node.field("code").string(), node.field("check").string(), node.field("where").string(),
+                   _source_from_json(node.field("source", None)))
 
 
 @dataclass(frozen=True)
@@ -183,8 +189,9 @@ class LicenseImpact:
         return {"name": self.name, "total": self.total, "used_before": self.used_before, "used_after": self.used_after}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LicenseImpact:
-        return cls(data["name"], data["total"], data["used_before"], data["used_after"])
+    def from_json(cls, node: Node) -> LicenseImpact:
+        return cls(node.field("name").string(), node.field("total").integer(), node.field("used_before").integer(),
+                   node.field("used_after").integer())
 
 
 @dataclass(frozen=True)
@@ -210,14 +217,14 @@ class PersonImpact:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PersonImpact:
+    def from_json(cls, node: Node) -> PersonImpact:
         return cls(
-            data["person"],
-            data["external"],
-            tuple(data.get("names", ())),
-            tuple(data.get("gains", ())),
-            tuple(data.get("losses", ())),
-            tuple(data.get("role_changes", ())),
+            node.field("person").string(),
+            node.field("external").boolean(),
+            node.field("names", []).strings(),
+            node.field("gains", []).strings(),
+            node.field("losses", []).strings(),
+            node.field("role_changes", []).strings(),
         )
 
 
@@ -303,42 +310,36 @@ class Plan:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Plan:
-        """Loads a saved plan. Raises PlanFormatError for another format version or a malformed file."""
-        if not isinstance(data, Mapping):
-            raise PlanFormatError("a plan file holds a JSON object")
-        version = data.get("format_version")
+    def from_json(cls, data: Any) -> Plan:
+        """Loads a saved plan, checking the shape and type of every field it reads. Raises PlanFormatError naming
+        the field (`changes[3].action: ...`) for a malformed file or another format version."""
+        plan = Node(data)
+        version = plan.field("format_version", None).value
         if version != FORMAT_VERSION:
             raise PlanFormatError(
                 f"plan format_version {version!r} is not supported (this guestlist reads {FORMAT_VERSION})"
             )
-        try:
-            limit = data.get("max_removals") or {}
-            return cls(
-                format_version=version,
-                org=_org_from_json(data["org"]),
-                today=data["today"],
-                generated=data.get("generated", ""),
-                changes=tuple(Change.from_json(c) for c in data["changes"]),
-                blockers=tuple(Finding.from_json(b) for b in data.get("blockers", ())),
-                warnings=tuple(Finding.from_json(w) for w in data.get("warnings", ())),
-                manual_checks=tuple(ManualCheck.from_json(m) for m in data.get("manual_checks", ())),
-                licenses=tuple(LicenseImpact.from_json(x) for x in data.get("licenses", ())),
-                people=tuple(PersonImpact.from_json(p) for p in data.get("people", ())),
-                managed_access=data.get("managed_access", 0),
-                max_removals=RemovalLimit(count=limit.get("count"), percent=limit.get("percent")),
-                protected=tuple(data.get("protected", ())),
-                undeclared_groups=data.get("undeclared_groups", 0),
-                external_names=tuple(data.get("external_names", ())),
-                fingerprints=dict(data.get("fingerprints", {})),
-                api_requests=data.get("api_requests", 0),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise PlanFormatError(f"malformed plan: {type(exc).__name__}: {exc}") from None
-
-
-class PlanFormatError(ValueError):
-    """A saved plan that this version of guestlist can't read."""
+        limit = plan.field("max_removals", {"count": None, "percent": None})
+        return cls(
+            format_version=version,
+            org=_org_from_json(plan.field("org")),
+            today=plan.field("today").string(),
+            generated=plan.field("generated", "").string(),
+            changes=tuple(Change.from_json(c) for c in plan.field("changes").items()),
+            blockers=tuple(Finding.from_json(b) for b in plan.field("blockers", []).items()),
+            warnings=tuple(Finding.from_json(w) for w in plan.field("warnings", []).items()),
+            manual_checks=tuple(ManualCheck.from_json(m) for m in plan.field("manual_checks", []).items()),
+            licenses=tuple(LicenseImpact.from_json(x) for x in plan.field("licenses", []).items()),
+            people=tuple(PersonImpact.from_json(p) for p in plan.field("people", []).items()),
+            managed_access=plan.field("managed_access", 0).integer(),
+            max_removals=RemovalLimit(count=limit.field("count", None).integer(nullable=True),
+                                      percent=limit.field("percent", None).number(nullable=True)),
+            protected=plan.field("protected", []).strings(),
+            undeclared_groups=plan.field("undeclared_groups", 0).integer(),
+            external_names=plan.field("external_names", []).strings(),
+            fingerprints=plan.field("fingerprints", {}).string_map(),
+            api_requests=plan.field("api_requests", 0).integer(),
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -367,10 +368,10 @@ def _source_to_json(source: Source | None) -> dict[str, Any] | None:
     return {"file": source.file, "line": source.line, "col": source.col}
 
 
-def _source_from_json(data: Mapping[str, Any] | None) -> Source | None:
-    if data is None:
+def _source_from_json(node: Node) -> Source | None:
+    if node.value is None:
         return None
-    return Source(data["file"], data["line"], data.get("col", 1))
+    return Source(node.field("file").string(), node.field("line").integer(), node.field("col", 1).integer())
 
 
 _ORG_FIELDS = ("id", "name", "instance_url", "is_sandbox_org", "user_id", "username", "can_invite_customers")
@@ -380,5 +381,7 @@ def _org_to_json(org: OrgIdentity) -> dict[str, Any]:
     return {name: getattr(org, name) for name in _ORG_FIELDS}
 
 
-def _org_from_json(data: Mapping[str, Any]) -> OrgIdentity:
-    return OrgIdentity(**{name: data[name] for name in _ORG_FIELDS})
+def _org_from_json(node: Node) -> OrgIdentity:
+    flags = {"is_sandbox_org", "can_invite_customers"}
+    return OrgIdentity(**{name: node.field(name).boolean() if name in flags else node.field(name).string()
+                          for name in _ORG_FIELDS})
