@@ -141,7 +141,8 @@ def test_the_built_in_sandbox_renews_its_session_like_a_real_org(tmp_path: Path)
     with connect("sandbox", sandbox_db=tmp_path / "sandbox.sqlite3") as conn:
         assert conn.reauthenticate is not None
         fault = {"rules": [{"kind": "expired-session", "path": "/query", "nth": 2}]}
-        assert conn.sf.session.put(f"{conn.instance_url}/_sandbox/faults", json=fault).status_code == 200
+        assert conn.sf.session.put(f"{conn.instance_url}/_sandbox/faults", json=fault,
+                                    headers=conn.sf.headers).status_code == 200
         before = conn.counter.by_kind["auth"]
         snapshot = observe(conn, DesiredState(), today=TODAY)
         assert snapshot.org.name == "Acme" and snapshot.org.is_sandbox_org

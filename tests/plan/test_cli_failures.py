@@ -16,7 +16,8 @@ import requests
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.sandbox.runner import RunningSandbox
+from reconciler.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 from tests.plan.conftest import env_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,7 +47,8 @@ def plan_against(org: RunningSandbox, *args: str):
 def set_faults(org: RunningSandbox, rules: list[dict]) -> None:
     session = requests.Session()
     session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-    answer = session.put(f"{org.info.instance_url}/_sandbox/faults", json={"rules": rules}, verify=org.info.ca_file)
+    answer = session.put(f"{org.info.instance_url}/_sandbox/faults", json={"rules": rules}, verify=org.info.ca_file,
+                         headers={"Authorization": f"Bearer {org.info.access_token}"})  # the administrator's session
     assert answer.status_code == 200, answer.text
 
 
@@ -129,8 +131,6 @@ def test_a_spent_daily_allowance_is_said_in_plain_words(demo_db: Path, tmp_path:
                 "give Salesforce support ErrorId ", "org-error"),
         ("503", "the org is temporarily unavailable (HTTP 503 SERVER_UNAVAILABLE; retried): try again in a few "
                 "minutes", "org-error"),
-        ("expired-session", "the org does not accept the session (HTTP 401 INVALID_SESSION_ID); an access token "
-                            "cannot be renewed: set a fresh SF_ACCESS_TOKEN", "connect-failed"),
     ],
 )
 def test_org_failures_while_reading_are_one_plain_line(org: RunningSandbox, kind: str, expected: str,
@@ -146,3 +146,18 @@ def test_org_failures_while_reading_are_one_plain_line(org: RunningSandbox, kind
     assert org.info.access_token not in result.stdout + result.stderr
     error = one_json_object(result.stdout)["error"]
     assert error["code"] == code and expected in error["message"]
+
+
+def test_an_ended_session_that_cannot_be_renewed_is_one_plain_line(demo_db: Path, tmp_path: Path) -> None:
+    """A 401 mid-read (the sandbox's expired-session fault, which really ends the session, so on an org of its
+    own): an access token can't be renewed, and the message says what to do."""
+    db = tmp_path / "org.sqlite3"
+    shutil.copyfile(demo_db, db)
+    with start_sandbox(db, faults=FaultPlan((FaultRule(FaultKind.EXPIRED_SESSION, path="/query"),))) as running:
+        result = plan_against(running, "--format", "json")
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith("error: reading ") and running.info.access_token not in line
+    assert ("the org does not accept the session (HTTP 401 INVALID_SESSION_ID); an access token cannot be "
+            "renewed: set a fresh SF_ACCESS_TOKEN") in line
+    assert one_json_object(result.stdout)["error"]["code"] == "connect-failed"
