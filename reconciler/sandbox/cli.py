@@ -43,10 +43,13 @@ def _existing(db: Path) -> Path:
 
 def _open(db: Path, seed: str = "demo") -> Store:
     """The store at `db` (created and seeded when missing); a clear error when it cannot be opened."""
+    from reconciler.sandbox.errors import NotASandboxDatabase
     from reconciler.sandbox.store import Store
 
     try:
         return Store(db, seed="empty" if seed == "empty" else "demo")
+    except NotASandboxDatabase as exc:
+        raise _fail(str(exc)) from None
     except sqlite3.DatabaseError as exc:
         raise _fail(f"{db} is not a sandbox database ({exc})") from None
     except OSError as exc:
@@ -67,6 +70,7 @@ def serve(
 ) -> None:
     """Serve the sandbox org until interrupted. The first line on stdout is a JSON object with instance_url,
     access_token, ca_file and username."""
+    from reconciler.sandbox.errors import NotASandboxDatabase
     from reconciler.sandbox.faults import FaultPlan, FaultSpecError
     from reconciler.sandbox.runner import start_sandbox
 
@@ -77,6 +81,8 @@ def serve(
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     try:
         sandbox = start_sandbox(db, port=port, seed="empty" if empty else "demo", faults=plan)
+    except NotASandboxDatabase as exc:
+        raise _fail(str(exc)) from None
     except sqlite3.DatabaseError as exc:
         raise _fail(f"{db} is not a sandbox database ({exc})") from None
     except OSError as exc:

@@ -1,4 +1,5 @@
-"""The one error type of the sandbox: a Salesforce API error with its HTTP status and REST error body."""
+"""The sandbox's errors: `ApiError`, a Salesforce API error with its HTTP status and REST error body, and
+`NotASandboxDatabase`, a file the sandbox refuses to open."""
 
 from __future__ import annotations
 
@@ -22,3 +23,16 @@ class ApiError(Exception):
     def record_error(self) -> dict[str, Any]:
         """The per-record error shape of sObject Collections results."""
         return {"statusCode": self.code, "message": self.message, "fields": self.fields}
+
+
+INVALID_SESSION = ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+
+
+class NotASandboxDatabase(Exception):
+    """A file that is not a sandbox org's database (another application's SQLite file, or no SQLite at all): it is
+    refused, never turned into a sandbox. The message is one line: "<path> is not a sandbox database (<why>)"."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path} is not a sandbox database ({reason})")
+        self.path = path
+        self.reason = reason

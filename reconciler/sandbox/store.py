@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
-from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.errors import ApiError, NotASandboxDatabase
 from reconciler.sandbox.objects import rules_for, settings, validation_rules
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
@@ -41,7 +42,8 @@ SeedName = Literal["demo", "empty"]
 Row = dict[str, Any]
 T = TypeVar("T")
 
-SCHEMA_VERSION = "1"
+FORMAT = "guestlist-sandbox"  # _meta "format": the marker that a SQLite file is a sandbox org's database
+SCHEMA_VERSION = "1"  # _meta "schema_version": the layout of the tables
 DEFAULT_DAILY_LIMIT = 15000
 POD = "5g"  # the instance part of every id: <key prefix><pod><10 base-62 digits>
 _BOOKKEEPING = (
@@ -63,6 +65,45 @@ def make_id(key_prefix: str, number: int) -> str:
     return id15 + ids.checksum(id15)
 
 
+def new_org_id(key_prefix: str) -> str:
+    """A random Organization id, drawn once per database: two sandbox databases are two orgs (a plan made for
+    one is refused by the other), while the rest of the seed keeps its fixed, counter-based ids."""
+    return make_id(key_prefix, 1 + secrets.randbelow(62**7 - 1))
+
+
+def check_database(path: Path) -> None:
+    """Refuse, with NotASandboxDatabase, a file that exists and is neither empty nor a sandbox database: another
+    application's SQLite database, or no SQLite at all. The file is only read (a read-only connection)."""
+    if not path.exists():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            names = sorted(r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"))
+            meta = _read_meta(conn) if "_meta" in names else {}
+    except sqlite3.OperationalError:
+        raise  # it cannot be opened at all (a directory, no permission): the caller says so
+    except sqlite3.DatabaseError as exc:
+        raise NotASandboxDatabase(path, f"not an SQLite file: {exc}") from None
+    if not names:
+        return  # a 0-byte file or an empty database: created and seeded
+    legacy = meta.get("schema_version") and meta.get("org_id") and "Organization" in names  # made before the marker
+    if meta.get("format") != FORMAT and not legacy:
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        raise NotASandboxDatabase(path, f"no sandbox marker, and it holds other tables: {shown}; name a new file "
+                                  "to create a sandbox")
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise NotASandboxDatabase(path, f"sandbox schema version {meta.get('schema_version')!r}; this guestlist "
+                                  f"reads version {SCHEMA_VERSION}")
+
+
+def _read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+    try:
+        return {str(k): str(v) for k, v in conn.execute('SELECT "key", "value" FROM "_meta"')}
+    except sqlite3.DatabaseError:  # a "_meta" table of another shape: not ours
+        return {}
+
+
 class Store:
     """A sandbox org in one SQLite file. Thread-safe: every thread gets its own connection."""
 
@@ -81,12 +122,14 @@ class Store:
         self._connections_lock = threading.Lock()
         self._booleans = {o.name: o.boolean_fields for o in self.schema}
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_database(self.path)  # refuses another application's database before anything is written to it
         with self.session() as s:
             if s.meta("schema_version") is None:
                 self._create(s, seed)
             else:  # an existing org: add whatever tables and indexes a newer schema has (all IF NOT EXISTS)
                 for statement in (*_BOOKKEEPING, *self.schema.ddl()):
                     s.conn.execute(statement)
+                s.set_meta("format", FORMAT)
             self.org_id: str = s.meta("org_id") or ""
 
     # --- connections and transactions --------------------------------------------------------------------------
@@ -134,19 +177,23 @@ class Store:
 
     # --- creation and reset ------------------------------------------------------------------------------------
 
-    def _create(self, s: Session, seed: SeedName) -> None:
+    def _create(self, s: Session, seed: SeedName, org_id: str | None = None) -> None:
+        """Tables, the marker and the seed; a new org id unless `org_id` (a reset keeps the org's)."""
         for statement in (*_BOOKKEEPING, *self.schema.ddl()):
             s.conn.execute(statement)
         from reconciler.sandbox import seed as seeds  # the seed builds on Session; imported late
 
+        s.set_meta("format", FORMAT)
         s.set_meta("schema_version", SCHEMA_VERSION)
         s.set_meta("seed", seed)
+        s.set_meta("org_id", org_id or new_org_id(self.schema.get("Organization").key_prefix))  # type: ignore[union-attr]
         seeds.populate(s, seed)
 
     def reset(self, seed: SeedName = "demo") -> None:
         """Replace the org's data with a fresh seed. Ids handed out before are never handed out again, and
-        tokens of users that exist in the new seed stay valid."""
+        tokens of users that exist in the new seed stay valid. The org keeps its id."""
         with self.session() as s:
+            org_id = s.meta("org_id")
             high_water = s._counter("id_high_water")
             tables = [r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
             for table in tables:
@@ -154,7 +201,7 @@ class Store:
                     s.conn.execute(f'DROP TABLE "{table}"')
             s.conn.execute("DELETE FROM \"_counters\" WHERE name != 'id_high_water'")
             s._set_counter("id_high_water", high_water)
-            self._create(s, seed)
+            self._create(s, seed, org_id)
             self.org_id = s.meta("org_id") or ""
 
     # --- conveniences that open their own transaction ------------------------------------------------------------

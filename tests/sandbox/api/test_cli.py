@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +109,36 @@ def test_a_file_that_is_not_a_database_is_refused_without_a_traceback(tmp_path: 
         result = CliRunner().invoke(app, ["sandbox", *command, "--db", str(not_a_db)])
         assert result.exit_code == 1, command
         assert f"{not_a_db} is not a sandbox database" in result.output and result.exception.__class__ is SystemExit
+
+
+def _foreign_database(path: Path) -> bytes:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("command", [["accept", "raj@contoso.com"], ["settings", "--domains", "x.com"],
+                                     ["limits", "--daily-api-requests", "1"], ["reset"], ["serve"]])
+def test_another_applications_database_is_refused_and_left_alone(tmp_path: Path, command: list[str]) -> None:
+    other = tmp_path / "other.db"
+    before = _foreign_database(other)
+    result = CliRunner().invoke(app, ["sandbox", command[0], "--db", str(other), *command[1:]])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [f"error: {other} is not a sandbox database (no sandbox marker, and it "
+                                          "holds other tables: invoices; name a new file to create a sandbox)"]
+    assert other.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_plan_refuses_another_applications_database_as_its_sandbox(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    before = _foreign_database(other)
+    desired = Path(__file__).resolve().parents[3] / "desired"
+    result = CliRunner().invoke(app, ["plan", str(desired), "--sandbox-db", str(other)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.stderr.splitlines()) == 1
+    assert f"{other} is not a sandbox database (no sandbox marker" in result.stderr
+    assert other.read_bytes() == before
 
 
 def test_limits_sets_the_daily_allowance_of_a_running_sandbox(tmp_path: Path, start: Any) -> None:
