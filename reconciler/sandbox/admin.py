@@ -4,6 +4,12 @@ Never used by the planner's org code: tests, demos and `guestlist sandbox ...` u
 the invitee who accepts, set what no real API exposes ("Allow Invitations", company domains), change the daily
 API allowance, add validation rules, inject faults and read request counters.
 
+Over HTTP every control needs `Authorization: Bearer <token>` of an active user of this org with Modify All Data
+(the connected administrator's token that `guestlist sandbox serve` prints, or one from an OAuth or SOAP login):
+401 INVALID_SESSION_ID without a valid session, 403 INSUFFICIENT_ACCESS for another user. Nothing is open, not
+even `/connection`: any local user can reach the port, and these controls hand out tokens and change the org.
+The Python `Admin` methods and `guestlist sandbox ...` (which opens the database itself) need no token.
+
     POST   /_sandbox/reset                {"seed": "demo" | "empty"}      -> connection
     GET    /_sandbox/connection                                            -> {"access_token", "username", ...}
     POST   /_sandbox/invitations/accept   {"email"}                       -> {"user_id"}
@@ -26,13 +32,15 @@ from typing import Any
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.errors import INVALID_SESSION, ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultPlan, FaultSpecError
+from reconciler.sandbox.objects.permissions import has_permission
 from reconciler.sandbox.routes.cursors import QueryCursors
-from reconciler.sandbox.routes.http import RestRequest, RestResponse, method_not_allowed, not_found
+from reconciler.sandbox.routes.http import RestRequest, RestResponse, bearer_token, method_not_allowed, not_found
 from reconciler.sandbox.store import SeedName, Store
 
 SEEDS = ("demo", "empty")
+ADMIN_PERMISSION = "PermissionsModifyAllData"
 
 
 class RequestCounters:
@@ -128,7 +136,12 @@ class Admin:
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
     def handle(self, request: RestRequest) -> RestResponse:
-        """Answer a `/_sandbox/...` request (path relative to the server root); errors as REST error arrays."""
+        """Answer a `/_sandbox/...` request (path relative to the server root); errors as REST error arrays. The
+        caller is checked first, so that without an administrator's session no route, method or body is looked at."""
+        try:
+            self._authorize(request)
+        except ApiError as exc:
+            return RestResponse.error(exc)
         try:
             (method, path), values = self._map.bind("sandbox").match(request.path, request.method)
         except NotFound:
@@ -141,6 +154,19 @@ class Admin:
             return RestResponse.error(ApiError(400, "INVALID_INPUT", str(exc)))
         except ApiError as exc:
             return RestResponse.error(exc)
+
+
+    def _authorize(self, request: RestRequest) -> None:
+        """401 INVALID_SESSION_ID unless the bearer token is a live session of this org; 403 INSUFFICIENT_ACCESS
+        unless its user is an administrator (Modify All Data)."""
+        token = bearer_token(request.headers.get("Authorization"))
+        with self.store.session(write=False) as session:
+            user_id = session.user_for_token(token) if token else None
+            if user_id is None:
+                raise INVALID_SESSION
+            if not has_permission(session, user_id, ADMIN_PERMISSION):
+                raise ApiError(403, "INSUFFICIENT_ACCESS",
+                               "The sandbox controls need the session of an administrator (Modify All Data)")
 
 
 def _seed(name: str) -> SeedName:

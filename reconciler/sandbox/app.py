@@ -2,9 +2,10 @@
 
 Areas by path (a leading `/<x>.salesforce.com` segment is ignored, clients.md §1.3; trailing slashes too):
 `/services/data[/vXX.X/...]` REST, `/services/oauth2/...` and `/id/...` OAuth, `/services/Soap/u|m/...` SOAP
-login and Metadata API, `/_sandbox/...` sandbox-only controls (admin.py). A REST request is authenticated and
-counted against the daily allowance in one short transaction, then served in another, which commits only when
-the answer is a success (so a failed request changes nothing but the usage count).
+login and Metadata API, `/_sandbox/...` sandbox-only controls (admin.py; an administrator's session only). A
+REST request is authenticated and counted against the daily allowance in one short transaction, then served in
+another, which commits only when the answer is a success (so a failed request changes nothing but the usage
+count).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 
 from reconciler.sandbox.admin import Admin, RequestCounters
 from reconciler.sandbox.assumptions import assumed
-from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.errors import INVALID_SESSION, ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultKind, FaultPlan, FaultRule, LockedRowSession
 from reconciler.sandbox.routes import collections, composite, metadata, oauth, query, rest, soap_login, sobjects
 from reconciler.sandbox.routes.cursors import QueryCursors
@@ -35,6 +36,7 @@ from reconciler.sandbox.routes.http import (
     RestContext,
     RestRequest,
     RestResponse,
+    bearer_token,
     method_not_allowed,
     not_found,
 )
@@ -49,7 +51,6 @@ _LOGIN_PREFIX = re.compile(r"^/[^/]*\.salesforce\.com(?=/)")
 _DATA_PATH = re.compile(r"^/services/data/v(\d+\.\d+)(/.*)?$")
 _SOAP_PATH = re.compile(r"^/services/Soap/([um])/(\d+\.\d+)(?:/[^/]+)?$")
 _IDENTITY_PATH = re.compile(r"^/id/([0-9A-Za-z]{15,18})/([0-9A-Za-z]{15,18})$")
-INVALID_SESSION = ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
 SOAP_INVALID_SESSION = "Invalid Session ID found in SessionHeader: Illegal Session"
 
 Handler = Callable[..., RestResponse]
@@ -87,9 +88,10 @@ class _Failed(Exception):
 class SandboxApp:
     """The WSGI callable. Shares one Store, one fault injector, the query cursors and the request counters."""
 
-    def __init__(self, store: Store, *, faults: FaultPlan | None = None, cursors: QueryCursors | None = None
-                 ) -> None:
+    def __init__(self, store: Store, *, faults: FaultPlan | None = None, cursors: QueryCursors | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.store = store
+        self._sleep = sleep  # how injected latency waits (tests record the delays instead of waiting)
         self.injector = FaultInjector(faults or FaultPlan())
         self.cursors = cursors or QueryCursors()
         self.counters = RequestCounters()
@@ -122,7 +124,7 @@ class SandboxApp:
             self.counters.count(self._counter_key(request.method, path, body))
         decision = self.injector.decide(request.method, path)
         if decision.delay_s > 0:
-            time.sleep(decision.delay_s)
+            self._sleep(decision.delay_s)
         fault = decision.fault
         if fault is not None and fault.kind is FaultKind.DROP_BEFORE_COMMIT:
             request.environ[DROP_CONNECTION] = True
@@ -206,7 +208,7 @@ class SandboxApp:
             return _json(404, not_found().body())
         rest_request = RestRequest(request.method, path.rstrip("/") or "/", request.args, request.headers, body)
         try:
-            user_id, usage = self._authorize(_bearer(request.headers.get("Authorization")))
+            user_id, usage = self._authorize(bearer_token(request.headers.get("Authorization")))
         except ApiError as exc:
             return _json(exc.status, exc.body(), {"Sforce-Limit-Info": _limit_info(self._usage())})
         try:
@@ -288,7 +290,7 @@ class SandboxApp:
             except oauth.OAuthError as refused:
                 return _json(refused.status, refused.body())
             return _json(200, answer)
-        token = _bearer(request.headers.get("Authorization")) or request.args.get("oauth_token")
+        token = bearer_token(request.headers.get("Authorization")) or request.args.get("oauth_token")
         with self.store.session() as session:
             user_id = session.user_for_token(token) if token else None
             if user_id is None:
@@ -325,14 +327,6 @@ class SandboxApp:
 
 _EARLY_FAULTS = frozenset({FaultKind.ERROR_500, FaultKind.ERROR_503, FaultKind.LIMIT_EXCEEDED,
                            FaultKind.EXPIRED_SESSION})
-
-
-def _bearer(authorization: str | None) -> str | None:
-    """The token of `Authorization: Bearer <token>` (or the older `OAuth <token>`)."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    return token.strip() or None if scheme.lower() in {"bearer", "oauth"} else None
 
 
 def _limit_info(usage: tuple[int, int]) -> str:

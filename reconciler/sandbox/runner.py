@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -71,9 +73,11 @@ class RunningSandbox:
 
 
 def start_sandbox(db_path: Path, *, port: int = 0, seed: SeedName = "demo", latency_ms: int = 0,
-                  faults: FaultPlan | None = None, threads: int = 16) -> RunningSandbox:
+                  faults: FaultPlan | None = None, threads: int = 16,
+                  sleep: Callable[[float], None] = time.sleep) -> RunningSandbox:
     """Open (or create and seed) the database, mint or reuse its certificates, and serve on 127.0.0.1:`port`
-    (0: a free port). Returns once the server listens. `seed` only matters for a new database."""
+    (0: a free port). Returns once the server listens. `seed` only matters for a new database; `sleep` is how
+    injected latency waits. NotASandboxDatabase when `db_path` is another application's file."""
     db_path = Path(db_path)
     store = Store(db_path, seed=seed)
     try:
@@ -81,7 +85,7 @@ def start_sandbox(db_path: Path, *, port: int = 0, seed: SeedName = "demo", late
         plan = faults or FaultPlan()
         if latency_ms:
             plan = replace(plan, latency_ms=latency_ms)
-        app = SandboxApp(store, faults=plan)
+        app = SandboxApp(store, faults=plan, sleep=sleep)
         server = HttpsServer(app, cert_file=tls.cert_file, key_file=tls.key_file, host=HOST, port=port,
                              threads=threads)
         server.start()

@@ -66,6 +66,14 @@ class RestResponse:
         return cls(exc.status, exc.body())
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of `Authorization: Bearer <token>` (or the older `OAuth <token>`)."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    return token.strip() or None if scheme.lower() in {"bearer", "oauth"} else None
+
+
 class SessionLike(Protocol):
     """The part of the store's Session the REST handlers use (the fault wrapper has the same shape)."""
 

@@ -30,6 +30,14 @@ def client_session(info: SandboxInfo) -> requests.Session:
     return session
 
 
+def admin_session(info: SandboxInfo, token: str | None = None) -> requests.Session:
+    """A client session that sends a bearer token (the connected administrator's by default) on every request, as
+    the `/_sandbox/` controls require."""
+    session = client_session(info)
+    session.headers["Authorization"] = f"Bearer {token or info.access_token}"
+    return session
+
+
 def connect(info: SandboxInfo, *, token: str | None = None, version: str = API_VERSION) -> Salesforce:
     """simple-salesforce exactly as guestlist's org code builds it: instance URL + token + our session."""
     return Salesforce(instance_url=info.instance_url, session_id=token or info.access_token,
@@ -37,11 +45,12 @@ def connect(info: SandboxInfo, *, token: str | None = None, version: str = API_V
 
 
 class AdminClient:
-    """The sandbox-only `/_sandbox/` controls, over HTTPS (tests use them to set up and to inspect)."""
+    """The sandbox-only `/_sandbox/` controls, over HTTPS (tests use them to set up and to inspect), with the
+    connected administrator's session (`token`: another one)."""
 
-    def __init__(self, info: SandboxInfo) -> None:
+    def __init__(self, info: SandboxInfo, *, token: str | None = None) -> None:
         self.base = info.instance_url + "/_sandbox"
-        self.http = client_session(info)
+        self.http = admin_session(info, token)
 
     def call(self, method: str, path: str, json: Any = None) -> Any:
         response = self.http.request(method, self.base + path, json=json, timeout=30)

@@ -1,9 +1,67 @@
-"""The sandbox-only `/_sandbox/` controls: reset, connection, counters, and their own errors."""
+"""The sandbox-only `/_sandbox/` controls: who may use them, reset, connection, counters, and their own errors."""
 
 from __future__ import annotations
 
+import pytest
+from simple_salesforce import Salesforce
+
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import AdminClient, client_session, connect
+from tests.sandbox.api.conftest import AdminClient, admin_session, client_session, connect
+
+CONTROLS = [
+    ("POST", "/reset"), ("GET", "/connection"), ("POST", "/invitations/accept"), ("GET", "/settings"),
+    ("PUT", "/settings"), ("GET", "/limits"), ("PUT", "/limits"), ("POST", "/validation-rules"),
+    ("DELETE", "/validation-rules/User/Rule"), ("POST", "/expire-sessions"), ("GET", "/faults"), ("PUT", "/faults"),
+    ("DELETE", "/faults"), ("GET", "/counters"), ("DELETE", "/counters"), ("GET", "/nowhere"),
+]
+
+
+def _login(sandbox: RunningSandbox, username: str) -> str:
+    """An access token from a SOAP login with the user's password, as any client gets one."""
+    return Salesforce(username=username, password="sandbox", security_token="",
+                      domain=f"127.0.0.1:{sandbox.port}/login", session=client_session(sandbox.info)).session_id
+
+
+@pytest.mark.parametrize(("method", "path"), CONTROLS)
+@pytest.mark.parametrize("authorization", [None, "Bearer 00D000000000001!not-a-session", "Basic YWRtaW46c2FuZGJveA=="])
+def test_every_control_needs_a_session(sandbox: RunningSandbox, method: str, path: str,
+                                       authorization: str | None) -> None:
+    http = client_session(sandbox.info)
+    if authorization:
+        http.headers["Authorization"] = authorization
+    response = http.request(method, f"{sandbox.info.instance_url}/_sandbox{path}",
+                            json={"seed": "empty", "daily_api_requests": 0, "rules": ["500:nth=1"]})
+    assert response.status_code == 401, response.text
+    assert response.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID",
+                                "fields": []}]
+
+
+def test_refused_controls_change_nothing(sandbox: RunningSandbox) -> None:
+    http = client_session(sandbox.info)
+    base = sandbox.info.instance_url + "/_sandbox"
+    assert http.put(base + "/limits", json={"daily_api_requests": 0}).status_code == 401
+    assert http.post(base + "/expire-sessions").status_code == 401
+    assert http.put(base + "/faults", json={"rules": ["500:nth=1"]}).status_code == 401
+    assert connect(sandbox.info).limits()["DailyApiRequests"]["Max"] == 15000  # same token, no fault, no new limit
+
+
+def test_a_user_without_modify_all_data_is_refused(sandbox: RunningSandbox) -> None:
+    standard_user = AdminClient(sandbox.info, token=_login(sandbox, "alice@acme.com")).http
+    response = standard_user.get(sandbox.info.instance_url + "/_sandbox/connection")
+    assert response.status_code == 403 and response.json()[0]["errorCode"] == "INSUFFICIENT_ACCESS"
+    assert "administrator" in response.json()[0]["message"]
+
+
+def test_an_administrator_who_logged_in_may_use_them(sandbox: RunningSandbox) -> None:
+    admin = AdminClient(sandbox.info, token=_login(sandbox, "admin@acme.com"))
+    assert set(admin.call("GET", "/settings")) == {"allow_invitations", "domains"}
+
+
+def test_expired_sessions_include_the_callers_own(fresh: RunningSandbox) -> None:
+    admin = AdminClient(fresh.info)
+    admin.call("POST", "/expire-sessions")
+    assert admin.http.get(admin.base + "/counters").status_code == 401
+    assert AdminClient(fresh.info, token=_login(fresh, "admin@acme.com")).call("GET", "/counters")["total"] >= 1
 
 
 def test_reset_to_a_bare_org_and_back(fresh: RunningSandbox) -> None:
@@ -41,7 +99,7 @@ def test_connection_issues_a_working_token(fresh: RunningSandbox) -> None:
 
 
 def test_admin_errors(sandbox: RunningSandbox) -> None:
-    http = client_session(sandbox.info)
+    http = admin_session(sandbox.info)
     base = sandbox.info.instance_url + "/_sandbox"
     assert http.get(base + "/nowhere").status_code == 404
     wrong_method = http.delete(base + "/settings")

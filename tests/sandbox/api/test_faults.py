@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import requests
@@ -17,7 +18,7 @@ from simple_salesforce.exceptions import (
 
 from reconciler.sandbox.faults import FaultPlan, FaultRule, FaultSpecError
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import AdminClient, client_session, connect, error_of
+from tests.sandbox.api.conftest import AdminClient, admin_session, client_session, connect, error_of
 
 ORG_QUERY = "SELECT Id FROM Organization"
 
@@ -92,12 +93,16 @@ def test_limit_exceeded_without_spending_the_allowance(sf: Salesforce, admin: Ad
     assert admin.call("GET", "/limits")["daily_api_requests"]["used"] == used
 
 
-def test_latency_delays_matching_requests(sf: Salesforce, admin: AdminClient) -> None:
-    admin.faults("latency:ms=300,path=/limits")
-    started = time.monotonic()
-    sf.limits()
-    assert time.monotonic() - started >= 0.3
-    assert admin.call("GET", "/faults")["stats"][0]["fired"] == 1
+def test_latency_delays_matching_requests(tmp_path: Path, start: Callable[..., RunningSandbox]) -> None:
+    waits: list[float] = []
+    with start(tmp_path / "org", sleep=waits.append) as sandbox:  # the server records its waits
+        admin = AdminClient(sandbox.info)
+        admin.faults("latency:ms=300,path=/limits")
+        sf = connect(sandbox.info)
+        sf.limits()
+        sf.query(ORG_QUERY)  # does not match: no wait
+        assert waits == [0.3]
+        assert [(s["matched"], s["fired"]) for s in admin.call("GET", "/faults")["stats"]] == [(1, 1)]
 
 
 def test_probability_rules_repeat_under_the_same_seed(sf: Salesforce, admin: AdminClient) -> None:
@@ -135,6 +140,7 @@ def test_a_client_that_logged_in_logs_in_again_after_an_expired_session(fresh: R
     admin.call("DELETE", "/counters")
     admin.faults("expired-session:path=/query,nth=1")
     assert sf.query(ORG_QUERY)["totalSize"] == 1  # simple-salesforce refreshed the session and retried
+    admin = AdminClient(fresh.info, token=sf.session_id)  # the fault ended every session, the admin's too
     by_endpoint = admin.counters()["by_endpoint"]
     assert by_endpoint["POST /services/Soap/u login"] == 1 and by_endpoint["GET /query"] == 2
 
@@ -153,7 +159,7 @@ def test_faults_reach_the_metadata_api(fresh: RunningSandbox) -> None:
 
 
 def test_a_bad_plan_is_refused_with_a_reason(sandbox: RunningSandbox) -> None:
-    response = client_session(sandbox.info).put(f"{sandbox.info.instance_url}/_sandbox/faults",
+    response = admin_session(sandbox.info).put(f"{sandbox.info.instance_url}/_sandbox/faults",
                                                 json={"rules": ["teapot:nth=1"]})
     assert response.status_code == 400
     assert "rules[0]" in response.json()[0]["message"] and "unknown fault kind" in response.json()[0]["message"]
