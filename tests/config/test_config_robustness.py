@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import errno
 import os
 import string
 from pathlib import Path
@@ -15,8 +16,6 @@ from hypothesis import strategies as st
 from reconciler.config import load_desired
 from reconciler.config.yamlfile import MAX_FILE_BYTES
 from tests.config.helpers import TODAY, located, rules
-
-AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def load_bytes(tmp_path: Path, data: bytes, name: str = "config.yaml"):
@@ -79,17 +78,34 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     assert rules(load_desired(tmp_path, TODAY)) == ["unreadable-file"]
 
 
-@pytest.mark.skipif(AS_ROOT, reason="root reads files whatever their permissions")
-def test_unreadable_file_and_directory(tmp_path: Path) -> None:
+def test_unreadable_file_and_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permissions refused by the OS (faked, as root reads files whatever their mode): a file that can't be opened
+    and a directory that can't be listed are each one located problem."""
     (tmp_path / "secret.yaml").write_text("groups: []\n")
-    (tmp_path / "secret.yaml").chmod(0)
     (tmp_path / "locked").mkdir()
-    (tmp_path / "locked").chmod(0)
-    try:
-        result = load_desired(tmp_path, TODAY)
-    finally:
-        (tmp_path / "locked").chmod(0o755)
-    assert sorted(rules(result)) == ["unreadable-file", "unreadable-file"]
+    (tmp_path / "locked" / "inside.yaml").write_text("groups: []\n")
+    (tmp_path / "ok.yaml").write_text("groups: [{name: Hub}]\n")
+    denied = {tmp_path / "secret.yaml", tmp_path / "locked"}
+    real_open, real_scandir = Path.open, os.scandir
+
+    def open_(self: Path, *args, **kwargs):
+        if self in denied:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    def scandir(path=".", *args, **kwargs):
+        if Path(path) in denied:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = load_desired(tmp_path, TODAY)
+    assert sorted((Path(p.file).name, p.rule, p.message) for p in result.problems) == [
+        ("locked", "unreadable-file", "can't be read: Permission denied"),
+        ("secret.yaml", "unreadable-file", "can't be read: Permission denied"),
+    ]
+    assert result.desired is None
 
 
 def test_a_50_megabyte_file_is_refused_before_parsing(tmp_path: Path) -> None:
