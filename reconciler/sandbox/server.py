@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
@@ -50,7 +52,56 @@ class _DroppingGateway(wsgi.Gateway_10):
             self.req.conn.socket.shutdown(socket.SHUT_RDWR)
 
 
+_ABSOLUTE_FORM = re.compile(rb"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+_REPEATED_SLASHES = re.compile(rb"/{2,}")
+
+
+def origin_form(target: bytes) -> bytes:
+    """The request target as a path: absolute-form (`https://host/p`, which RFC 7230 5.3.2 says a server MUST
+    accept) loses its scheme and authority, and repeated slashes fold (the sf CLI sends `//services/...` when its
+    stored instance URL ends with a slash). The query string is left as it is."""
+    path, mark, query = target.partition(b"?")
+    path = _ABSOLUTE_FORM.sub(b"", path) or b"/"
+    return _REPEATED_SLASHES.sub(b"/", path) + mark + query
+
+
+class _RequestLineRewriter:
+    """Wraps the connection's rfile while cheroot reads the request line, handing it the origin-form target."""
+
+    def __init__(self, rfile: Any) -> None:
+        self._rfile = rfile
+
+    def readline(self, *args: Any) -> bytes:
+        line = self._rfile.readline(*args)
+        parts = line.split(b" ")
+        if len(parts) == 3 and parts[2].startswith(b"HTTP/"):
+            parts[1] = origin_form(parts[1])
+            return b" ".join(parts)
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rfile, name)
+
+
+class _LenientRequest(cheroot_server.HTTPRequest):
+    """cheroot's request, reading absolute-form targets and `//` paths the way Salesforce's servers do."""
+
+    def read_request_line(self) -> bool:
+        rfile = self.rfile
+        self.rfile = _RequestLineRewriter(rfile)
+        try:
+            return bool(super().read_request_line())
+        finally:
+            self.rfile = rfile
+
+
+class _Connection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _LenientRequest
+
+
 class _Server(wsgi.Server):
+    ConnectionClass = _Connection
+
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
         LOG.log(level, "%s", msg, exc_info=traceback)
 

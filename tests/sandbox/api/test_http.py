@@ -65,6 +65,25 @@ def test_trailing_slashes_do_not_matter(sf: Salesforce) -> None:
         assert sf.restful(path)
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//services/data/v59.0/limits",  # the sf CLI, when its stored instance URL ends with a slash
+        "/services/data//v59.0/limits",
+        "https://127.0.0.1:{port}/services/data/v59.0/limits",  # absolute-form (RFC 7230 5.3.2: servers MUST accept)
+    ],
+)
+def test_doubled_slashes_and_absolute_form_targets_reach_the_resource(sandbox: RunningSandbox, target: str) -> None:
+    connection = _connection(sandbox)
+    connection.putrequest("GET", target.format(port=sandbox.port))
+    connection.putheader("Authorization", f"Bearer {sandbox.info.access_token}")
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 200
+    assert json.loads(response.read())["DailyApiRequests"]["Max"] > 0
+    connection.close()
+
+
 def test_unknown_paths_and_methods(sandbox: RunningSandbox, sf: Salesforce) -> None:
     http_session = client_session(sandbox.info)
     headers = {"Authorization": f"Bearer {sandbox.info.access_token}"}
