@@ -20,6 +20,7 @@ from typing import TextIO
 
 from rich.console import Console
 
+from reconciler import dates
 from reconciler.model import DesiredState
 from reconciler.plan.change import Plan
 
@@ -55,12 +56,10 @@ class PlanAbort(Exception):
 
 
 def parse_today(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise PlanAbort(f"error: --today {value!r} is not a date (use YYYY-MM-DD)") from None
+        return dates.parse_today(value)
+    except dates.BadDate as exc:
+        raise PlanAbort(f"error: {exc}") from None
 
 
 def parse_format(value: str) -> OutputFormat:
@@ -81,6 +80,7 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     try:
         today = parse_today(options.today)
         check_out_path(options.out)
+        check_sandbox_db_path(options)
         desired = load_config_or_report(options.path, today, err)
         plan = make_plan(desired, options, today)
         if options.out is not None:
@@ -156,7 +156,6 @@ def save_plan(plan: Plan, path: Path, err: TextIO) -> None:
     text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError as exc:
@@ -166,9 +165,50 @@ def save_plan(plan: Plan, path: Path, err: TextIO) -> None:
 
 
 def check_out_path(path: Path | None) -> None:
-    """Refuses an --out path that can never be written before the org is read."""
-    if path is not None and path.is_dir():
+    """Refuses an --out path that can never be written before the org is read. Missing directories are not
+    created: in a pipeline they are a typo more often than an intention."""
+    if path is None:
+        return
+    if path.is_dir():
         raise PlanAbort(f"error: --out {path} is a directory: name the file to write, e.g. {path / 'plan.json'}")
+    blocker = file_in_the_way(path)
+    if blocker is not None:
+        raise PlanAbort(f"error: --out {path}: {blocker} is a file, not a directory")
+    if not path.parent.is_dir():
+        raise PlanAbort(f"error: --out {path}: the directory {path.parent} does not exist (create it first)")
+
+
+def check_sandbox_db_path(options: PlanOptions) -> None:
+    """Refuses a sandbox database that can't be created because a file stands where a directory must be."""
+    problem = sandbox_db_problem(options.org, options.sandbox_db)
+    if problem:
+        raise PlanAbort(f"error: {problem}", "connect-failed")
+
+
+def sandbox_db_problem(org: str, sandbox_db: Path | None) -> str | None:
+    """Why the sandbox org's database can't be created (a file where a directory must be), or None; the same
+    check for plan and apply, made before anything is read."""
+    if org != "sandbox":
+        return None
+    from reconciler.org.connect import DEFAULT_SANDBOX_DB
+
+    db = sandbox_db or DEFAULT_SANDBOX_DB
+    blocker = file_in_the_way(db)
+    if blocker is None:
+        return None
+    return (f"{blocker} is a file, not a directory, so the sandbox org's database {db} can't be created; "
+            f"move {blocker} away or pass --sandbox-db PATH")
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing ancestor of `path` when it is not a directory (so `path` can never be created)."""
+    for ancestor in path.parents:
+        try:
+            if ancestor.exists():
+                return None if ancestor.is_dir() else ancestor
+        except OSError:
+            return None
+    return None
 
 
 def redact_plan(plan: Plan) -> Plan:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from reconciler import dates
 from reconciler.apply.converge import Verification, verify
 from reconciler.apply.execute import Execution, Executor, Progress
 from reconciler.apply.explain import explain
@@ -72,13 +73,14 @@ class Console:
 
 
 def parse_today(text: str | None) -> dt.date | None:
-    """--today YYYY-MM-DD; a bad date ends the command with a clear message (exit 1)."""
+    """--today YYYY-MM-DD (the parser and message plan uses too); a bad date ends the command with a clear
+    message (exit 1)."""
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        print(f"error: --today {text!r} is not a date like 2026-11-22", file=sys.stderr)
+        return dates.parse_today(text)
+    except dates.BadDate as exc:
+        print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_ERROR) from None
 
 
@@ -97,6 +99,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
     console = Console(out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
     today = options.today or dt.date.today()
     try:
+        _check_local_paths(options)
         saved = _load_plan_file(options.plan_file) if options.plan_file else None
         desired = _load_config(options.path, today, console)
         with connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {})) as conn:
@@ -112,6 +115,23 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
     except WriteStopped as stop:  # while checking a saved plan, before any write
         console.warn(f"error: {stop.error.code}: {explain('', stop.error)}; nothing was written")
         return EXIT_ERROR
+
+
+def _check_local_paths(options: ApplyOptions) -> None:
+    """Refuses, before the org is read, a sandbox database or journal that can't be created because a file stands
+    where a directory must be (a plain line naming it, not "[Errno 17] File exists")."""
+    from reconciler.plan_command import file_in_the_way, sandbox_db_problem
+
+    problem = sandbox_db_problem(options.org, options.sandbox_db)
+    if problem:
+        raise ApplyAbort(f"error: {problem}; nothing was written")
+    blocker = file_in_the_way(options.journal)
+    if blocker is not None:
+        raise ApplyAbort(f"error: {blocker} is a file, not a directory, so the journal {options.journal} can't be "
+                         f"written; move {blocker} away or pass --journal PATH; nothing was written")
+    if options.journal.is_dir():
+        raise ApplyAbort(f"error: --journal {options.journal} is a directory: name the file to append to, e.g. "
+                         f"{options.journal / 'journal.jsonl'}; nothing was written")
 
 
 def _load_plan_file(path: Path) -> Plan:

@@ -85,6 +85,15 @@ def test_a_bad_option_prints_a_json_error() -> None:
     assert error["code"] == "bad-option" and "is a directory: name the file to write" in error["message"]
 
 
+def test_a_missing_out_directory_is_refused_before_the_org_is_read(tmp_path: Path) -> None:
+    out = tmp_path / "typo" / "plan.json"
+    result = invoke([str(REPO / "desired"), "--org", "env", "--format", "json", "--out", str(out)], NO_CREDENTIALS)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: --out {out}: the directory {out.parent} does not exist (create it first)\n"
+    assert one_json_object(result.stdout)["error"]["code"] == "bad-option"  # not connect-failed: nothing was read
+    assert not out.parent.exists()
+
+
 def test_text_and_markdown_keep_stdout_empty_on_errors(tmp_path: Path) -> None:
     for output_format in ("text", "markdown"):
         result = invoke([str(REPO / "desired"), "--org", "env", "--format", output_format], NO_CREDENTIALS)
