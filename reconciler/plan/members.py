@@ -66,6 +66,18 @@ def customer_user(ctx: PlanContext, email: str) -> tuple[UserRef | None, Observe
     return None, None
 
 
+def settled_after_acceptance(entry: Member) -> str | None:
+    """The note on an invitation whose declared role or notify can't be sent with it: an invitation carries neither,
+    so they are set on the membership the acceptance creates, by the next apply."""
+    settings = ([f"role {entry.role.value}"] if entry.role is not Role.MEMBER else []) + (
+        [f"notify {entry.notify.value}"] if entry.notify is not None else []
+    )
+    if not settings:
+        return None
+    verb = "are" if len(settings) > 1 else "is"
+    return f"{' and '.join(settings)} {verb} set by the next apply after {entry.identity} accepts"
+
+
 class _GroupMembers:
     def __init__(self, ctx: PlanContext, target: GroupTarget) -> None:
         self.ctx = ctx
@@ -309,6 +321,7 @@ class _GroupMembers:
             "CollaborationInvitation",
             source=entry.source,
             after={"email": email} | ({"message": entry.message} if entry.message else {}),
+            reason=settled_after_acceptance(entry),
             risks={Risk.GRANTS_EXTERNAL_ACCESS},
             people=(person,),
             depends_on=depends,

@@ -1,6 +1,7 @@
 """--redact: external people's emails and usernames become j***@contoso.com everywhere in the plan (keys, fields,
-values, findings), and their first and last names are masked in their own user and contact changes. The result is
-still a Plan, so every format renders it the same way."""
+values, findings), their first and last names are masked in their own user and contact changes, and invitation
+messages (free text that often names people: "Li, you can approve ...") are hidden. The result is still a Plan, so
+every format renders it the same way."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 from reconciler.plan.change import Plan
 
 _NAME_FIELDS = frozenset({"first_name", "last_name", "FirstName", "LastName", "Alias"})
+_MESSAGE_FIELDS = frozenset({"message", "OptionalMessage"})
+HIDDEN_MESSAGE = "(message hidden)"
 
 
 def mask(text: str) -> str:
@@ -23,10 +26,12 @@ _EMAIL_LIKE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
 
 
 def redact(plan: Plan) -> Plan:
+    data = plan.to_json()
+    _hide_messages(data["changes"])
     names = {name.lower() for person in plan.people if person.external for name in (person.person, *person.names)}
     names.update(name.lower() for name in plan.external_names)
     if not names:
-        return plan
+        return Plan.from_json(data)
     external_people = {p.person.lower() for p in plan.people if p.external}
 
     def masked(match: re.Match[str]) -> str:
@@ -48,14 +53,23 @@ def redact(plan: Plan) -> Plan:
             text = _EMAIL_LIKE.sub(masked, text)
         return leftovers.sub(lambda m: mask(m.group(0)), text) if leftovers else text
 
-    data = plan.to_json()
     for change in data["changes"]:
         if change["kind"] in ("user", "contact") and {p.lower() for p in change["people"]} <= external_people:
-            for part in ("before", "after", "values"):
-                change[part] = {
-                    k: (mask(v) if k in _NAME_FIELDS and isinstance(v, str) else v) for k, v in change[part].items()
-                }
+            _replace_fields(change, _NAME_FIELDS, mask)
     return Plan.from_json(_walk(data, scrub))
+
+
+def _hide_messages(changes: list[dict[str, Any]]) -> None:
+    for change in changes:
+        if change["kind"] == "invitation":
+            _replace_fields(change, _MESSAGE_FIELDS, lambda _: HIDDEN_MESSAGE)
+
+
+def _replace_fields(change: dict[str, Any], fields: frozenset[str], replace: Callable[[str], str]) -> None:
+    """Replaces the non-empty text of `fields` in a change's before, after and values."""
+    for part in ("before", "after", "values"):
+        change[part] = {k: (replace(v) if k in fields and isinstance(v, str) and v else v)
+                        for k, v in change[part].items()}
 
 
 def _walk(value: Any, scrub: Callable[[str], str]) -> Any:

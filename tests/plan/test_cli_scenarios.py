@@ -153,8 +153,26 @@ def test_redact_masks_external_people_in_every_format(org: RunningSandbox) -> No
         assert "k***@contoso.com" in result.stdout and "bob@acme.com" in result.stdout
 
 
+MESSAGES = ("Li, you can approve requests from Globex colleagues.", "Tom, the draft contract is pinned in this group.")
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "json"])
+def test_redact_hides_invitation_messages_but_the_saved_plan_keeps_them(org: RunningSandbox, tmp_path: Path,
+                                                                        output_format: str) -> None:
+    saved = tmp_path / "plan.json"
+    result = plan(org, REPO / "desired", "--format", output_format, "--redact", "--out", str(saved))
+    assert result.exit_code == 0, result.stderr
+    for message in MESSAGES:  # they name people ("Li, ...")
+        assert message not in result.stdout and message.split(",")[0] + "," not in result.stdout
+    assert result.stdout.count("(message hidden)") >= 2
+    unredacted = {c.key: c for c in Plan.from_json(json.loads(saved.read_text())).changes}
+    invitation = unredacted["invitation:Acme Partner Hub/li.wei@globex.com"]
+    assert invitation.after["message"] == invitation.values["OptionalMessage"] == MESSAGES[0]  # apply sends it
+
+
 def test_out_saves_the_plan_that_from_json_loads(org: RunningSandbox, tmp_path: Path) -> None:
     saved = tmp_path / "plans" / "plan.json"
+    saved.parent.mkdir()
     code, document = plan_json(org, REPO / "desired", "--out", str(saved))
     assert code == 0
     loaded = Plan.from_json(json.loads(saved.read_text()))
@@ -187,8 +205,11 @@ def test_a_bad_config_exits_1_with_located_problems(org: RunningSandbox, tmp_pat
     ("args", "message"),
     [
         (["--format", "yaml"], "--format 'yaml' is not one of text, markdown, json"),
-        (["--today", "tomorrow"], "--today 'tomorrow' is not a date"),
+        (["--today", "tomorrow"], "--today 'tomorrow' is not a date: use YYYY-MM-DD, e.g. 2026-11-22"),
         (["--out", str(REPO / "desired")], "is a directory: name the file to write"),
+        (["--out", "/nonexistent/dir/p.json"], "--out /nonexistent/dir/p.json: the directory /nonexistent/dir does "
+                                                "not exist (create it first)"),
+        (["--out", str(REPO / "README.md" / "p.json")], f"{REPO / 'README.md'} is a file, not a directory"),
     ],
 )
 def test_bad_options_exit_1_with_a_message(org: RunningSandbox, args: list[str], message: str) -> None:
@@ -324,6 +345,30 @@ def test_a_stale_invitation_is_sent_again(org: RunningSandbox, config: Path) -> 
     stale = "invitation:Acme Partner Hub/mike@contoso.com#expired"
     assert stale in keys and keys.index(stale) < keys.index("invitation:Acme Partner Hub/mike@contoso.com")
     assert stale in changes(document)["invitation:Acme Partner Hub/mike@contoso.com"]["depends_on"]
+
+
+def test_an_invitation_says_its_role_and_notify_follow_the_acceptance(demo_db: Path, tmp_path: Path) -> None:
+    """An invitation can't carry a role or notify: the plan says so, and after the invitee accepts, the next plan
+    sets them on the membership the acceptance made."""
+    db = tmp_path / "sandbox.sqlite3"
+    shutil.copyfile(demo_db, db)
+    common = [str(REPO / "desired"), "--sandbox-db", str(db), "--today", TODAY]
+    first = CliRunner().invoke(app, ["plan", *common, "--format", "json"])
+    invitations = {c["key"]: c for c in json.loads(first.stdout)["changes"] if c["kind"] == "invitation"}
+    li = invitations.pop("invitation:Acme Partner Hub/li.wei@globex.com")  # role: manager, notify: daily
+    assert li["reason"] == "role manager and notify daily are set by the next apply after li.wei@globex.com accepts"
+    assert all(c["reason"] in (None, "not in config") for c in invitations.values())  # declared as plain members
+    text = CliRunner().invoke(app, ["plan", *common]).stdout
+    assert "(role manager and notify daily are set by the next apply after li.wei@globex.com accepts)" in text
+    applied = CliRunner().invoke(app, ["apply", *common, "--yes", "--allow-irreversible",
+                                       "--journal", str(tmp_path / "journal.jsonl")])
+    assert applied.exit_code == 0, applied.output
+    accepted = CliRunner().invoke(app, ["sandbox", "accept", "li.wei@globex.com", "--db", str(db)])
+    assert accepted.exit_code == 0, accepted.output
+    after = CliRunner().invoke(app, ["plan", *common, "--format", "json"])
+    [update] = json.loads(after.stdout)["changes"]
+    assert (update["key"], update["action"]) == ("member:Acme Partner Hub/li.wei@globex.com", "update")
+    assert update["after"] == {"role": "manager", "notify": "daily"}
 
 
 def test_group_delete_is_last_irreversible_and_counted_in_people(org: RunningSandbox, tmp_path: Path) -> None:
