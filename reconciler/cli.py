@@ -52,7 +52,8 @@ def plan(
         bool, typer.Option("--detailed-exitcode", help="exit 0 with no changes, 2 with changes, 1 on errors")
     ] = False,
     redact: Annotated[
-        bool, typer.Option("--redact", help="mask external people's emails and usernames in the output")
+        bool,
+        typer.Option("--redact", help="mask external people's emails, usernames, names and invitation messages"),
     ] = False,
     today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
 ) -> None:

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from reconciler.config.load import LoadResult, load_desired
+from reconciler.dates import BadDate, parse_today
 
 EXIT_OK, EXIT_INVALID = 0, 1
 EXIT_USAGE = 1  # like every guestlist command: 2 is reserved for plan --detailed-exitcode
@@ -32,9 +33,9 @@ def run(path: Path, output_format: str = "text", today: str | None = None, stric
         print(f"error: --format {output_format!r}: choose one of {', '.join(FORMATS)}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        day = dt.date.fromisoformat(today) if today is not None else dt.date.today()
-    except ValueError:
-        print(f"error: --today {today!r} is not a date like 2026-11-22", file=sys.stderr)
+        day = parse_today(today)
+    except BadDate as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     result = load_desired(path, day)
     failed = bool(result.errors) or (strict and bool(result.warnings))
