@@ -416,6 +416,9 @@ class Snapshot:
     accounts: dict[str, ObservedAccount]  # by casefolded name
     contacts: dict[tuple[str, str], ObservedContact]  # (account id, email) -> contact
     api_requests: int = 0
+    # casefolded account name -> how many Accounts bear it, for the declared names that match more than one (these
+    # are left out of `accounts`: the planner can't tell which company is meant)
+    ambiguous_accounts: dict[str, int] = field(default_factory=dict)
 
     def user_by_username(self) -> dict[str, ObservedUser]:
         return {u.username: u for u in self.users.values()}

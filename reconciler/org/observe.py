@@ -201,6 +201,7 @@ class _Observer:
                  **results["external users"]}
         users.update(members_found.users)
         assignments, assignees = results["permission set assignments"]
+        accounts, ambiguous_accounts = results["accounts"]
         users.update(assignees)
         org_id, org_name = results["organization"]
         connected = users.get(self.user_id)
@@ -225,9 +226,10 @@ class _Observer:
             licenses=results["licences"],
             permission_sets=results["permission sets"],
             assignments=assignments,
-            accounts=results["accounts"],
+            accounts=accounts,
             contacts=results["contacts"],
             api_requests=self.conn.counter.total,
+            ambiguous_accounts=ambiguous_accounts,
         )
 
     # -- plumbing -------------------------------------------------------------------------------------------------
@@ -390,14 +392,15 @@ class _Observer:
                 assignees[user.id] = user
         return assignments, assignees
 
-    def accounts(self) -> dict[str, ObservedAccount]:
-        accounts: dict[str, ObservedAccount] = {}
+    def accounts(self) -> tuple[dict[str, ObservedAccount], dict[str, int]]:
+        """The declared accounts by casefolded name, and the names more than one Account bears (with the count)."""
+        found: dict[str, list[ObservedAccount]] = {}
         for record in self._query_in("SELECT Id, Name FROM Account WHERE {IN}", "Name", self.needs.account_names):
             account = ObservedAccount(record["Id"], record["Name"])
-            key = account.name.casefold()
-            if key not in accounts or account.id < accounts[key].id:  # duplicate names: the oldest record
-                accounts[key] = account
-        return accounts
+            found.setdefault(account.name.casefold(), []).append(account)
+        accounts = {key: same[0] for key, same in found.items() if len(same) == 1}
+        ambiguous = {key: len(same) for key, same in found.items() if len(same) > 1}
+        return accounts, ambiguous
 
     def contacts(self) -> dict[tuple[str, str], ObservedContact]:
         template = ("SELECT Id, AccountId, Email, FirstName, LastName, LastModifiedDate FROM Contact "

@@ -1,5 +1,6 @@
 """Checks over the whole plan, after the per-kind diffs (which raise the blockers about single objects: a missing
-owner, user, profile, licence, account or permission set; allow_customers turned off; a protected user removed)."""
+owner, user, profile, licence, account or permission set; an ambiguous account name; allow_customers turned off; a
+protected user removed)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ BLOCKER_CODES: dict[str, str] = {
     "missing-profile": "a declared user's profile does not exist",
     "missing-license": "a profile's licence does not exist",
     "missing-account": "an external user's account does not exist",
+    "ambiguous-account": "an external user's account name matches more than one Account",
     "missing-permission-set": "a managed permission set does not exist",
     "profile-license-mismatch": "an external user's profile belongs to another licence than declared",
     "permission-set-license": "a permission set is tied to another licence than its assignee's",

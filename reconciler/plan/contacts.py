@@ -16,8 +16,14 @@ class ContactRef:
 
 
 def contact_for(ctx: PlanContext, declared: ExternalUser) -> ContactRef | None:
-    """The contact an external user is enabled from; None (with a blocker) when its account does not exist."""
-    account = ctx.snapshot.accounts.get(declared.account.casefold())
+    """The contact an external user is enabled from; None (with a blocker) when its account does not exist or its
+    name matches more than one Account."""
+    name = declared.account.casefold()
+    matches = ctx.snapshot.ambiguous_accounts.get(name)
+    if matches is not None:
+        _block_ambiguous(ctx, declared.account, matches)
+        return None
+    account = ctx.snapshot.accounts.get(name)
     if account is None:
         ctx.block(
             "missing-account",
@@ -48,3 +54,19 @@ def contact_for(ctx: PlanContext, declared: ExternalUser) -> ContactRef | None:
             )
         )
     return ContactRef(None, key)
+
+
+def _block_ambiguous(ctx: PlanContext, account: str, matches: int) -> None:
+    """One blocker per ambiguous account name, citing every external user that names it."""
+    naming = [u for u in ctx.desired.external_users if u.account.casefold() == account.casefold()]
+    key = f"account:{naming[0].account}"  # the first spelling, so differently cased names share one blocker
+    if any(b.code == "ambiguous-account" and b.key == key for b in ctx.blockers):
+        return
+    ctx.block(
+        "ambiguous-account",
+        f"account {naming[0].account!r} matches {matches} Accounts in the org, so the company of its external users "
+        f"is unclear; rename or merge the Accounts until one bears the name (named at "
+        f"{', '.join(str(u.source) for u in naming)})",
+        naming[0].source,
+        key,
+    )

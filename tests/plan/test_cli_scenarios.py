@@ -21,6 +21,7 @@ from reconciler.sandbox.faults import FaultKind, FaultPlan, FaultRule
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 from reconciler.sandbox.store import Store
 from tests.plan.conftest import env_of
+from tests.sandbox.api.conftest import connect
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-22"  # the demo seed's "now": raj's invitation is fresh, mike's is stale
@@ -412,6 +413,26 @@ def test_a_contact_that_already_has_a_user_blocks(org: RunningSandbox, tmp_path:
     [blocker] = document["blockers"]
     assert blocker["code"] == "contact-has-user" and "nina.ross@contoso.com.acmepartners" in blocker["message"]
     assert blocker["source"] == {"file": str(tmp_path / "nina.yaml"), "line": 2, "col": 5}
+
+
+def test_an_account_name_two_accounts_bear_is_ambiguous_and_blocks(demo_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "org.sqlite3"
+    shutil.copyfile(demo_db, db)
+    (tmp_path / "priya.yaml").write_text(
+        "external_users:\n  - username: priya@contoso.com.acmepartners\n    email: priya@contoso.com\n"
+        "    last_name: Shah\n    account: Contoso Ltd\n    license: Partner Community\n"
+        "    profile: Partner Community User\n"
+    )
+    with start_sandbox(db) as running:
+        assert connect(running.info).Account.create({"Name": "Contoso Ltd"})["success"]
+        code, document = plan_json(running, tmp_path / "priya.yaml")
+    assert code == 1
+    [blocker] = document["blockers"]
+    assert blocker["code"] == "ambiguous-account" and blocker["key"] == "account:Contoso Ltd"
+    assert "'Contoso Ltd' matches 2 Accounts" in blocker["message"]
+    assert f"{tmp_path / 'priya.yaml'}:2" in blocker["message"]
+    assert blocker["source"] == {"file": str(tmp_path / "priya.yaml"), "line": 2, "col": 5}
+    assert document["changes"] == []
 
 
 def test_a_permission_set_of_another_licence_blocks(org: RunningSandbox, tmp_path: Path) -> None:

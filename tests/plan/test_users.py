@@ -3,6 +3,7 @@ users."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from reconciler.model import (
@@ -15,6 +16,7 @@ from reconciler.model import (
     PortalRole,
     Source,
 )
+from reconciler.plan import build_plan
 from reconciler.plan.change import Action, Kind, Risk
 from tests.plan.builders import (
     TODAY,
@@ -167,6 +169,26 @@ def test_external_user_blockers_account_licence_and_contact() -> None:
     assert codes(plan_of(org, desired(external_users=(wrong,))).blockers) == ["profile-license-mismatch"]
     org.external("someone.else@x.p", account, "a@x.com")
     assert codes(plan_of(org, desired(external_users=(partner("a@x.p", "a@x.com"),))).blockers) == ["contact-has-user"]
+
+
+def test_an_account_name_matching_two_accounts_blocks_once_citing_every_user_that_names_it() -> None:
+    org = OrgBuilder()
+    globex = org.account("Globex")
+    snapshot = dataclasses.replace(org.build(), ambiguous_accounts={"contoso ltd": 2})
+    sam = partner("sam@x.p", "sam@contoso.com", source=Source("desired/people.yaml", 23, 5))
+    nina = partner("nina@x.p", "nina@contoso.com", account="CONTOSO LTD", source=Source("desired/people.yaml", 35, 5))
+    omar = partner("omar@x.p", "omar@globex.com", account="Globex", source=Source("desired/people.yaml", 47, 5))
+    result = build_plan(desired(external_users=(sam, nina, omar)), snapshot, TODAY)
+    [blocker] = result.blockers
+    assert blocker.code == "ambiguous-account" and blocker.key == "account:Contoso Ltd"
+    assert "'Contoso Ltd' matches 2 Accounts" in blocker.message
+    assert "(named at desired/people.yaml:23, desired/people.yaml:35)" in blocker.message
+    assert blocker.source == Source("desired/people.yaml", 23, 5)
+    # nothing is planned under the ambiguous name; the unambiguous account's user still is
+    planned = keyed(result)
+    assert not any("contoso" in key for key in planned)
+    assert planned["contact:Globex/omar@globex.com"].values["AccountId"] == globex.id
+    assert "user:omar@x.p" in planned
 
 
 def test_licence_running_out_blocks_and_deactivations_give_seats_back() -> None:
