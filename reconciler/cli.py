@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
+from reconciler import guard
 from reconciler.sandbox.cli import sandbox_app
 
 app = typer.Typer(
@@ -20,11 +23,49 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 
 DEFAULT_CONFIG = Path("desired")
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
+TRACEBACK_VARIABLE = "GUESTLIST_TRACEBACK"  # set to 1 to see a bug's traceback instead of its one-line report
+REDACT_HELP = ("mask external people's emails, usernames, names and invitation messages, and any email not "
+               "known as a colleague's, in everything printed (also GUESTLIST_REDACT=1)")
 
 
 @app.callback()
-def _root() -> None:
+def _root(ctx: typer.Context) -> None:
     """guestlist: Salesforce external collaboration as code."""
+    if ctx.invoked_subcommand == "sandbox":  # prints its own access token on purpose (`sandbox serve`)
+        return
+    installed = guard.install()
+    ctx.call_on_close(guard.uninstall if installed else _flush_output)
+
+
+def _finish(command: Callable[[], int]) -> NoReturn:
+    """Runs a command's body and exits with its code. Ctrl-C ends it with 130 and one line; an unexpected failure
+    (a bug) with 1 and one masked line, its traceback only when GUESTLIST_TRACEBACK=1: the same whatever typer or
+    click version is installed (newer typer turns Ctrl-C into a silent exit 130, older click into "Aborted!")."""
+    try:
+        code = command()
+    except KeyboardInterrupt:
+        print("interrupted: stopped before finishing (Ctrl-C); nothing more was sent to the org", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except (typer.Exit, SystemExit):
+        raise
+    except Exception as exc:
+        if guard.is_on(os.environ.get(TRACEBACK_VARIABLE)):
+            raise
+        print(unexpected_failure(exc), file=sys.stderr)
+        code = 1
+    raise typer.Exit(code)
+
+
+def unexpected_failure(exc: BaseException) -> str:
+    message = guard.mask(" ".join(f"{type(exc).__name__}: {exc}".split()))[:500]
+    return (f"error: guestlist failed unexpectedly ({message}). This is a bug: please report it; "
+            f"{TRACEBACK_VARIABLE}=1 shows the traceback")
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
 
 
 @app.command()
@@ -33,11 +74,14 @@ def validate(
     output_format: Annotated[str, typer.Option("--format", help="text (file:line:col lines) or json")] = "text",
     today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="fail (exit 1) on warnings too")] = False,
+    redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
 ) -> None:
     """Check the config offline, all problems at once: YAML, schema, merging and domain rules (exit 1 on error)."""
     from reconciler.config.validate_command import run
 
-    raise typer.Exit(run(path, output_format, today, strict))
+    if redact:
+        guard.enable_redaction()
+    _finish(lambda: run(path, output_format, today, strict))
 
 
 @app.command()
@@ -51,16 +95,16 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="exit 0 with no changes, 2 with changes, 1 on errors")
     ] = False,
-    redact: Annotated[
-        bool,
-        typer.Option("--redact", help="mask external people's emails, usernames, names and invitation messages"),
-    ] = False,
+    redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
     today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
 ) -> None:
     """Diff the config against the org: the minimal ordered change set, counted in people."""
     from reconciler.plan_command import PlanOptions, run
 
-    raise typer.Exit(run(PlanOptions(path, org, sandbox_db, output_format, out, detailed_exitcode, redact, today)))
+    if redact:
+        guard.enable_redaction()
+    redact = guard.redacting()
+    _finish(lambda: run(PlanOptions(path, org, sandbox_db, output_format, out, detailed_exitcode, redact, today)))
 
 
 @app.command()
@@ -83,12 +127,15 @@ def apply(
         ".guestlist/journal.jsonl"
     ),
     today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
+    redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
 ) -> None:
     """Execute the plan: batched writes, safety gates, a journal, and a read-back that it converged."""
     from reconciler.apply.command import ApplyOptions, parse_today, run
 
-    raise typer.Exit(run(ApplyOptions(path, org, sandbox_db, yes, plan_file, force, allow_irreversible, journal,
-                                      parse_today(today))))
+    if redact:
+        guard.enable_redaction()
+    _finish(lambda: run(ApplyOptions(path, org, sandbox_db, yes, plan_file, force, allow_irreversible, journal,
+                                     parse_today(today))))
 
 
 def main() -> None:
@@ -99,11 +146,20 @@ def main() -> None:
     except typer.Abort:
         print("Aborted.", file=sys.stderr)
         code = 1
+    except KeyboardInterrupt:
+        print("interrupted: stopped before finishing (Ctrl-C)", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:  # `guestlist plan | head`: the reader left; nothing more to say
+        code = 1
     except Exception as exc:
         # click's usage errors (typer vendors click, so match the shape, not the class): they know how to show
-        # themselves; everything else is a bug and keeps its traceback
-        if not (callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code")):
+        # themselves; anything else is a bug: one masked line, the traceback only when asked for
+        if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
+            exc.show()
+            code = 0 if type(exc).__name__ == "NoArgsIsHelpError" else 1
+        elif guard.is_on(os.environ.get(TRACEBACK_VARIABLE)):
             raise
-        exc.show()
-        code = 0 if type(exc).__name__ == "NoArgsIsHelpError" else 1
+        else:
+            print(unexpected_failure(exc), file=sys.stderr)
+            code = 1
     sys.exit(code if isinstance(code, int) else 0)

@@ -21,6 +21,7 @@ from typing import TextIO
 from rich.console import Console
 
 from reconciler import dates
+from reconciler.errors import CommandError
 from reconciler.model import DesiredState
 from reconciler.plan.change import Plan
 
@@ -45,14 +46,16 @@ class PlanOptions:
     today: str | None = None
 
 
-class PlanAbort(Exception):
-    """A user-facing error: its message is printed as is, and the command exits 1. `code` names the kind of error
-    in the JSON error document; `problems` are the config's problems (as JSON) when it is invalid."""
+class PlanAbort(CommandError):
+    """A user-facing error of plan (and of the config-loading step apply shares): exit 1; `code` names the kind
+    of error in the JSON error document."""
 
     def __init__(self, message: str, code: str = "bad-option", problems: tuple[dict[str, object], ...] = ()) -> None:
-        super().__init__(message)
-        self.code = code
-        self.problems = problems
+        super().__init__(message, EXIT_ERROR, code, problems)
+
+    @property
+    def code(self) -> str:
+        return self.json_code
 
 
 def parse_today(value: str | None) -> dt.date:
@@ -93,6 +96,7 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
             out.write(render_error_json(abort.code, str(abort).removeprefix("error: "), abort.problems))
             out.flush()
         return EXIT_ERROR
+    learn_people_of(plan)
     write_plan(redact_plan(plan) if options.redact else plan, output_format, out)
     if plan.blocked:
         return EXIT_ERROR
@@ -107,6 +111,7 @@ def load_config_or_report(path: Path, today: dt.date, err: TextIO) -> DesiredSta
     from reconciler.config import load_desired
 
     loaded = load_desired(path, today)
+    learn_people_of(loaded.draft)
     for problem in loaded.problems:
         print(str(problem), file=err)
     if loaded.desired is None:
@@ -209,6 +214,14 @@ def file_in_the_way(path: Path) -> Path | None:
         except OSError:
             return None
     return None
+
+
+def learn_people_of(source: DesiredState | Plan) -> None:
+    """Tells the output guard who the config or the plan names, so --redact masks them in every line printed."""
+    from reconciler import guard
+    from reconciler.render.redact import declared_people, plan_people
+
+    guard.learn_people(*(plan_people(source) if isinstance(source, Plan) else declared_people(source)))
 
 
 def redact_plan(plan: Plan) -> Plan:

@@ -23,6 +23,7 @@ from reconciler.apply.integrity import PlanInconsistent, check_integrity
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
 from reconciler.apply.report import outcome_lines, usage_line, verification_lines
 from reconciler.apply.stale import appeared_records, moved_records, shorten, unwanted_changes, wrong_org
+from reconciler.errors import CommandError
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
 from reconciler.plan.change import Plan, PlanFormatError
 
@@ -47,12 +48,11 @@ class ApplyOptions:
     today: dt.date | None = None
 
 
-class ApplyAbort(Exception):
-    """End the command with a message for the user (one line or a short list) and an exit code."""
+class ApplyAbort(CommandError):
+    """End apply with a message for the user (one line or a short list) and an exit code."""
 
     def __init__(self, message: str, code: int = EXIT_ERROR):
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code)
 
 
 @dataclass
@@ -106,9 +106,9 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
             writer = Writer(conn, policy=policy)
             plan = _current_plan(conn, desired, today, saved, writer, options.path)
             return _apply(plan, options, conn, writer, console)
-    except ApplyAbort as abort:
+    except CommandError as abort:  # apply's own, and those of the steps it shares with plan (the config)
         console.warn(str(abort))
-        return abort.code
+        return abort.exit_code
     except OrgError as exc:
         console.warn(f"error: {exc}")
         return EXIT_ERROR
@@ -200,9 +200,12 @@ def _now() -> str:
 
 
 def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Writer, console: Console) -> int:
-    from reconciler.plan_command import render_for_terminal
+    from reconciler import guard
+    from reconciler.plan_command import learn_people_of, redact_plan, render_for_terminal
 
-    console.say(render_for_terminal(plan, color=console.interactive))
+    learn_people_of(plan)
+    shown = redact_plan(plan) if guard.redacting() else plan
+    console.say(render_for_terminal(shown, color=console.interactive))
     if plan.blocked:
         console.warn("error: the plan has blockers (listed above); nothing was written")
         return EXIT_ERROR

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from reconciler.config.load import LoadResult, load_desired
 from reconciler.dates import BadDate, parse_today
+from reconciler.guard import learn_people
+from reconciler.render.redact import declared_people
 
 EXIT_OK, EXIT_INVALID = 0, 1
 EXIT_USAGE = 1  # like every guestlist command: 2 is reserved for plan --detailed-exitcode
@@ -38,6 +40,7 @@ def run(path: Path, output_format: str = "text", today: str | None = None, stric
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     result = load_desired(path, day)
+    learn_people(*declared_people(result.draft))
     failed = bool(result.errors) or (strict and bool(result.warnings))
     print(render_json(result, day) if output_format == "json" else render_text(result))
     return EXIT_INVALID if failed else EXIT_OK

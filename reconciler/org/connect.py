@@ -41,6 +41,7 @@ from simple_salesforce.exceptions import (
 )
 from simple_salesforce.metadata import SfdcMetadataApi
 
+from reconciler.guard import hold_secret
 from reconciler.model import OrgIdentity
 from reconciler.org.metadata_client import MetadataApi
 from reconciler.org.requests import DEFAULT_TIMEOUT, RequestCounter, build_session, redact
@@ -179,6 +180,7 @@ def request_token(session: requests.Session, creds: EnvCredentials) -> Token:
     if creds.kind is JWT_BEARER:
         claims = jwt_claims(values["SF_CONSUMER_KEY"], values["SF_USERNAME"], login_url, dt.datetime.now(dt.UTC))
         assertion = _sign(claims, values["SF_PRIVATE_KEY_FILE"])
+        hold_secret(assertion)
         form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
         return _oauth_token(session, creds, form)
     if creds.kind is CLIENT_CREDENTIALS:
@@ -210,6 +212,7 @@ def _sign(claims: dict[str, Any], key_file: str) -> str:
         key = Path(key_file).expanduser().read_bytes()
     except OSError as exc:
         raise ConnectError(f"SF_PRIVATE_KEY_FILE: cannot read {key_file}: {exc.strerror}") from None
+    hold_secret(*(line for line in key.decode("ascii", "replace").split() if len(line) >= 16))
     try:
         return jwt.encode(claims, key, algorithm="RS256")
     except (ValueError, TypeError, jwt.exceptions.PyJWTError):
@@ -475,6 +478,7 @@ def sandbox_credentials(instance_url: str, username: str) -> EnvCredentials:
 
 def _connect_env(env: Mapping[str, str]) -> OrgConnection:
     creds = select_credentials(env)
+    hold_secret(*creds.secrets())
     ca_file = env.get("SF_CA_FILE") or None
     if ca_file is not None and not Path(ca_file).is_file():
         raise ConnectError(f"SF_CA_FILE: no such file: {ca_file}")
@@ -510,6 +514,7 @@ def _open(
     secrets: tuple[str, ...],
 ) -> OrgConnection:
     """The one code path: simple-salesforce with instance URL + token + our session, checked with userinfo."""
+    hold_secret(token.access_token, *secrets)
     sf = OrgClient(instance_url=token.instance_url, session_id=token.access_token, session=session,
                    version=API_VERSION)
 
@@ -534,6 +539,7 @@ def _open(
     if refresh is not None:
         def reauthenticate() -> None:
             fresh = refresh()
+            hold_secret(fresh.access_token)
             if fresh.instance_url != token.instance_url:
                 raise ConnectError(f"the org moved from {token.instance_url} to {fresh.instance_url}: run again")
             sf.use_token(fresh.access_token)

@@ -28,6 +28,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ProtocolError
 
+from reconciler.guard import redact_secrets
+
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)  # (connect, read) seconds
 RETRY_STATUSES = frozenset({502, 503, 504})
 READ_ATTEMPTS = 3  # attempts in all for a GET whose connection dropped mid-request or that met a 502/503/504
@@ -224,25 +226,10 @@ def build_session(
 # ---------------------------------------------------------------------------------------------------------------
 # Redaction: no secret reaches a message, a log line or a repr.
 
-REDACTED = "***"
-_SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"\b00D[0-9A-Za-z]{12,15}![0-9A-Za-z._\-]+"),  # Salesforce session ids / access tokens
-    re.compile(r"(\bBearer\s+)[^\s\"',;]{8,}"),
-    re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=]{8,}"),
-    re.compile(r"(?i)(\"(?:access_token|refresh_token|client_secret|password|assertion|id_token)\"\s*:\s*\")[^\"]*"),
-    re.compile(r"(?i)(\b(?:access_token|refresh_token|client_secret|password|assertion|id_token)=)[^&\s\"']+"),
-    re.compile(r"(?i)(<(?:\w+:)?(?:sessionId|password)>)[^<]*"),
-    re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),  # a JWT
-)
-
-
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with every known secret value and every token-shaped string replaced by ***."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
-    return text
+    """`text` with every known secret value (in each form a server may echo it) and every token-shaped string
+    replaced by *** (reconciler/guard.py)."""
+    return redact_secrets(text, secrets)
 
 
 def secret_values(env: Mapping[str, str], names: Iterable[str]) -> tuple[str, ...]:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.guard import mask_person
+from reconciler.model import DesiredState, MemberKind
 from reconciler.plan.change import Plan
 
 _NAME_FIELDS = frozenset({"first_name", "last_name", "FirstName", "LastName", "Alias"})
@@ -16,10 +18,7 @@ _MESSAGE_FIELDS = frozenset({"message", "OptionalMessage"})
 HIDDEN_MESSAGE = "(message hidden)"
 
 
-def mask(text: str) -> str:
-    """ "jane.doe@contoso.com" -> "j***@contoso.com"; a name without "@" keeps its first character."""
-    local, at, domain = text.partition("@")
-    return f"{local[:1]}***{at}{domain}"
+mask = mask_person
 
 
 _EMAIL_LIKE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
@@ -80,3 +79,33 @@ def _walk(value: Any, scrub: Callable[[str], str]) -> Any:
     if isinstance(value, list):
         return [_walk(v, scrub) for v in value]
     return value
+
+
+def declared_people(desired: DesiredState) -> tuple[set[str], set[str]]:
+    """(external, colleagues) named by a config, for the output guard: external people's emails, usernames,
+    names and invitation messages are masked under --redact; colleagues' emails and usernames stay readable."""
+    external: set[str] = set()
+    colleagues: set[str] = set(desired.policy.protected)
+    for group in desired.groups:
+        colleagues.update(n for n in (group.owner,) if n)
+        for member in group.members:
+            if member.kind is MemberKind.CUSTOMER:
+                external.update(n for n in (member.identity, member.message) if n)
+            else:
+                colleagues.add(member.identity)
+            colleagues.update(n for n in (member.sponsor,) if n)
+    for user in desired.external_users:
+        external.update(n for n in (user.username, user.email, user.first_name, user.last_name) if n)
+        colleagues.update(n for n in (user.sponsor,) if n)
+    for chatter_user in desired.chatter_users:
+        colleagues.update((chatter_user.username, chatter_user.email))
+    colleagues.update(a.username for p in desired.permission_sets for a in p.assignees)
+    return external, colleagues
+
+
+def plan_people(plan: Plan) -> tuple[set[str], set[str]]:
+    """(external, colleagues) a plan names, the org's people included (orphaned customers, undeclared users)."""
+    external = {n for n in plan.external_names}
+    external.update(n for p in plan.people if p.external for n in (p.person, *p.names))
+    colleagues = {n for p in plan.people if not p.external for n in (p.person, *p.names)}
+    return external, colleagues

@@ -1,0 +1,241 @@
+"""Every byte guestlist prints passes through one guard (docs/decisions/output-guard.md).
+
+- Secrets are always masked: every secret the process holds (registered with `hold_secret` by whoever learns it:
+  credentials, tokens, keys), in each form a server may echo it (as sent, URL-, XML-, HTML- or JSON-encoded), and
+  any token-shaped text (session ids, bearer headers, JWTs, `password=` fields).
+- Under `--redact` (or `GUESTLIST_REDACT=1` for a whole pipeline) people are masked too: the external people the
+  config or the org names (emails, usernames, first and last names, invitation messages) and every other email
+  address that is not known to be a colleague's (`learn_people`). `j***@contoso.com`, `D***`.
+
+`install()` wraps sys.stdout and sys.stderr in a `GuardedStream` for the whole command, so a warning, an error, a
+progress line or a library's message can't slip past; files guestlist writes for people to read (the journal)
+go through `mask()` as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import json
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any, TextIO
+from urllib.parse import quote, quote_plus
+
+REDACTED = "***"
+REDACT_VARIABLE = "GUESTLIST_REDACT"
+MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; Salesforce passwords have 8 or more characters
+_OFF = frozenset({"", "0", "false", "no", "off"})
+
+SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\b00D[0-9A-Za-z]{12,15}![0-9A-Za-z._\-]+"),  # Salesforce session ids / access tokens
+    re.compile(r"(\bBearer\s+)[^\s\"',;]{8,}"),
+    re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=]{8,}"),
+    re.compile(r"(?i)(\"(?:access_token|refresh_token|client_secret|password|assertion|id_token)\"\s*:\s*\")[^\"]*"),
+    re.compile(r"(?i)(\b(?:access_token|refresh_token|client_secret|password|assertion|id_token)=)[^&\s\"']+"),
+    re.compile(r"(?i)(<(?:\w+:)?(?:sessionId|password)>)[^<]*"),
+    re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),  # a JWT
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"),
+)
+EMAIL_LIKE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")  # dotless too: a typo is private
+
+
+def mask_person(text: str) -> str:
+    """ "jane.doe@contoso.com" -> "j***@contoso.com"; a name without "@" keeps its first character."""
+    local, at, domain = text.partition("@")
+    return f"{local[:1]}{REDACTED}{at}{domain}"
+
+
+def encoded_forms(value: str) -> set[str]:
+    """`value` as a server may echo it back: as sent, and URL-, XML/HTML- and JSON-encoded."""
+    forms = {value, quote(value, safe=""), quote_plus(value), html.escape(value, quote=True),
+             html.escape(value, quote=False), json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    return {form for form in forms if form}
+
+
+def redact_secrets(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every given secret (in each encoded form) and every token-shaped string replaced by ***."""
+    forms = {form for secret in secrets if secret and len(secret) >= MIN_SECRET_LENGTH
+             for form in encoded_forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
+    for pattern in SECRET_PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
+    return text
+
+
+class Masker:
+    """What the process must never print: secrets always, people while redacting. Thread-safe to extend."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: set[str] = set()
+        self._people: set[str] = set()  # lower case: external people's emails, usernames, names, messages
+        self._colleagues: set[str] = set()  # lower case: emails and usernames shown unmasked
+        self._names: re.Pattern[str] | None = None
+        self.redacting = False
+
+    def hold_secret(self, *values: str) -> None:
+        with self._lock:
+            self._secrets.update(v for v in values if v and len(v) >= MIN_SECRET_LENGTH)
+
+    def learn_people(self, external: Iterable[str] = (), colleagues: Iterable[str] = ()) -> None:
+        """External people to mask while redacting, and colleagues whose emails and usernames stay readable
+        (a name that is both is masked)."""
+        with self._lock:
+            self._people.update(n.strip().lower() for n in external if n and n.strip())
+            self._colleagues.update(n.strip().lower() for n in colleagues if n and n.strip())
+            self._names = None
+
+    def reset(self) -> None:
+        """Forgets everything: the next command run in this process starts clean (tests run many in one)."""
+        with self._lock:
+            self._secrets.clear()
+            self._people.clear()
+            self._colleagues.clear()
+            self._names = None
+            self.redacting = False
+
+    def mask(self, text: str) -> str:
+        with self._lock:
+            secrets = tuple(self._secrets)
+        text = redact_secrets(text, secrets)
+        if not self.redacting:
+            return text
+        return self._people_pattern().sub(self._mask_match, text)
+
+    def _people_pattern(self) -> re.Pattern[str]:
+        with self._lock:
+            if self._names is None:
+                names = {form for name in self._people if not EMAIL_LIKE.fullmatch(name)
+                         for form in encoded_forms(name)}
+                words = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+                alternatives = EMAIL_LIKE.pattern + (rf"|(?<!\w)(?:{words})(?!\w)" if words else "")
+                self._names = re.compile(alternatives, re.IGNORECASE)
+            return self._names
+
+    def _mask_match(self, match: re.Match[str]) -> str:
+        token = match.group(0)
+        if not EMAIL_LIKE.fullmatch(token):
+            return mask_person(token)
+        candidate = token  # the longest known external name the token starts with (a username may extend one)
+        while candidate:
+            if candidate.lower() in self._people:
+                return mask_person(candidate) + token[len(candidate):]
+            candidate = candidate[:max(candidate.rfind("."), 0)]
+        return token if token.lower() in self._colleagues else mask_person(token)
+
+
+MASKER = Masker()
+
+
+def hold_secret(*values: str) -> None:
+    """Registers secrets the process holds: from now on they never appear in anything it prints."""
+    MASKER.hold_secret(*values)
+
+
+def mask(text: str) -> str:
+    return MASKER.mask(text)
+
+
+def redacting() -> bool:
+    return MASKER.redacting
+
+
+def enable_redaction() -> None:
+    MASKER.redacting = True
+
+
+def learn_people(external: Iterable[str] = (), colleagues: Iterable[str] = ()) -> None:
+    MASKER.learn_people(external, colleagues)
+
+
+def is_on(value: str | None) -> bool:
+    """An environment switch: any value but unset, empty, 0, false, no or off counts as on (fails safe)."""
+    return (value or "").strip().lower() not in _OFF
+
+
+def redaction_from_environment(env: Mapping[str, str] = os.environ) -> bool:
+    """GUESTLIST_REDACT turns redaction on for every command."""
+    return is_on(env.get(REDACT_VARIABLE))
+
+
+class GuardedStream(io.TextIOBase):
+    """A text stream that masks what passes through it, a whole line at a time (so a secret split across two
+    writes is still seen whole); `flush()` writes out a partial line, masked too."""
+
+    def __init__(self, inner: TextIO, masker: Masker) -> None:
+        super().__init__()
+        self.inner = inner
+        self._masker = masker
+        self._pending = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._pending += text
+            head, newline, tail = self._pending.rpartition("\n")
+            if newline:
+                self._pending = tail
+                self.inner.write(self._masker.mask(head + newline))
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._pending:
+                pending, self._pending = self._pending, ""
+                self.inner.write(self._masker.mask(pending))
+        self.inner.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        try:
+            return self.inner.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        return self.inner.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.inner, "encoding", "utf-8") or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.inner, "errors", None)
+
+    def __getattr__(self, name: str) -> Any:  # e.g. `mode`, `name`; never `buffer`: bytes would bypass the guard
+        if name == "buffer":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def install() -> bool:
+    """Guards sys.stdout and sys.stderr for one command, starting from a clean masker (tests run many commands in
+    one process); True when this call installed the guard, False when it was in place already."""
+    if isinstance(sys.stdout, GuardedStream):
+        return False
+    MASKER.reset()
+    sys.stdout = GuardedStream(sys.stdout, MASKER)
+    sys.stderr = GuardedStream(sys.stderr, MASKER)
+    if redaction_from_environment():
+        enable_redaction()
+    return True
+
+
+def uninstall() -> None:
+    """Flushes and removes the guard (what the masker learnt stays until the next install: a last report may
+    still need it)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if isinstance(stream, GuardedStream):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+            setattr(sys, name, stream.inner)

@@ -1,0 +1,255 @@
+"""The contract every command keeps with bad input: its documented exit code, a clear message on stderr that says
+what is wrong, and never a traceback. Each command is driven through each kind of bad input: the whole config
+corpus, bad dates, missing and unreadable paths, a directory where a file belongs, a file where a directory
+belongs, bad plan files, an unreachable org, wrong credentials and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reconciler.cli import app
+from reconciler.sandbox.runner import RunningSandbox, start_sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+DESIRED = str(REPO / "desired")
+CORPUS = sorted((REPO / "tests" / "config" / "corpus").glob("*.yaml"))
+TODAY = "2026-11-22"
+RUN = [sys.executable, "-m", "reconciler"]
+NO_CREDENTIALS = dict.fromkeys(("SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_CONSUMER_KEY",
+                                "SF_CONSUMER_SECRET", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_PRIVATE_KEY_FILE",
+                                "SF_LOGIN_URL", "SF_CA_FILE", "GUESTLIST_REDACT"))
+UNREACHABLE = {**NO_CREDENTIALS, "SF_INSTANCE_URL": "https://127.0.0.1:1", "SF_ACCESS_TOKEN": "00D000000000001!AQ.x"}
+ORG_COMMANDS = ("plan", "apply")  # the commands that read an org
+
+
+def invoke(args: list[str], env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, args, env={**NO_CREDENTIALS, **(env or {})})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "failed unexpectedly" not in result.stderr, (args, result.stderr)  # the boundary's report of a bug
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_refused(args: list[str], expect: str, env: dict[str, str | None] | None = None, code: int = 1) -> str:
+    """The command exits `code`, with `expect` in its message and no traceback; returns stderr."""
+    exit_code, stdout, stderr = invoke(args, env)
+    assert exit_code == code, (args, stdout, stderr)
+    assert expect in stderr, (args, stderr)
+    assert "Traceback" not in stdout + stderr
+    return stderr
+
+
+def extra(command: str, tmp_path: Path) -> list[str]:
+    """What each command needs besides the config to get as far as the bad input: an org of its own, --yes."""
+    if command == "validate":
+        return []
+    own_org = ["--sandbox-db", str(tmp_path / "org.sqlite3")]
+    return [*own_org, "--yes", "--journal", str(tmp_path / "j.jsonl")] if command == "apply" else own_org
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory: pytest.TempPathFactory) -> RunningSandbox:
+    running = start_sandbox(tmp_path_factory.mktemp("org") / "org.sqlite3", seed="demo")
+    yield running
+    running.stop()
+
+
+# -- the config ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+def test_every_file_of_the_config_corpus_is_refused_cleanly(command: str, tmp_path: Path) -> None:
+    """The corpus's files are each invalid; every command says where and exits 1 (org commands before any org)."""
+    for path in CORPUS:
+        _, verdict, _ = invoke(["validate", str(path), "--today", TODAY, "--format", "json"])
+        valid = json.loads(verdict)["ok"]  # a few corpus files hold only warnings
+        args = [command, str(path), "--today", TODAY, *(["--org", "env"] if command in ORG_COMMANDS else []),
+                *(["--yes"] if command == "apply" else [])]
+        exit_code, stdout, stderr = invoke(args)
+        shown = stdout + stderr
+        assert "Traceback" not in shown, path.name
+        assert path.name in shown, (path.name, shown)
+        assert exit_code == (0 if valid and command == "validate" else 1), (path.name, shown)
+        if command in ORG_COMMANDS:  # an invalid config stops before the org; a valid one goes on to it
+            assert ("no complete set of Salesforce credentials" in stderr) is valid, (path.name, stderr)
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+@pytest.mark.parametrize("day, expect", [("2026-02-30", "February 2026 has 28 days"), ("tomorrow", "YYYY-MM-DD"),
+                                         ("", "YYYY-MM-DD")])
+def test_a_bad_date(command: str, day: str, expect: str, tmp_path: Path) -> None:
+    assert_refused([command, DESIRED, "--today", day, *extra(command, tmp_path)], expect)
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+def test_a_missing_config_path(command: str, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    exit_code, stdout, stderr = invoke([command, str(missing), *extra(command, tmp_path)])
+    assert exit_code == 1 and "Traceback" not in stdout + stderr
+    assert f"{missing}: error path-not-found: no such file or directory" in stdout + stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+def test_an_unreadable_config(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("version: 1\n")
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object):  # root reads anything: fake the permission error
+        if self == config:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr("builtins.open", _refusing_builtin_open(config))
+    exit_code, stdout, stderr = invoke([command, str(config), *extra(command, tmp_path)])
+    assert exit_code == 1
+    assert "Permission denied" in stdout + stderr and "Traceback" not in stdout + stderr
+
+
+def _refusing_builtin_open(path: Path):
+    import builtins
+
+    real = builtins.open
+
+    def opener(file, *args, **kwargs):  # noqa: ANN001, ANN202
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real(file, *args, **kwargs)
+
+    return opener
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+def test_a_config_path_below_a_file(command: str, tmp_path: Path) -> None:
+    """A file where a directory belongs: `config.yaml/more.yaml`."""
+    (tmp_path / "config.yaml").write_text("version: 1\n")
+    exit_code, stdout, stderr = invoke([command, str(tmp_path / "config.yaml" / "more.yaml"),
+                                        *extra(command, tmp_path)])
+    assert exit_code == 1 and "Traceback" not in stdout + stderr
+    assert "config.yaml" in stdout + stderr
+
+
+@pytest.mark.parametrize("args, expect", [
+    (["plan", DESIRED, "--out", "{tmp}"], "is a directory"),
+    (["apply", DESIRED, "--yes", "--plan", "{tmp}"], "Is a directory"),
+    (["apply", DESIRED, "--yes", "--journal", "{tmp}"], "is a directory"),
+    (["plan", DESIRED, "--sandbox-db", "{tmp}"], "{tmp}"),
+    (["apply", DESIRED, "--yes", "--sandbox-db", "{tmp}", "--journal", "{tmp}/j.jsonl"], "{tmp}"),
+])
+def test_a_directory_where_a_file_belongs(args: list[str], expect: str, tmp_path: Path) -> None:
+    filled = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "--sandbox-db" not in filled:
+        filled += ["--sandbox-db", str(tmp_path / "org.sqlite3")]
+    assert_refused([*filled, "--today", TODAY], expect.replace("{tmp}", str(tmp_path)))
+
+
+@pytest.mark.parametrize("args", [
+    ["plan", DESIRED, "--out", "{file}/plan.json"],
+    ["plan", DESIRED, "--sandbox-db", "{file}/org.sqlite3"],
+    ["apply", DESIRED, "--yes", "--journal", "{file}/journal.jsonl"],
+    ["apply", DESIRED, "--yes", "--sandbox-db", "{file}/org.sqlite3"],
+])
+def test_a_file_where_a_directory_belongs(args: list[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    filled = [a.replace("{file}", str(blocker)) for a in args]
+    if "--sandbox-db" not in filled:
+        filled += ["--sandbox-db", str(tmp_path / "org.sqlite3")]
+    assert_refused([*filled, "--today", TODAY], f"{blocker} is a file, not a directory")
+
+
+@pytest.mark.parametrize("content, expect", [
+    (b"", "not JSON"),
+    (b"{\"format_version\": 1}", "make a new plan"),
+    (b"[1, 2", "not JSON"),
+    (b"\xff\xfe{\x00}\x00", "UTF-8"),  # UTF-16: named as not UTF-8
+])
+def test_bad_plan_files(content: bytes, expect: str, tmp_path: Path) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_bytes(content)
+    stderr = assert_refused(["apply", DESIRED, "--yes", "--plan", str(bad), "--sandbox-db",
+                             str(tmp_path / "org.sqlite3"), "--journal", str(tmp_path / "j.jsonl")], expect)
+    assert str(bad) in stderr
+
+
+# -- the org ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ORG_COMMANDS)
+def test_an_unreachable_org(command: str, tmp_path: Path) -> None:
+    assert_refused([command, DESIRED, "--org", "env", "--today", TODAY, *extra(command, tmp_path)[2:]],
+                   "cannot reach 127.0.0.1:1", UNREACHABLE)
+
+
+@pytest.mark.parametrize("command", ORG_COMMANDS)
+def test_no_credentials(command: str, tmp_path: Path) -> None:
+    assert_refused([command, DESIRED, "--org", "env", "--today", TODAY, *extra(command, tmp_path)[2:]],
+                   "no complete set of Salesforce credentials")
+
+
+@pytest.mark.parametrize("command", ORG_COMMANDS)
+@pytest.mark.parametrize("credentials, expect", [
+    ({"SF_ACCESS_TOKEN": "00D000000000001!AQ.not-a-session"}, "refused the access token"),
+    ({"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "wrong-password", "SF_SECURITY_TOKEN": ""}, "refused"),
+])
+def test_wrong_credentials(command: str, credentials: dict[str, str], expect: str, org: RunningSandbox,
+                           tmp_path: Path) -> None:
+    env = {"SF_CA_FILE": org.info.ca_file, **credentials}
+    env["SF_INSTANCE_URL" if "SF_ACCESS_TOKEN" in credentials else "SF_LOGIN_URL"] = org.info.instance_url
+    stderr = assert_refused([command, DESIRED, "--org", "env", "--today", TODAY, *extra(command, tmp_path)[2:]],
+                            expect, env)
+    assert "wrong-password" not in stderr and "not-a-session" not in stderr
+
+
+@pytest.mark.parametrize("command", ["unknown"])
+def test_an_unknown_org(command: str) -> None:
+    assert_refused(["plan", DESIRED, "--org", command, "--today", TODAY], "unknown org 'unknown'")
+
+
+# -- the sandbox's own commands ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["settings"], ["limits"], ["accept", "jane@contoso.com"]])
+def test_sandbox_commands_on_a_missing_or_wrong_database(args: list[str], tmp_path: Path) -> None:
+    for db, expect in ((tmp_path / "none.sqlite3", "none.sqlite3"), (tmp_path, str(tmp_path))):
+        exit_code, stdout, stderr = invoke(["sandbox", *args, "--db", str(db)])
+        assert exit_code == 1, (args, db, stdout, stderr)
+        assert expect in stderr and "Traceback" not in stdout + stderr
+
+
+# -- Ctrl-C ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_ctrl_c_ends_a_command_with_130_and_one_line(command: str, tmp_path: Path) -> None:
+    """SIGINT while the org is being read (a served sandbox answering slowly): exit 130, no traceback."""
+    serve = subprocess.Popen([*RUN, "sandbox", "serve", "--db", str(tmp_path / "slow.sqlite3"), "--latency-ms",
+                              "400"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert serve.stdout is not None
+        info = json.loads(serve.stdout.readline())
+        env = {k: v for k, v in os.environ.items() if k not in NO_CREDENTIALS}
+        env.update(SF_INSTANCE_URL=info["instance_url"], SF_ACCESS_TOKEN=info["access_token"],
+                   SF_CA_FILE=info["ca_file"])
+        args = [*RUN, command, DESIRED, "--org", "env", "--today", TODAY,
+                *(["--yes", "--journal", str(tmp_path / "j.jsonl")] if command == "apply" else [])]
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                   cwd=tmp_path)
+        time.sleep(2.5)  # connected and reading: each request takes 0.4 s
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, (stdout, stderr)
+        assert stderr.strip().splitlines()[-1].startswith("interrupted"), stderr
+        assert "Traceback" not in stdout + stderr
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
