@@ -116,7 +116,11 @@ class EnvCredentials:
         return bool(self.values.get("SF_CONSUMER_KEY") and self.values.get("SF_CONSUMER_SECRET"))
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(self.values[name] for name in SECRET_VARIABLES if self.values.get(name))
+        """Every secret value these credentials hold, the password as sent (with the security token) included."""
+        held = [self.values[name] for name in SECRET_VARIABLES if self.values.get(name)]
+        if self.values.get("SF_PASSWORD"):
+            held.append(self.values["SF_PASSWORD"] + self.values.get("SF_SECURITY_TOKEN", ""))
+        return tuple(held)
 
 
 def select_credentials(env: Mapping[str, str]) -> EnvCredentials:
