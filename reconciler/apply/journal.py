@@ -10,6 +10,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from reconciler.guard import mask_secrets
+
 DEFAULT_JOURNAL = Path(".guestlist/journal.jsonl")
 
 
@@ -51,7 +53,7 @@ class Journal:
         if self._file is None:
             self.open()
         assert self._file is not None
-        self._file.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._file.write(mask_secrets(json.dumps(entry, ensure_ascii=False, separators=(",", ":"))) + "\n")
         self._file.flush()
 
     def event(self, event: str, **fields: Any) -> None:
