@@ -1,7 +1,7 @@
 """The planner's choices where the Salesforce facts are UNVERIFIED or silent: one visible table, and the constants
 the diff uses, so a finding from a real org changes one line here.
 
-Each row: what the planner does, and why (with the section of /work/shared/reference/salesforce-api.md).
+Each row: what the planner does, and why (with the section of docs/reference/salesforce-api.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Code that implements such a behaviour names it with `assumed("<key>")`, so a reader can go from the rule to its
 justification and back (`grep -n 'assumed("cgm-duplicate")'`). A test checks that every key here is used and that
-every key used exists. Source references point into /work/shared/reference/salesforce-api.md (§) and describe/.
+every key used exists. Source references point into docs/reference/salesforce-api.md (§) and describe/.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "Public and Private, as in every captured org (none had the feature on); while "
         "ChatterSettings.unlistedGroupsEnabled is true, Unlisted (label Unlisted) is accepted on write and listed "
         "last in describe.",
-        "describe/README.md notable fact 7; §0.1",
+        "describe/README.md notable fact 7; §0 item 1",
     ),
     Assumption(
         "child-relationship-names",
@@ -190,7 +190,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "cgm-customer-group",
         "A customer added to a group that does not allow customers",
         "400 FIELD_INTEGRITY_EXCEPTION on MemberId.",
-        "§0.2, §1 (customers only in groups with CanHaveGuests)",
+        "§0 item 2, §1 (customers only in groups with CanHaveGuests)",
     ),
     Assumption(
         "cgm-inactive-member",
