@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn, cast
 
 import typer
 
@@ -155,7 +155,7 @@ def main() -> None:
         # click's usage errors (typer vendors click, so match the shape, not the class): they know how to show
         # themselves; anything else is a bug: one masked line, the traceback only when asked for
         if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
-            exc.show()
+            cast(Any, exc).show()
             code = 0 if type(exc).__name__ == "NoArgsIsHelpError" else 1
         elif guard.is_on(os.environ.get(TRACEBACK_VARIABLE)):
             raise

@@ -122,12 +122,12 @@ def load_config_or_report(path: Path, today: dt.date, err: TextIO) -> DesiredSta
 
 def make_plan(desired: DesiredState, options: PlanOptions, today: dt.date) -> Plan:
     """Connect, observe, diff; the request count covers everything this command sent to the org."""
-    from reconciler.org.connect import OrgError, connect
+    from reconciler.org.connect import DEFAULT_SANDBOX_DB, OrgError, connect
     from reconciler.org.observe import observe
     from reconciler.plan.build import build_plan
 
     try:
-        conn = connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {}))
+        conn = connect(options.org, sandbox_db=options.sandbox_db or DEFAULT_SANDBOX_DB)
     except OrgError as exc:
         raise PlanAbort(f"error: {exc}", error_code(exc)) from None
     try:

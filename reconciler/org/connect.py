@@ -372,7 +372,7 @@ def _first(pattern: str, text: str) -> str | None:
 
 def _host(exc: requests.exceptions.RequestException) -> str:
     url = exc.request.url if exc.request is not None and exc.request.url else ""
-    return urlsplit(url).netloc or _first(r"host='([^']+)'", str(exc)) or "the org"
+    return str(urlsplit(url).netloc) or _first(r"host='([^']+)'", str(exc)) or "the org"
 
 
 # ---------------------------------------------------------------------------------------------------------------

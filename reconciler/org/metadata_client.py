@@ -32,7 +32,8 @@ def _settings() -> Settings:
 
 @functools.cache
 def _document() -> Document:
-    return Document(_WSDL.absolute().as_uri(), Transport(), settings=_settings())
+    return Document(_WSDL.absolute().as_uri(), Transport(), settings=_settings())  # type: ignore[arg-type]  # zeep
+    # annotates the class, but its code and documentation take a Transport instance
 
 
 def metadata_document() -> Document:

@@ -8,6 +8,7 @@ sent again. REQUEST_LIMIT_EXCEEDED stops at once; an expired session re-authenti
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -252,8 +253,8 @@ class Writer:
                 body = {"allOrNone": False,
                         "records": [{"attributes": {"type": sobject}, **records[i]} for i in pending]}
                 try:
-                    raw = self._call((sobject, "create"), lambda body=body: self.conn.sf.restful(
-                        "composite/sobjects", method="POST", json=body, timeout=self.timeout))
+                    raw = self._call((sobject, "create"), functools.partial(
+                        self.conn.sf.restful, "composite/sobjects", method="POST", json=body, timeout=self.timeout))
                     answers = _results(raw, len(pending))
                 except _Transient as exc:
                     in_doubt, last = in_doubt or exc.in_doubt, exc.error
@@ -332,7 +333,7 @@ class Writer:
                 if attempt > 1:
                     self.policy.backoff(attempt - 1)
                 try:
-                    answers = _results(self._call(tag, lambda p=tuple(pending): send(p)), len(pending))
+                    answers = _results(self._call(tag, functools.partial(send, tuple(pending))), len(pending))
                 except _Transient as exc:
                     last = exc.error
                     continue

@@ -244,7 +244,7 @@ class SandboxApp:
             raise not_found() from None
         except MethodNotAllowed as exc:
             raise method_not_allowed(request.method, exc.valid_methods or []) from None
-        return str(endpoint), values
+        return str(endpoint), dict(values)
 
     def _subrequest(self, context: RestContext, method: str, url: str, headers: Mapping[str, str], body: bytes
                     ) -> RestResponse:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from reconciler.sandbox.store import Store
+    from reconciler.sandbox.store import SeedName, Store
 
 sandbox_app = typer.Typer(
     name="sandbox",
@@ -41,7 +41,7 @@ def _existing(db: Path) -> Path:
     return db
 
 
-def _open(db: Path, seed: str = "demo") -> Store:
+def _open(db: Path, seed: SeedName = "demo") -> Store:
     """The store at `db` (created and seeded when missing); a clear error when it cannot be opened."""
     from reconciler.sandbox.errors import NotASandboxDatabase
     from reconciler.sandbox.store import Store
@@ -106,7 +106,7 @@ def serve(
 @sandbox_app.command()
 def reset(db: DbOption = DEFAULT_DB, empty: EmptyOption = False) -> None:
     """Replace the org's data with a fresh demo org (or a bare one with --empty)."""
-    seed = "empty" if empty else "demo"
+    seed: SeedName = "empty" if empty else "demo"
     existed = db.is_file()
     store = _open(db, seed)
     try:

@@ -7,7 +7,7 @@ back and the records that had succeeded report ALL_OR_NONE_OPERATION_ROLLED_BACK
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reconciler.sandbox.assumptions import assumed
@@ -116,8 +116,8 @@ def run_batch(
     ctx: RestContext,
     operations: list[Operation],
     all_or_none: bool,
-    with_ids: list[str | None],
-    types: list[str | None],
+    with_ids: Sequence[str | None],
+    types: Sequence[str | None],
 ) -> list[dict[str, Any]]:
     """Run each operation (atomic on its own); apply allOrNone; the per-record results in order. The request is
     one transaction either way (allOrNone=false allows partial success), so it may not mix setup objects and
@@ -165,7 +165,7 @@ def _check_size(count: int) -> None:
         )
 
 
-def _check_chunks(types: list[str | None]) -> None:
+def _check_chunks(types: Sequence[str | None]) -> None:
     """Salesforce processes a collection in chunks of consecutive records of one type, at most 10 (§9.5)."""
     chunks = sum(1 for i, sobject in enumerate(types) if i == 0 or sobject != types[i - 1])
     if chunks > MAX_CHUNKS:

@@ -44,7 +44,7 @@ def composite(ctx: RestContext, request: RestRequest) -> RestResponse:
     body = request.json_object()
     subrequests = body.get("compositeRequest")
     all_or_none = flag(body.get("allOrNone"), "allOrNone")
-    _validate(subrequests)
+    subrequests = _validate(subrequests)
     sub_ctx = replace(ctx, in_composite=True, force_all_or_none=all_or_none)
     outcomes: dict[str, RestResponse] = {}
     answers: list[RestResponse | None] = [None] * len(subrequests)
@@ -112,7 +112,7 @@ def _failed(answer: RestResponse) -> bool:
     return isinstance(answer.body, list) and any(isinstance(r, dict) and r.get("success") is False for r in answer.body)
 
 
-def _validate(subrequests: Any) -> None:
+def _validate(subrequests: Any) -> list[dict[str, Any]]:
     assumed("composite-errors")
     if not isinstance(subrequests, list) or not subrequests:
         raise ApiError(400, "INVALID_INPUT", "compositeRequest must be a non-empty list of subrequests")
@@ -143,6 +143,7 @@ def _validate(subrequests: Any) -> None:
         if "httpHeaders" in sub and not isinstance(sub["httpHeaders"], dict):
             raise ApiError(400, "INVALID_INPUT", f"{where}.httpHeaders must be an object")
         seen.add(reference_id)
+    return subrequests
 
 
 def _resolve(value: Any, outcomes: dict[str, RestResponse]) -> Any:

@@ -140,7 +140,7 @@ def _jwt_user(session: Session, assertion: str, request_host: str) -> str:
         raise OAuthError("invalid_grant", "audience is invalid")
     expiry = claims.get("exp")
     try:
-        expires_at = float(expiry)  # simple-salesforce sends exp as a string of digits
+        expires_at = float(expiry)  # type: ignore[arg-type]  # a TypeError is caught; simple-salesforce sends exp as a string of digits
     except (TypeError, ValueError):
         raise OAuthError("invalid_grant", "expiration is invalid") from None
     if expires_at < time.time() - CLOCK_SKEW_S:

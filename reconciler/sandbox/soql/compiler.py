@@ -300,14 +300,17 @@ class Compiler:
             if isinstance(item, nodes.Subquery):
                 raise malformed(self.soql, item.pos, "subqueries cannot be combined with aggregate functions")
         if query.order_by:
-            item = query.order_by[0]
-            raise malformed(self.soql, item.pos, f"Ordered field must be grouped or aggregated: {item.field.text}")
+            ordered = query.order_by[0]
+            raise malformed(self.soql, ordered.pos,
+                            f"Ordered field must be grouped or aggregated: {ordered.field.text}")
         count_all = [f for f in functions if f.arg is None]
         if count_all and len(query.select) > 1:
             raise malformed(self.soql, count_all[0].pos, "COUNT() must be the only element in the SELECT list")
         if count_all:
             return self._count(query, scope)
-        expressions, outputs, infos = [], [], []
+        expressions: list[str] = []
+        outputs: list[tuple[str, Callable[[Any], Any] | None]] = []
+        infos: list[ColumnInfo] = []
         unnamed = 0
         for function in functions:
             assert function.arg is not None  # checked by _check_function

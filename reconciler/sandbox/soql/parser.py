@@ -199,7 +199,7 @@ def _syntax_error(soql: str, error: UnexpectedInput) -> Exception:
         token = error.token
         return unexpected(soql, nodes.Pos(token.line or 1, token.column or 1), str(token))
     if isinstance(error, UnexpectedCharacters):
-        return unexpected(soql, nodes.Pos(error.line, error.column), soql[error.pos_in_stream])
+        return unexpected(soql, nodes.Pos(error.line, error.column), soql[error.pos_in_stream or 0])
     if isinstance(error, UnexpectedEOF | UnexpectedToken):
         return unexpected(soql, _position_of(soql, len(soql.rstrip())), "<EOF>")
     return malformed(soql, nodes.NOWHERE, str(error))  # pragma: no cover - lark raises only the above

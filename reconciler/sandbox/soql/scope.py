@@ -94,7 +94,8 @@ class Scope:
     def resolve(self, ref: nodes.FieldRef) -> Column:
         """The column a field path names; INVALID_FIELD when a relationship or field does not exist."""
         path = self._strip_qualifier(ref.path)
-        current, table, canonical = self.sobject, self.base, ()
+        current, table = self.sobject, self.base
+        canonical: tuple[str, ...] = ()
         for name in path[:-1]:
             reference = current.relationship(name)
             if reference is None:
