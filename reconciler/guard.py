@@ -76,7 +76,7 @@ class Masker:
         self._secrets: set[str] = set()
         self._people: set[str] = set()  # lower case: external people's emails, usernames, names, messages
         self._colleagues: set[str] = set()  # lower case: emails and usernames shown unmasked
-        self._names: re.Pattern[str] | None = None
+        self._names: dict[str, tuple[str, ...]] | None = None
         self.redacting = False
 
     def hold_secret(self, *values: str) -> None:
@@ -109,28 +109,63 @@ class Masker:
         text = self.mask_secrets(text)
         if not self.redacting:
             return text
-        return self._people_pattern().sub(self._mask_match, text)
+        return self._mask_people(text)
 
-    def _people_pattern(self) -> re.Pattern[str]:
+    def _names_by_first_word(self) -> dict[str, tuple[str, ...]]:
+        """Every external name that is not an email (first and last names, messages, in each encoded form), keyed
+        by its first word, longest first: a scan looks up each word instead of trying every name at every
+        character, so masking stays linear in the text with 200,000 people."""
         with self._lock:
             if self._names is None:
-                names = {form for name in self._people if not EMAIL_LIKE.fullmatch(name)
-                         for form in encoded_forms(name)}
-                words = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-                alternatives = EMAIL_LIKE.pattern + (rf"|(?<!\w)(?:{words})(?!\w)" if words else "")
-                self._names = re.compile(alternatives, re.IGNORECASE)
+                index: dict[str, list[str]] = {}
+                for name in self._people:
+                    if EMAIL_LIKE.fullmatch(name):
+                        continue
+                    for form in encoded_forms(name):
+                        first = _WORD.search(form)
+                        if first is not None and first.start() == 0:
+                            index.setdefault(first.group(0).lower(), []).append(form.lower())
+                self._names = {word: tuple(sorted(set(forms), key=len, reverse=True)) for word, forms in index.items()}
             return self._names
 
-    def _mask_match(self, match: re.Match[str]) -> str:
-        token = match.group(0)
-        if not EMAIL_LIKE.fullmatch(token):
-            return mask_person(token)
+    def _mask_people(self, text: str) -> str:
+        names = self._names_by_first_word()
+        parts: list[str] = []
+        position = 0
+        for match in _TOKEN.finditer(text):
+            start, end = match.span()
+            if start < position:  # inside a multi-word name masked already
+                continue
+            token = match.group(0)
+            if "@" in token:
+                parts += [text[position:start], self._mask_email(token)]
+                position = end
+                continue
+            for name in names.get(token.lower(), ()):
+                stop = start + len(name)
+                if text[start:stop].lower() == name and not (stop < len(text) and _is_word(text[stop])) \
+                        and not (start and _is_word(text[start - 1])):
+                    parts += [text[position:start], mask_person(text[start:stop])]
+                    position = stop
+                    break
+        parts.append(text[position:])
+        return "".join(parts)
+
+    def _mask_email(self, token: str) -> str:
         candidate = token  # the longest known external name the token starts with (a username may extend one)
         while candidate:
             if candidate.lower() in self._people:
                 return mask_person(candidate) + token[len(candidate):]
             candidate = candidate[:max(candidate.rfind("."), 0)]
         return token if token.lower() in self._colleagues else mask_person(token)
+
+
+_WORD = re.compile(r"\w+")
+_TOKEN = re.compile(EMAIL_LIKE.pattern + r"|\w+")
+
+
+def _is_word(character: str) -> bool:
+    return character.isalnum() or character == "_"
 
 
 MASKER = Masker()
