@@ -93,7 +93,8 @@ def test_demo_applies_every_change_and_converges(sandbox: RunningSandbox, config
 
 def test_a_refused_request_limit_says_the_allowance_is_spent_not_a_stale_count(
         sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
-    inject(sandbox, "limit-exceeded:method=POST,path=composite/sobjects,nth=1")
+    # the first POST creates the apply lock (apply/lock.py); the second is the apply's first write
+    inject(sandbox, "limit-exceeded:method=POST,path=composite/sobjects,nth=2")
     result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
     assert result.exit_code == 1, result.output
     assert "Stopped: REQUEST_LIMIT_EXCEEDED" in result.stdout
