@@ -173,8 +173,7 @@ class ApplyLock:
                     f"{_show(current.expires)}. Nothing was written. Rerun when it has finished (apply re-reads "
                     f"the org), or wait longer with --lock-timeout SECONDS.")
             if not waiting:
-                left = max(int((deadline - now).total_seconds()), 0)
-                self.say(f"Waiting up to {left}s for the apply lock, held by {current.who()}.")
+                self.say(f"Waiting up to {self.timeout:g}s for the apply lock, held by {current.who()}.")
                 waiting = True
             self.sleep(max(0.0, min(POLL_SECONDS, (deadline - now).total_seconds())))
 
