@@ -128,6 +128,10 @@ def apply(
     ),
     today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
     redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", min=0, help="seconds to wait while another apply holds the org's "
+                                                          "lock (0: refuse at once; exit 5 when still held)")
+    ] = 180,
 ) -> None:
     """Execute the plan: batched writes, safety gates, a journal, and a read-back that it converged."""
     from reconciler.apply.command import ApplyOptions, parse_today, run
@@ -135,7 +139,7 @@ def apply(
     if redact:
         guard.enable_redaction()
     _finish(lambda: run(ApplyOptions(path, org, sandbox_db, yes, plan_file, force, allow_irreversible, journal,
-                                     parse_today(today))))
+                                     parse_today(today), lock_timeout)))
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The body of `guestlist apply`: plan (or load a saved plan and check it is still true), show it, pass the
 gates, confirm, write in batches with a journal, read back, report. Exit 0 applied or nothing to do, 1 error or
-partial failure, 3 refused by a safety gate."""
+partial failure, 3 refused by a safety gate, 5 another apply holds the org's lock (lock.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from reconciler.apply.explain import explain
 from reconciler.apply.gates import check_gates
 from reconciler.apply.integrity import PlanInconsistent, check_integrity
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
+from reconciler.apply.lock import DEFAULT_TIMEOUT, EXIT_LOCKED, ApplyLock, Holder, LockError, LockHeld
 from reconciler.apply.report import outcome_lines, usage_line, verification_lines
 from reconciler.apply.stale import appeared_records, moved_records, shorten, unwanted_changes, wrong_org
 from reconciler.errors import CommandError
@@ -46,6 +47,7 @@ class ApplyOptions:
     allow_irreversible: bool = False
     journal: Path = DEFAULT_JOURNAL
     today: dt.date | None = None
+    lock_timeout: float = DEFAULT_TIMEOUT  # seconds to wait for another apply's lock; 0: refuse at once
 
 
 class ApplyAbort(CommandError):
@@ -94,7 +96,7 @@ def _isatty(stream: TextIO) -> bool:
 def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None = None,
         stdin: TextIO | None = None, policy: RetryPolicy | None = None) -> int:
     """The command; `policy` replaces the default retry policy (tests use one that does not sleep)."""
-    from reconciler.org.connect import OrgError, connect
+    from reconciler.org.connect import DEFAULT_SANDBOX_DB, OrgError, connect
 
     console = Console(out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
     today = options.today or dt.date.today()
@@ -102,10 +104,22 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
         _check_local_paths(options)
         saved = _load_plan_file(options.plan_file) if options.plan_file else None
         desired = _load_config(options.path, today, console)
-        with connect(options.org, **({"sandbox_db": options.sandbox_db} if options.sandbox_db else {})) as conn:
+        with connect(options.org, sandbox_db=options.sandbox_db or DEFAULT_SANDBOX_DB) as conn:
             writer = Writer(conn, policy=policy)
-            plan = _current_plan(conn, desired, today, saved, writer, options.path)
-            return _apply(plan, options, conn, writer, console)
+            lock = ApplyLock(Writer(conn, policy=policy), Holder.here(), timeout=options.lock_timeout,
+                             say=console.warn)
+            try:
+                lock.acquire()  # before the org is read, so a second apply plans on what the first wrote
+                plan = _current_plan(conn, desired, today, saved, writer, options.path)
+                return _apply(plan, options, conn, writer, console, lock)
+            finally:
+                _release(lock, console)
+    except LockHeld as held:
+        console.warn(str(held))
+        return EXIT_LOCKED
+    except LockError as exc:
+        console.warn(f"error: {exc}; nothing was written")
+        return EXIT_ERROR
     except CommandError as abort:  # apply's own, and those of the steps it shares with plan (the config)
         console.warn(str(abort))
         return abort.exit_code
@@ -199,7 +213,14 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Writer, console: Console) -> int:
+def _release(lock: ApplyLock, console: Console) -> None:
+    problem = lock.release()
+    if problem:
+        console.warn(problem)
+
+
+def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Writer, console: Console,
+           lock: ApplyLock) -> int:
     from reconciler import guard
     from reconciler.plan_command import learn_people_of, redact_plan, render_for_terminal
 
@@ -211,6 +232,7 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
         return EXIT_ERROR
     if not plan.has_changes:
         console.say("Nothing to do.")
+        _release(lock, console)  # before the count, so that the count includes it
         console.say(usage_line(conn.counter.total, 0, conn.api_usage, writer.allowance_spent))
         return EXIT_OK
     refusals = check_gates(plan, force=options.force, allow_irreversible=options.allow_irreversible)
@@ -230,6 +252,7 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
     console.say("\n".join(outcome_lines(execution)))
     not_applied = sum(1 for r in execution.results if not r.outcome.succeeded)
     console.say("\n".join(verification_lines(verification, not_applied)))
+    _release(lock, console)
     console.say(usage_line(conn.counter.total, writes, conn.api_usage, writer.allowance_spent))
     return EXIT_OK if execution.complete and verification.converged else EXIT_ERROR
 

@@ -107,4 +107,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "Removing a protected user's permission set assignment is blocked like a demotion.",
         "policy.protected: never removed, demoted or deactivated.",
     ),
+    Assumption(
+        "apply-lock-codes",
+        "apply's lock (apply/lock.py) reads DUPLICATE_DEVELOPER_NAME or DUPLICATE_VALUE on creating the "
+        "PermissionSet Guestlist_Apply_Lock as 'held by another apply', and needs the right to create and delete "
+        "permission sets (Manage Profiles and Permission Sets).",
+        "§7: PermissionSet.Name is unique in the org (ObjRef); the error code of a duplicate Name and which "
+        "permission creates a set are UNVERIFIED (docs/reference/apply-lock.md facts 6, 7).",
+    ),
 )

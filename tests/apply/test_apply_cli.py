@@ -93,7 +93,8 @@ def test_demo_applies_every_change_and_converges(sandbox: RunningSandbox, config
 
 def test_a_refused_request_limit_says_the_allowance_is_spent_not_a_stale_count(
         sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
-    inject(sandbox, "limit-exceeded:method=POST,path=composite/sobjects,nth=1")
+    # the first POST creates the apply lock (apply/lock.py); the second is the apply's first write
+    inject(sandbox, "limit-exceeded:method=POST,path=composite/sobjects,nth=2")
     result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
     assert result.exit_code == 1, result.output
     assert "Stopped: REQUEST_LIMIT_EXCEEDED" in result.stdout
@@ -273,16 +274,16 @@ def test_a_validation_rule_fails_one_user_and_its_membership_then_a_rerun_conver
 # -- faults, then a rerun -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", [
-    "drop-after-commit:method=POST,path=composite/sobjects,nth=5",  # the invitations' create: answer lost
-    "drop-after-commit:method=POST,path=composite/sobjects,nth=4",  # the members' create
-    "drop-before-commit:method=POST,path=composite/sobjects,nth=2",  # the group's create
-    "500:method=POST,path=composite/sobjects,nth=1",
+@pytest.mark.parametrize("fault", [  # POST number 1 creates the apply lock (apply/lock.py): writes start at 2
+    "drop-after-commit:method=POST,path=composite/sobjects,nth=6",  # the invitations' create: answer lost
+    "drop-after-commit:method=POST,path=composite/sobjects,nth=5",  # the members' create
+    "drop-before-commit:method=POST,path=composite/sobjects,nth=3",  # the group's create
+    "500:method=POST,path=composite/sobjects,nth=2",
     "503:method=DELETE,path=composite/sobjects,nth=1",
-    "lock-row:method=POST,path=composite/sobjects,nth=5,record=2",
+    "lock-row:method=POST,path=composite/sobjects,nth=6,record=2",
     "expired-session:method=PATCH,path=composite/sobjects,nth=1",
-    "limit-exceeded:method=POST,path=composite/sobjects,nth=3",
-    "drop-after-commit:method=POST,path=composite/sobjects,nth=5,times=5",  # every attempt loses its answer
+    "limit-exceeded:method=POST,path=composite/sobjects,nth=4",
+    "drop-after-commit:method=POST,path=composite/sobjects,nth=6,times=5",  # every attempt loses its answer
 ])
 def test_faults_during_apply_then_a_rerun_converges_with_nothing_twice(
         sandbox: RunningSandbox, config: Path, tmp_path: Path, fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
