@@ -1,6 +1,7 @@
 """The body of `guestlist apply`: plan (or load a saved plan and check it is still true), show it, pass the
 gates, confirm, write in batches with a journal, read back, report. Exit 0 applied or nothing to do, 1 error or
-partial failure, 3 refused by a safety gate."""
+partial failure, 3 refused by a safety gate, 4 a saved plan that is no longer true (stale or made for another org:
+plan again)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from reconciler.model import DesiredState
     from reconciler.org.connect import OrgConnection
 
-EXIT_OK, EXIT_ERROR, EXIT_REFUSED = 0, 1, 3
+EXIT_OK, EXIT_ERROR, EXIT_REFUSED, EXIT_STALE = 0, 1, 3, 4
 PROGRESS_THRESHOLD = 200  # changes: smaller applies finish before a bar would help
 
 
@@ -179,7 +180,7 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
         return dataclasses.replace(plan, generated=_now())
     problem = wrong_org(saved, snapshot.org)
     if problem:
-        raise ApplyAbort(f"Refused: {problem}; nothing was written.")
+        raise ApplyAbort(f"Refused: {problem}; nothing was written.", EXIT_STALE)
     moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes)
     if moved:
         _refuse_saved("the org changed since this plan was made", moved)
@@ -190,9 +191,10 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
 
 
 def _refuse_saved(why: str, problems: list[str]) -> None:
+    """The saved plan is no longer true: exit 4, so a pipeline can tell "plan again" from "broken" (exit 1)."""
     lines = [f"Refused: {why}; nothing was written:", *(f"  - {line}" for line in shorten(problems)),
              "Make a new plan (guestlist plan --out ...), review it, and apply that."]
-    raise ApplyAbort("\n".join(lines))
+    raise ApplyAbort("\n".join(lines), EXIT_STALE)
 
 
 def _now() -> str:
