@@ -13,7 +13,7 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -295,26 +295,45 @@ def _execute(plan: Plan, options: ApplyOptions, writer: Writer, journal: Journal
     line (the journal holds every outcome so far; a rerun re-reads the org)."""
     from reconciler.org.requests import redact
 
-    journal.event("apply", changes=len(plan.changes), plan_generated=plan.generated,
-                  saved_plan=bool(options.plan_file))
     try:
+        journal.event("apply", changes=len(plan.changes), plan_generated=plan.generated,
+                      saved_plan=bool(options.plan_file))
         with _progress(len(plan.changes), console) as advance:
             execution = Executor(writer, journal, advance).run(plan.changes)
         verification = _verify(writer, execution)
+        by_operation = {f"{sobject} {operation}": n for (sobject, operation), n in
+                        sorted(writer.requests_by_operation.items())}
+        journal.event("done", complete=execution.complete, converged=verification.converged,
+                      stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
+    except JournalError as exc:  # disk full, file size limit: one line with what reached the org, exit 1
+        raise ApplyAbort(f"error: {exc}; the apply stopped there; {_written_so_far(journal)}") from None
     except KeyboardInterrupt:
-        journal.event("interrupted")
+        _last_event(journal, "interrupted")
         raise ApplyAbort(f"interrupted: {options.journal} lists what was written; rerun apply to finish "
                          "(it re-reads the org first)", 130) from None
     except Exception as exc:  # the command's boundary: one line, secrets redacted, never a traceback
-        journal.event("crashed", error=type(exc).__name__)
+        _last_event(journal, "crashed", error=type(exc).__name__)
         message = redact(f"{type(exc).__name__}: {exc}", secrets())
         raise ApplyAbort(f"error: apply failed unexpectedly ({message}); {options.journal} lists what was "
                          "written; rerun apply (it re-reads the org first)") from None
-    by_operation = {f"{sobject} {operation}": n for (sobject, operation), n in
-                    sorted(writer.requests_by_operation.items())}
-    journal.event("done", complete=execution.complete, converged=verification.converged,
-                  stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
     return execution, verification, sum(by_operation.values())
+
+
+def _last_event(journal: Journal, event: str, **fields: object) -> None:
+    """Journal how the apply ended, if the journal can still be written (the message says the rest)."""
+    with suppress(JournalError):
+        journal.event(event, **fields)
+
+
+def _written_so_far(journal: Journal) -> str:
+    """What reached the org before the journal failed (the journal file can't say it now)."""
+    if not journal.written:
+        return "nothing was written to the org"
+    counts = {action: sum(1 for a, _ in journal.written if a == action) for action in ("create", "update", "delete")}
+    done = ", ".join(f"{n} {verb}" for action, verb in (("create", "created"), ("update", "updated"),
+                                                         ("delete", "deleted")) if (n := counts[action]))
+    keys = ", ".join(key for _, key in journal.written[:5]) + (" ..." if len(journal.written) > 5 else "")
+    return f"written to the org by then: {done} ({keys}); rerun apply to finish (it re-reads the org first)"
 
 
 def _verify(writer: Writer, execution: Execution) -> Verification:
