@@ -237,7 +237,7 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
     problem = wrong_org(saved, snapshot.org)
     if problem:
         raise ApplyAbort(f"Refused: {problem}; nothing was written.", EXIT_STALE)
-    moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes)
+    moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes, frozenset(saved.fingerprints))
     if moved:
         _refuse_saved("the org changed since this plan was made", moved)
     unwanted = unwanted_changes(saved, build_plan(desired, snapshot, dt.date.fromisoformat(saved.today)))

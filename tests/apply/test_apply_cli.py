@@ -213,6 +213,23 @@ def test_a_saved_plan_whose_creates_appeared_is_refused(sandbox: RunningSandbox,
     assert census(sandbox) == before
 
 
+def test_a_saved_plan_that_resends_an_expired_invitation_is_not_refused_as_stale(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    """mike's invitation expired: the plan deletes it and sends a new one. The old one, which the plan itself
+    deletes, is no sign that someone else created the invitation meanwhile."""
+    edit(config / "groups" / "partners.yaml", "      - customer: raj@contoso.com\n",
+         "      - customer: mike@contoso.com\n        expires: 2027-06-30\n        sponsor: bob@acme.com\n"
+         "      - customer: raj@contoso.com\n")
+    saved = save_plan(sandbox, config, tmp_path)
+    keys = {(c["key"], c["action"]) for c in json.loads(saved.read_text())["changes"]}
+    assert {("invitation:Acme Partner Hub/mike@contoso.com#expired", "delete"),
+            ("invitation:Acme Partner Hub/mike@contoso.com", "create")} <= keys
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
+    assert result.exit_code == 0, result.output
+    assert plan_exit(sandbox, config) == 0
+    assert_no_duplicates(census(sandbox))
+
+
 def test_a_saved_plan_is_refused_when_the_config_now_keeps_someone_it_removes(
         sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
     """The org did not move, but the config did: paul is protected now, and orphans are no longer deactivated."""
