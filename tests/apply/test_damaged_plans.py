@@ -67,3 +67,36 @@ def test_a_damaged_plan_file_is_refused_in_one_line(sandbox: RunningSandbox, con
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(saved) in lines[0] and message in lines[0], result.stderr
     assert census(sandbox) == before and journal(tmp_path) == []
+
+
+def _first_create(document: dict, sobject: str) -> dict:
+    return next(c for c in document["changes"] if c["action"] == "create" and c["sobject"] == sobject)
+
+
+def _lookup(sobject: str, change: Callable[[dict], None]) -> Callable[[Path], Path]:
+    return _edit(lambda document: change(_first_create(document, sobject)["lookup"]))
+
+
+EDITED_LOOKUPS: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "SOQL in a lookup value": (
+        _lookup("User", lambda lookup: lookup.update(Username="x' OR Username != 'x")),
+        "lookup.Username is \"x' OR Username != 'x\" but the create writes"),
+    "a lookup that never matches": (
+        _lookup("CollaborationInvitation", lambda lookup: lookup.update(InvitedUserEmail="nobody@example.com")),
+        "lookup.InvitedUserEmail is 'nobody@example.com' but the create writes"),
+    "a lookup emptied": (_lookup("CollaborationGroup", lambda lookup: lookup.clear()),
+                         "a create needs a lookup (its natural key)"),
+}
+
+
+@pytest.mark.parametrize("name", list(EDITED_LOOKUPS))
+def test_a_hand_edited_lookup_is_refused(sandbox: RunningSandbox, config: Path, tmp_path: Path, name: str) -> None:
+    damage, message = EDITED_LOOKUPS[name]
+    saved = damage(save_plan(sandbox, config, tmp_path))
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible", "--force")
+    assert result.exit_code == 1, result.output
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"error: {saved}: the plan can't be executed as it stands"), result.stderr
+    assert message in result.stderr, result.stderr
+    assert census(sandbox) == before and journal(tmp_path) == []
