@@ -140,7 +140,7 @@ def test_a_config_path_below_a_file(command: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args, expect", [
     (["plan", DESIRED, "--out", "{tmp}"], "is a directory"),
-    (["apply", DESIRED, "--yes", "--plan", "{tmp}"], "Is a directory"),
+    (["apply", DESIRED, "--yes", "--plan", "{tmp}"], "not a regular file"),
     (["apply", DESIRED, "--yes", "--journal", "{tmp}"], "is a directory"),
     (["plan", DESIRED, "--sandbox-db", "{tmp}"], "{tmp}"),
     (["apply", DESIRED, "--yes", "--sandbox-db", "{tmp}", "--journal", "{tmp}/j.jsonl"], "{tmp}"),

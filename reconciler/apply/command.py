@@ -1,15 +1,19 @@
 """The body of `guestlist apply`: plan (or load a saved plan and check it is still true), show it, pass the
 gates, confirm, write in batches with a journal, read back, report. Exit 0 applied or nothing to do, 1 error or
-partial failure, 3 refused by a safety gate, 5 another apply holds the org's lock (lock.py)."""
+partial failure, 3 refused by a safety gate, 4 a saved plan that is no longer true (stale or made for another org:
+plan again), 5 another apply holds the org's lock (lock.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import json
+import os
+import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -32,7 +36,7 @@ if TYPE_CHECKING:
     from reconciler.model import DesiredState
     from reconciler.org.connect import OrgConnection
 
-EXIT_OK, EXIT_ERROR, EXIT_REFUSED = 0, 1, 3
+EXIT_OK, EXIT_ERROR, EXIT_REFUSED, EXIT_STALE = 0, 1, 3, 4
 PROGRESS_THRESHOLD = 200  # changes: smaller applies finish before a bar would help
 
 
@@ -148,13 +152,12 @@ def _check_local_paths(options: ApplyOptions) -> None:
                          f"{options.journal / 'journal.jsonl'}; nothing was written")
 
 
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of 100,000 changes is ~60 MB less than that; /dev/zero is refused
+MAX_PLAN_DEPTH = 64  # a plan nests about 6 deep; 100,000 deep would exhaust the parser's stack
+
+
 def _load_plan_file(path: Path) -> Plan:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ApplyAbort(f"error: cannot read the plan {path}: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ApplyAbort(f"error: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
+    data = _parse_plan(path, _read_plan_text(path))
     try:
         plan = Plan.from_json(data)
     except PlanFormatError as exc:
@@ -165,6 +168,60 @@ def _load_plan_file(path: Path) -> Plan:
         raise ApplyAbort(f"error: {path}: the plan can't be executed as it stands (edited or damaged?); "
                          f"nothing was written:\n{exc}\nMake a new plan with guestlist plan --out.") from None
     return plan
+
+
+def _read_plan_text(path: Path) -> str:
+    """The plan file as text: a regular file (a FIFO or device is refused without blocking on it), at most
+    MAX_PLAN_BYTES, strictly UTF-8."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ApplyAbort(f"error: {path}: not a regular file (a directory, FIFO or device can't be a plan); "
+                             "nothing was written")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):  # replaced between the stat and the open
+                raise ApplyAbort(f"error: {path}: not a regular file; nothing was written")
+            raw = file.read(MAX_PLAN_BYTES + 1)
+    except OSError as exc:
+        raise ApplyAbort(f"error: cannot read the plan {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PLAN_BYTES:
+        raise ApplyAbort(f"error: {path}: larger than {MAX_PLAN_BYTES // (1024 * 1024)} MB, not a plan guestlist "
+                         "made; nothing was written")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApplyAbort(f"error: {path}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); a plan "
+                         "is the UTF-8 JSON that guestlist plan --out writes; nothing was written") from None
+
+
+def _parse_plan(path: Path, text: str) -> object:
+    """JSON with nesting bounded before parsing (no RecursionError on a hand-made 100,000-deep file)."""
+    depth = _nesting(text)
+    if depth > MAX_PLAN_DEPTH:
+        raise ApplyAbort(f"error: {path}: nested {depth} deep, more than a plan's {MAX_PLAN_DEPTH}; not a plan "
+                         "guestlist made; nothing was written")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApplyAbort(f"error: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ApplyAbort(f"error: {path}: nested too deep to be a plan; nothing was written") from None
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _nesting(text: str) -> int:
+    """The deepest [ / { nesting outside JSON strings (a prescan; malformed JSON is json.loads's to report)."""
+    depth = deepest = 0
+    for match in _BRACKET.finditer(_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def _load_config(path: Path, today: dt.date, console: Console) -> DesiredState:
@@ -193,8 +250,8 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
         return dataclasses.replace(plan, generated=_now())
     problem = wrong_org(saved, snapshot.org)
     if problem:
-        raise ApplyAbort(f"Refused: {problem}; nothing was written.")
-    moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes)
+        raise ApplyAbort(f"Refused: {problem}; nothing was written.", EXIT_STALE)
+    moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes, frozenset(saved.fingerprints))
     if moved:
         _refuse_saved("the org changed since this plan was made", moved)
     unwanted = unwanted_changes(saved, build_plan(desired, snapshot, dt.date.fromisoformat(saved.today)))
@@ -204,9 +261,10 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
 
 
 def _refuse_saved(why: str, problems: list[str]) -> None:
+    """The saved plan is no longer true: exit 4, so a pipeline can tell "plan again" from "broken" (exit 1)."""
     lines = [f"Refused: {why}; nothing was written:", *(f"  - {line}" for line in shorten(problems)),
              "Make a new plan (guestlist plan --out ...), review it, and apply that."]
-    raise ApplyAbort("\n".join(lines))
+    raise ApplyAbort("\n".join(lines), EXIT_STALE)
 
 
 def _now() -> str:
@@ -263,26 +321,45 @@ def _execute(plan: Plan, options: ApplyOptions, writer: Writer, journal: Journal
     line (the journal holds every outcome so far; a rerun re-reads the org)."""
     from reconciler.org.requests import redact
 
-    journal.event("apply", changes=len(plan.changes), plan_generated=plan.generated,
-                  saved_plan=bool(options.plan_file))
     try:
+        journal.event("apply", changes=len(plan.changes), plan_generated=plan.generated,
+                      saved_plan=bool(options.plan_file))
         with _progress(len(plan.changes), console) as advance:
             execution = Executor(writer, journal, advance).run(plan.changes)
         verification = _verify(writer, execution)
+        by_operation = {f"{sobject} {operation}": n for (sobject, operation), n in
+                        sorted(writer.requests_by_operation.items())}
+        journal.event("done", complete=execution.complete, converged=verification.converged,
+                      stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
+    except JournalError as exc:  # disk full, file size limit: one line with what reached the org, exit 1
+        raise ApplyAbort(f"error: {exc}; the apply stopped there; {_written_so_far(journal)}") from None
     except KeyboardInterrupt:
-        journal.event("interrupted")
+        _last_event(journal, "interrupted")
         raise ApplyAbort(f"interrupted: {options.journal} lists what was written; rerun apply to finish "
                          "(it re-reads the org first)", 130) from None
     except Exception as exc:  # the command's boundary: one line, secrets redacted, never a traceback
-        journal.event("crashed", error=type(exc).__name__)
+        _last_event(journal, "crashed", error=type(exc).__name__)
         message = redact(f"{type(exc).__name__}: {exc}", secrets())
         raise ApplyAbort(f"error: apply failed unexpectedly ({message}); {options.journal} lists what was "
                          "written; rerun apply (it re-reads the org first)") from None
-    by_operation = {f"{sobject} {operation}": n for (sobject, operation), n in
-                    sorted(writer.requests_by_operation.items())}
-    journal.event("done", complete=execution.complete, converged=verification.converged,
-                  stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
     return execution, verification, sum(by_operation.values())
+
+
+def _last_event(journal: Journal, event: str, **fields: object) -> None:
+    """Journal how the apply ended, if the journal can still be written (the message says the rest)."""
+    with suppress(JournalError):
+        journal.event(event, **fields)
+
+
+def _written_so_far(journal: Journal) -> str:
+    """What reached the org before the journal failed (the journal file can't say it now)."""
+    if not journal.written:
+        return "nothing was written to the org"
+    counts = {action: sum(1 for a, _ in journal.written if a == action) for action in ("create", "update", "delete")}
+    done = ", ".join(f"{n} {verb}" for action, verb in (("create", "created"), ("update", "updated"),
+                                                         ("delete", "deleted")) if (n := counts[action]))
+    keys = ", ".join(key for _, key in journal.written[:5]) + (" ..." if len(journal.written) > 5 else "")
+    return f"written to the org by then: {done} ({keys}); rerun apply to finish (it re-reads the org first)"
 
 
 def _verify(writer: Writer, execution: Execution) -> Verification:

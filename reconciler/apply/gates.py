@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from reconciler.plan.change import Action, Change, Plan
 
 _SHOWN = 10  # changes named in a refusal before "... and N more"
+# A share-based max_removals (e.g. 25%) applies only from this many managed access entries: below it, one
+# offboarding is already a large share (octoDNS's MIN_EXISTING_RECORDS; docs/decisions/apply-safety.md).
+# A count limit (max_removals: 10) applies always.
+MIN_MANAGED_FOR_SHARE = 10
 
 
 def _removal_why(change: Change) -> str | None:
@@ -45,9 +49,9 @@ def check_gates(plan: Plan, *, force: bool = False, allow_irreversible: bool = F
     """Every gate the plan trips that its flag does not override (empty: go ahead)."""
     refusals = []
     removals = plan.removals
-    if removals and not force and not plan.removals_allowed:
+    if removals and not force and _removals_refused(plan):
         limit = plan.max_removals
-        of = f" of {plan.managed_access} managed" if limit.percent is not None else ""
+        of = f" of {plan.managed_access} managed" if limit.count is None else ""
         refusals.append(Refusal(
             "max_removals",
             f"{len(removals)} removals exceed policy.max_removals ({limit}{of}).",
@@ -64,3 +68,11 @@ def check_gates(plan: Plan, *, force: bool = False, allow_irreversible: bool = F
             _irreversible_why,
         ))
     return refusals
+
+
+def _removals_refused(plan: Plan) -> bool:
+    """policy.max_removals refuses the plan's removals; a share limit only counts from MIN_MANAGED_FOR_SHARE."""
+    limit = plan.max_removals
+    if limit.count is None and limit.percent is not None and plan.managed_access < MIN_MANAGED_FOR_SHARE:
+        return False
+    return not plan.removals_allowed

@@ -73,10 +73,42 @@ def _change_problems(change: Change, creates: set[str]) -> Iterator[str]:
                     for field, target in change.refs.items() if target not in creates)
     if not all(isinstance(d, str) for d in change.depends_on):
         yield f"{key}: depends_on holds something other than change keys"
+    if change.action is Action.CREATE and change.sobject not in METADATA_OBJECTS \
+            and isinstance(change.lookup, Mapping) and isinstance(change.values, Mapping):
+        yield from _lookup_problems(change)
     needs_id = change.action is not Action.CREATE and change.sobject not in METADATA_OBJECTS
     if needs_id and not (isinstance(change.record_id, str) and RECORD_ID.match(change.record_id)):
         article = "an" if change.action is Action.UPDATE else "a"
         yield f"{key}: {article} {change.action.value} needs a Salesforce record id, not {change.record_id!r}"
+
+
+def _lookup_problems(change: Change) -> Iterator[str]:
+    """A create's lookup (its natural key, apply/lookup.py) must be there and name, as plain values, what the
+    create itself writes: otherwise a lost answer would be sent twice, or the stale check could never match."""
+    key = change.key
+    if not change.lookup:
+        yield f"{key}: a create needs a lookup (its natural key), so that a lost answer is not sent twice"
+        return
+    for name, value in change.lookup.items():
+        if name in change.refs:
+            if value is not None:
+                yield f"{key}: lookup.{name} is filled by refs.{name} when applied, not {value!r}"
+            continue
+        if not isinstance(value, str | int) or isinstance(value, bool) or value == "" \
+                or (isinstance(value, str) and _CONTROL.search(value)):
+            yield f"{key}: lookup.{name} is {value!r}, not a plain value"
+        elif name not in change.values:
+            yield f"{key}: lookup.{name} is not a field the create writes, so it can never match its record"
+        elif _fold(change.values[name]) != _fold(value):
+            yield f"{key}: lookup.{name} is {value!r} but the create writes {change.values[name]!r}, so it can " \
+                  "never match its record"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def _fold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
 
 
 def _kind(value: Any) -> str:

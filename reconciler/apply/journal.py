@@ -3,6 +3,7 @@ still leaves an exact record. It holds keys, ids and Salesforce error codes, nev
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -20,7 +21,10 @@ def _utc_now() -> str:
 
 
 class JournalError(Exception):
-    """The journal file can't be written (apply refuses to write to the org without one)."""
+    """The journal file can't be opened or written (apply refuses to write to the org without one)."""
+
+
+_WRITTEN = frozenset({"applied"})  # outcomes that wrote to the org
 
 
 class Journal:
@@ -29,6 +33,7 @@ class Journal:
         self.org_id = org_id
         self._clock = clock
         self._file: IO[str] | None = None
+        self.written: list[tuple[str, str]] = []  # (action, key) of every change written, even if its line failed
 
     def open(self) -> Journal:
         try:
@@ -53,8 +58,14 @@ class Journal:
         if self._file is None:
             self.open()
         assert self._file is not None
-        self._file.write(mask_secrets(json.dumps(entry, ensure_ascii=False, separators=(",", ":"))) + "\n")
-        self._file.flush()
+        try:
+            self._file.write(mask_secrets(json.dumps(entry, ensure_ascii=False, separators=(",", ":"))) + "\n")
+            self._file.flush()
+        except OSError as exc:  # disk full, file size limit, the file made unwritable: say so, once
+            file, self._file = self._file, None
+            with contextlib.suppress(OSError):
+                file.close()
+            raise JournalError(f"the journal {self.path} could not be written: {exc.strerror or exc}") from None
 
     def event(self, event: str, **fields: Any) -> None:
         """A run-level line: apply started or finished, stopped early, ..."""
@@ -65,6 +76,8 @@ class Journal:
         """The outcome of one change: applied, already_done, failed, skipped, not_attempted or unknown."""
         entry: dict[str, Any] = {"time": self._clock(), "org": self.org_id, "key": key, "action": action,
                                  "outcome": outcome, "record_id": record_id}
+        if outcome in _WRITTEN:
+            self.written.append((action, key))
         if error_code:
             entry["error"] = error_code
         if note:

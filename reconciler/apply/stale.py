@@ -82,9 +82,12 @@ def moved_records(plan: Plan, snapshot: Snapshot) -> list[str]:
     return problems
 
 
-def appeared_records(writer: Writer, changes: Sequence[Change]) -> list[str]:
+def appeared_records(writer: Writer, changes: Sequence[Change], expected: frozenset[str] = frozenset()) -> list[str]:
     """One line per create whose record exists already, looked up by natural key (a key naming a record the
-    plan itself creates can't match anything yet and is not looked up)."""
+    plan itself creates can't match anything yet and is not looked up). A match the plan itself deletes first
+    (an expired invitation deleted and sent again) or saw at plan time (`expected`: its fingerprinted ids,
+    checked by moved_records) is the plan's own record, not a write by someone else."""
+    own = expected | {c.record_id for c in changes if c.action is Action.DELETE and c.record_id}
     by_sobject: dict[str, list[Change]] = defaultdict(list)
     for change in changes:
         if change.action is Action.CREATE and change.lookup and not set(change.lookup) & set(change.refs) \
@@ -98,7 +101,8 @@ def appeared_records(writer: Writer, changes: Sequence[Change]) -> list[str]:
         except QueryFailed as exc:
             problems.append(f"could not check whether the {sobject} records to create exist already ({exc.error})")
             continue
-        problems += [f"{creates[i].key} exists already ({sobject} {found[i]})" for i in sorted(found)]
+        problems += [f"{creates[i].key} exists already ({sobject} {found[i]})" for i in sorted(found)
+                     if found[i] not in own]
     return problems
 
 

@@ -6,6 +6,7 @@ See docs/decisions/plan-is-data.md and docs/plan-json.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -131,6 +132,17 @@ class Change:
             fingerprint=node.field("fingerprint", []).strings(),
             people=node.field("people", []).strings(),
         )
+
+
+def _calendar_date(node: Node) -> str:
+    """A YYYY-MM-DD that is a real date (not 2026-02-30): apply re-plans with it."""
+    text = node.string()
+    try:
+        if len(text) == 10 and dt.date.fromisoformat(text).isoformat() == text:
+            return text
+    except ValueError:
+        pass
+    raise PlanFormatError(f"{node.where}: {text!r} is not a calendar date (YYYY-MM-DD)")
 
 
 _REMOVAL_KINDS = frozenset({Kind.MEMBER, Kind.INVITATION, Kind.PERMISSION_SET_ASSIGNMENT})
@@ -323,7 +335,7 @@ class Plan:
         return cls(
             format_version=version,
             org=_org_from_json(plan.field("org")),
-            today=plan.field("today").string(),
+            today=_calendar_date(plan.field("today")),
             generated=plan.field("generated", "").string(),
             changes=tuple(Change.from_json(c) for c in plan.field("changes").items()),
             blockers=tuple(Finding.from_json(b) for b in plan.field("blockers", []).items()),

@@ -197,7 +197,7 @@ def test_a_stale_saved_plan_is_refused_and_nothing_written(sandbox: RunningSandb
         conn.sf.CollaborationGroup.update(hub, {"Description": "edited by hand"})
     before = census(sandbox)
     result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "the org changed since this plan was made" in result.stderr
     assert f"group Acme Partner Hub ({hub}) changed" in result.stderr
     assert census(sandbox) == before and journal(tmp_path) == []
@@ -209,9 +209,26 @@ def test_a_saved_plan_whose_creates_appeared_is_refused(sandbox: RunningSandbox,
     assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0  # applied meanwhile
     before = census(sandbox)
     result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
-    assert result.exit_code == 1 and "the org changed since this plan was made" in result.stderr
+    assert result.exit_code == 4 and "the org changed since this plan was made" in result.stderr
     assert "invitation:Acme Partner Hub/li.wei@globex.com exists already" in result.stderr
     assert census(sandbox) == before
+
+
+def test_a_saved_plan_that_resends_an_expired_invitation_is_not_refused_as_stale(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    """mike's invitation expired: the plan deletes it and sends a new one. The old one, which the plan itself
+    deletes, is no sign that someone else created the invitation meanwhile."""
+    edit(config / "groups" / "partners.yaml", "      - customer: raj@contoso.com\n",
+         "      - customer: mike@contoso.com\n        expires: 2027-06-30\n        sponsor: bob@acme.com\n"
+         "      - customer: raj@contoso.com\n")
+    saved = save_plan(sandbox, config, tmp_path)
+    keys = {(c["key"], c["action"]) for c in json.loads(saved.read_text())["changes"]}
+    assert {("invitation:Acme Partner Hub/mike@contoso.com#expired", "delete"),
+            ("invitation:Acme Partner Hub/mike@contoso.com", "create")} <= keys
+    result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
+    assert result.exit_code == 0, result.output
+    assert plan_exit(sandbox, config) == 0
+    assert_no_duplicates(census(sandbox))
 
 
 def test_a_saved_plan_is_refused_when_the_config_now_keeps_someone_it_removes(
@@ -222,19 +239,20 @@ def test_a_saved_plan_is_refused_when_the_config_now_keeps_someone_it_removes(
     edit(config / "org.yaml", "deactivate_orphaned_customers: true", "deactivate_orphaned_customers: false")
     before = census(sandbox)
     result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible", "--force")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output
     assert f"Refused: the config at {config} plans differently now; nothing was written:" in result.stderr
     assert "user:kim@guest.acme.com: the config no longer asks for this update" in result.stderr
     assert "user:paul@guest.acme.com: the config no longer asks for this update" in result.stderr
     assert census(sandbox) == before and journal(tmp_path) == []
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("format_version", 99, "format_version 99 is not supported"),
-    ("org", "another", "this plan was made for org 00D000000000099AAA"),
+@pytest.mark.parametrize(("field", "value", "message", "code"), [
+    ("format_version", 99, "format_version 99 is not supported", 1),
+    ("org", "another", "this plan was made for org 00D000000000099AAA", 4),
 ])
 def test_a_plan_for_another_org_or_format_is_refused(sandbox: RunningSandbox, config: Path, tmp_path: Path,
-                                                     field: str, value: Any, message: str) -> None:
+                                                     field: str, value: Any, message: str, code: int) -> None:
+    """A plan for another org is stale (exit 4: plan again); a format this guestlist can't read is an error."""
     saved = save_plan(sandbox, config, tmp_path)
     document = json.loads(saved.read_text())
     if field == "org":
@@ -244,7 +262,7 @@ def test_a_plan_for_another_org_or_format_is_refused(sandbox: RunningSandbox, co
     saved.write_text(json.dumps(document))
     before = census(sandbox)
     result = apply(sandbox, config, tmp_path, "--plan", str(saved), "--yes", "--allow-irreversible")
-    assert result.exit_code == 1 and message in result.stderr
+    assert result.exit_code == code and message in result.stderr
     assert census(sandbox) == before
 
 

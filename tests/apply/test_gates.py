@@ -24,6 +24,19 @@ def test_too_many_removals_are_refused_with_the_override() -> None:
     assert check_gates(plan, force=True) == []
 
 
+def test_a_share_limit_applies_only_from_ten_managed_entries() -> None:
+    """Offboarding one of four customers is not refused by max_removals: 25% (octoDNS: MIN_EXISTING_RECORDS)."""
+    assert check_gates(plan_of(member_delete(1), managed=4)) == []
+    assert check_gates(plan_of(*[member_delete(i) for i in range(9)], managed=9)) == []
+    [refusal] = check_gates(plan_of(*[member_delete(i) for i in range(3)], managed=10))
+    assert "3 removals exceed policy.max_removals (25% of 10 managed)" in refusal.lines()[0]
+
+
+def test_a_count_limit_applies_to_a_small_managed_set_too() -> None:
+    [refusal] = check_gates(plan_of(member_delete(1), member_delete(2), managed=4, limit=RemovalLimit(count=1)))
+    assert "2 removals exceed policy.max_removals (1)." in refusal.lines()[0]
+
+
 def test_absolute_limit_and_deactivations_count() -> None:
     deactivate = change(Kind.USER, Action.UPDATE, "user:x", record_id="005X", values={"IsActive": False})
     plan = plan_of(member_delete(1), deactivate, managed=100, limit=RemovalLimit(count=1))

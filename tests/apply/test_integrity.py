@@ -49,6 +49,20 @@ def test_refs_name_a_create_of_the_plan_and_keys_are_unique() -> None:
 
 
 def test_a_cycle_is_named() -> None:
-    a = change(Kind.USER, Action.CREATE, "user:a", depends_on=("group:b",))
-    b = change(Kind.GROUP, Action.CREATE, "group:b", depends_on=("user:a",))
+    a = change(Kind.USER, Action.CREATE, "user:a", values={"Username": "a"}, lookup={"Username": "a"},
+               depends_on=("group:b",))
+    b = change(Kind.GROUP, Action.CREATE, "group:b", values={"Name": "b"}, lookup={"Name": "b"},
+               depends_on=("user:a",))
     assert "changes depend on each other in a cycle: group:b, user:a" in problems(a, b)
+
+
+def test_a_create_s_lookup_must_be_there_plain_and_match_what_it_writes() -> None:
+    empty = change(Kind.GROUP, Action.CREATE, "group:e", values={"Name": "e"})
+    other = change(Kind.GROUP, Action.CREATE, "group:o", values={"Name": "o"}, lookup={"Name": "p"})
+    absent = change(Kind.GROUP, Action.CREATE, "group:a", values={"Name": "a"}, lookup={"OwnerId": "005A"})
+    control = change(Kind.GROUP, Action.CREATE, "group:c\n", values={"Name": "c\n"}, lookup={"Name": "c\n"})
+    text = problems(empty, other, absent, control)
+    assert "group:e: a create needs a lookup (its natural key)" in text
+    assert "group:o: lookup.Name is 'p' but the create writes 'o', so it can never match its record" in text
+    assert "group:a: lookup.OwnerId is not a field the create writes" in text
+    assert "lookup.Name is 'c\\n', not a plain value" in text
