@@ -6,6 +6,7 @@ people grep for it, so ids are never renamed. Each id has one fixed severity.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -125,7 +126,23 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 def problem(rule_id: str, where: Source, message: str) -> Problem:
     """A Problem of a catalogued rule at `where` (severity comes from the catalogue)."""
     rule = RULES[rule_id]
-    return Problem(where.file, where.line, where.col, rule.id, rule.severity, message)
+    return Problem(shown(where.file), where.line, where.col, rule.id, rule.severity, shown(message))
+
+
+_INVISIBLE = ("Cc", "Cf", "Cs", "Zl", "Zp")  # controls, bidi/format marks, surrogates, line/paragraph separators
+
+
+def shown(text: str) -> str:
+    """`text` safe for a terminal or a JSON reader: control, bidi and Unicode line-break characters escaped
+    (U+202E -> \\u202e), so input quoted in a message can't reorder, hide or break the line."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(char) if unicodedata.category(char) in _INVISIBLE else char for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def has_errors(problems: list[Problem]) -> bool:

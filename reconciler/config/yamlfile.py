@@ -105,7 +105,7 @@ def read_document(path: Path, display: str) -> tuple[Document | None, list[Probl
     text, bad = _decode(raw, display)
     if bad:
         return None, [bad]
-    root, problems = _compose(text, display)
+    root, problems = _compose(_before_too_deep(text), display)
     if root is None:
         return (None if problems else Document(display, None)), problems
     converter = _Converter(display, budget=_count(root) + MAX_ALIAS_EXPANSION)
@@ -133,6 +133,47 @@ def _decode(raw: bytes, display: str) -> tuple[str, Problem | None]:
         col = len(raw[line_start:start].decode("utf-8", errors="replace")) + 1
         return "", problem("not-utf8", Source(display, line, col),
                            f"byte 0x{raw[start]:02X} is not valid UTF-8 (save the file as UTF-8)")
+
+
+def _before_too_deep(text: str) -> str:
+    """The text up to just past the first flow bracket nested deeper than MAX_DEPTH, or all of it.
+
+    Parsers limit flow nesting themselves at depths that differ by release (PyYAML 6.0.4's libyaml: 1000), and
+    buffer events so far ahead that their limit fires first; composing only this prefix makes our MAX_DEPTH
+    check (with its line:col) the one that answers, under every PyYAML release.
+    """
+    depth, quote, index, size = 0, "", 0, len(text)
+    while index < size:
+        char = text[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char == "#" and (index == 0 or text[index - 1] in " \t\n"):
+            end = text.find("\n", index)
+            index = size if end < 0 else end
+            continue
+        elif char in "'\"" and (depth or _starts_token(text, index)):
+            quote = char
+        elif char in "[{" and (depth or _starts_token(text, index)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text[: index + 1]
+        elif char in "]}" and depth:
+            depth -= 1
+        index += 1
+    return text
+
+
+def _starts_token(text: str, index: int) -> bool:
+    """In block context: does the character at `index` begin a value (not sit inside a plain scalar)?"""
+    back = index - 1
+    while back >= 0 and text[back] == " ":
+        back -= 1
+    if back < 0 or text[back] in "\n:,[{":
+        return True
+    return text[back] in "-?" and (back == 0 or text[back - 1] in " \n")
 
 
 def _events(text: str) -> Iterator[ev.Event]:

@@ -114,3 +114,18 @@ def test_command_line_usage_errors_exit_1_not_2(args: list[str]) -> None:
                          capture_output=True, text=True, cwd=REPO, timeout=60)
     assert run.returncode == 1
     assert "Error: " in run.stderr and "Traceback" not in run.stderr
+
+
+def test_json_reports_domain_rules_beside_schema_errors(tmp_path: Path) -> None:
+    """A schema error in one group or file hides no domain-rule error of the parts whose structure is valid."""
+    root = write(tmp_path, {
+        "org.yaml": "org:\n  chatter: {enabled: true, customer_invitations: true, bogus: 1}\n",
+        "g1.yaml": "groups:\n  - name: A\n    access: privat\n  - name: B\n    access: private\n"
+                   "    members:\n      - customer: jane@contoso.com\n",
+        "g2.yaml": "groups:\n  - name: C\n    access: private\n    members:\n      - customer: joe@contoso.com\n",
+    })
+    result = validate(str(root), "--format", "json", "--today", "2026-11-22")
+    found = [(Path(p["file"]).name, p["line"], p["rule"]) for p in json.loads(result.stdout)["problems"]]
+    assert result.exit_code == 1
+    assert found == [("g1.yaml", 3, "invalid-value"), ("g1.yaml", 7, "customers-need-allow-customers"),
+                     ("g2.yaml", 5, "customers-need-allow-customers"), ("org.yaml", 2, "unknown-key")]

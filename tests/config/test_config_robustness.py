@@ -139,7 +139,15 @@ def test_anchors_used_reasonably_are_fine(tmp_path: Path) -> None:
 @pytest.mark.parametrize("depth", [41, 100_000])
 def test_deep_flow_nesting(tmp_path: Path, depth: int) -> None:
     result = load_bytes(tmp_path, b"groups: " + b"[" * depth + b"]" * depth + b"\n")
-    assert rules(result) == ["too-deep"]
+    assert [(p.rule, p.line, p.col) for p in result.problems] == [("too-deep", 1, 48)]
+
+
+@pytest.mark.parametrize("opening", ["{a: ", "[", "[a, "])
+def test_deep_nesting_is_ours_under_any_parser_limit(tmp_path: Path, opening: str) -> None:
+    """Past every PyYAML release's own nesting limit (libyaml's 1000 in 6.0.4), the answer is still too-deep."""
+    text = "x: 'a[b' # [[[\nlist:\n  " + opening * 5000 + "\n"
+    result = load_bytes(tmp_path, text.encode())
+    assert [(p.rule, p.line) for p in result.problems] == [("too-deep", 3)]
 
 
 def test_deep_block_nesting(tmp_path: Path) -> None:
