@@ -49,7 +49,8 @@ def edited(tmp_path: Path, converged_db: Path) -> tuple[Path, Path]:
 @pytest.mark.parametrize(
     ("old", "new", "code", "says"),
     [
-        ("    account: Contoso Ltd", "    account: Globex Corporation", "account-move", "move their contact (sam.patel@contoso.com) to 'Globex Corporation'"),
+        ("    account: Contoso Ltd", "    account: Globex Corporation", "account-move",
+         "move their contact (sam.patel@contoso.com) to 'Globex Corporation'"),
         ("    portal_role: user", "    portal_role: executive",
          "portal-role-create-only", f"change the portal role of {SAM} from user to executive"),
     ],
@@ -87,3 +88,19 @@ def test_a_difference_the_api_cant_write_is_a_manual_step(
     assert applied.exit_code != 0, applied.output
     assert "Converged" not in applied.output and "Nothing to do." not in applied.output
     assert "Manual steps left (1" in applied.output
+
+
+def test_a_customer_whose_email_is_a_partner_user_blocks(org, tmp_path: Path) -> None:
+    """sam.patel@contoso.com is a Partner Community user's email: as `customer:` it must not add that user."""
+    from tests.plan.test_cli_scenarios import plan_json
+
+    (tmp_path / "g.yaml").write_text(
+        "groups:\n  - name: Contoso Deal Room\n    allow_customers: true\n    membership: additive\n    members:\n"
+        "      - customer: sam.patel@contoso.com\n"
+    )
+    code, document = plan_json(org, tmp_path / "g.yaml")
+    assert code == 1
+    [blocker] = [b for b in document["blockers"] if b["code"] == "customer-is-a-user"]
+    assert f"list them as `user: {SAM}`" in blocker["message"]
+    assert blocker["source"]["line"] == 6
+    assert not [c for c in document["changes"] if c["kind"] == "member"]
