@@ -100,7 +100,7 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     write_plan(redact_plan(plan) if options.redact else plan, output_format, out)
     if plan.blocked:
         return EXIT_ERROR
-    if options.detailed_exitcode and plan.has_changes:
+    if options.detailed_exitcode and plan.differs:  # a manual step left is a difference too
         return EXIT_CHANGES
     return EXIT_OK
 

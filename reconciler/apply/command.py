@@ -26,7 +26,7 @@ from reconciler.apply.gates import check_gates
 from reconciler.apply.integrity import PlanInconsistent, check_integrity
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
 from reconciler.apply.lock import DEFAULT_TIMEOUT, EXIT_LOCKED, ApplyLock, Holder, LockError, LockHeld
-from reconciler.apply.report import outcome_lines, usage_line, verification_lines
+from reconciler.apply.report import manual_left_line, outcome_lines, usage_line, verification_lines
 from reconciler.apply.stale import appeared_records, moved_records, shorten, unwanted_changes, wrong_org
 from reconciler.errors import CommandError
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
@@ -289,10 +289,12 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
         console.warn("error: the plan has blockers (listed above); nothing was written")
         return EXIT_ERROR
     if not plan.has_changes:
-        console.say("Nothing to do.")
+        console.say("Nothing to write." if plan.manual_steps else "Nothing to do.")
+        if plan.manual_steps:
+            console.say(manual_left_line(len(plan.manual_steps)))
         _release(lock, console)  # before the count, so that the count includes it
         console.say(usage_line(conn.counter.total, 0, conn.api_usage, writer.allowance_spent))
-        return EXIT_OK
+        return EXIT_ERROR if plan.manual_steps else EXIT_OK
     refusals = check_gates(plan, force=options.force, allow_irreversible=options.allow_irreversible)
     if refusals:
         for refusal in refusals:
@@ -309,10 +311,11 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
     console.say("")
     console.say("\n".join(outcome_lines(execution)))
     not_applied = sum(1 for r in execution.results if not r.outcome.succeeded)
-    console.say("\n".join(verification_lines(verification, not_applied)))
+    console.say("\n".join(verification_lines(verification, not_applied, len(plan.manual_steps))))
     _release(lock, console)
     console.say(usage_line(conn.counter.total, writes, conn.api_usage, writer.allowance_spent))
-    return EXIT_OK if execution.complete and verification.converged else EXIT_ERROR
+    done = execution.complete and verification.converged and not plan.manual_steps
+    return EXIT_OK if done else EXIT_ERROR
 
 
 def _execute(plan: Plan, options: ApplyOptions, writer: Writer, journal: Journal, console: Console,

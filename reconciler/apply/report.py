@@ -63,10 +63,19 @@ def outcome_lines(execution: Execution) -> list[str]:
     return lines
 
 
-def verification_lines(verification: Verification | None, not_applied: int = 0) -> list[str]:
-    """`not_applied`: changes that did not succeed (the org can't have converged on those)."""
+def manual_left_line(manual: int) -> str:
+    """The org still differs by the plan's manual steps, which apply can't do."""
+    return (f"Manual steps left ({manual}, listed above): the org still differs from the config until a person does "
+            "them in Setup.")
+
+
+def verification_lines(verification: Verification | None, not_applied: int = 0, manual: int = 0) -> list[str]:
+    """`not_applied`: changes that did not succeed (the org can't have converged on those); `manual`: the plan's
+    manual steps (never "Converged" while one is left)."""
     if verification is None:
         return []
+    if verification.converged and manual:
+        return ["Read back: the org holds what was written.", manual_left_line(manual)]
     if verification.converged and not not_applied:
         return ["Converged: the org now holds what was written."]
     if verification.converged:

@@ -49,6 +49,7 @@ def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Pla
         blockers=tuple(ctx.blockers),
         warnings=tuple(ctx.warnings),
         manual_checks=manual_checks(desired.org.invitations),
+        manual_steps=tuple(ctx.manual_steps),
         fingerprints=dict(sorted(ctx.fingerprints.items())),
         licenses=licenses,
         people=ctx.people.impacts(),

@@ -16,7 +16,8 @@ from typing import Any
 from reconciler.model import OrgIdentity, RemovalLimit, Source
 from reconciler.plan.reading import Node, PlanFormatError
 
-__all__ = ["Action", "Change", "Finding", "Kind", "LicenseImpact", "ManualCheck", "PersonImpact", "Plan",
+__all__ = ["Action", "Change", "Finding", "Kind", "LicenseImpact", "ManualCheck", "ManualStep",
+           "PersonImpact", "Plan",
            "PlanFormatError", "Risk"]
 
 FORMAT_VERSION = 1
@@ -185,6 +186,27 @@ class ManualCheck:
 
 
 @dataclass(frozen=True)
+class ManualStep:
+    """A declared value that differs from the org and that guestlist can't write through the API: a person does
+    `step` in Setup. The plan is not "no changes" while one is listed (it counts in the summary and exit code)."""
+
+    code: str
+    step: str  # "Move the contact of ann@globex.com from Contoso Ltd to Globex"
+    where: str  # "Setup > Users > ann@globex.com"
+    source: Source | None = None
+    key: str | None = None  # the object concerned ("user:ann@globex.com")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "step": self.step, "where": self.where, "source": _source_to_json(self.source),
+                "key": self.key}
+
+    @classmethod
+    def from_json(cls, node: Node) -> ManualStep:
+        return cls(node.field("code").string(), node.field("step").string(), node.field("where").string(),
+                   _source_from_json(node.field("source", None)), node.field("key", None).string(nullable=True))
+
+
+@dataclass(frozen=True)
 class LicenseImpact:
     """Seats of one UserLicense before and after the plan (new users and activations minus deactivations)."""
 
@@ -250,6 +272,7 @@ class Plan:
     blockers: tuple[Finding, ...] = ()
     warnings: tuple[Finding, ...] = ()
     manual_checks: tuple[ManualCheck, ...] = ()
+    manual_steps: tuple[ManualStep, ...] = ()  # known differences only a person can fix (see ManualStep)
     fingerprints: Mapping[str, str] = field(default_factory=dict)  # record id -> fingerprint (plan/fingerprint.py)
     licenses: tuple[LicenseImpact, ...] = ()
     people: tuple[PersonImpact, ...] = ()
@@ -287,6 +310,11 @@ class Plan:
         return bool(self.changes)
 
     @property
+    def differs(self) -> bool:
+        """Whether the org differs from the config: changes to write or manual steps left to a person."""
+        return bool(self.changes or self.manual_steps)
+
+    @property
     def blocked(self) -> bool:
         return bool(self.blockers)
 
@@ -309,6 +337,7 @@ class Plan:
             "blockers": [b.to_json() for b in self.blockers],
             "warnings": [w.to_json() for w in self.warnings],
             "manual_checks": [m.to_json() for m in self.manual_checks],
+            "manual_steps": [m.to_json() for m in self.manual_steps],
             "licenses": [lic.to_json() for lic in self.licenses],
             "people": [p.to_json() for p in self.people],
             "managed_access": self.managed_access,
@@ -341,6 +370,7 @@ class Plan:
             blockers=tuple(Finding.from_json(b) for b in plan.field("blockers", []).items()),
             warnings=tuple(Finding.from_json(w) for w in plan.field("warnings", []).items()),
             manual_checks=tuple(ManualCheck.from_json(m) for m in plan.field("manual_checks", []).items()),
+            manual_steps=tuple(ManualStep.from_json(m) for m in plan.field("manual_steps", []).items()),
             licenses=tuple(LicenseImpact.from_json(x) for x in plan.field("licenses", []).items()),
             people=tuple(PersonImpact.from_json(p) for p in plan.field("people", []).items()),
             managed_access=plan.field("managed_access", 0).integer(),

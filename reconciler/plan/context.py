@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.model import DesiredState, ObservedUser, Snapshot, Source
-from reconciler.plan.change import Action, Change, Finding, Kind, Risk
+from reconciler.plan.change import Action, Change, Finding, Kind, ManualStep, Risk
 from reconciler.plan.fingerprint import fingerprint
 from reconciler.plan.licenses import SeatLedger
 from reconciler.plan.order import Phase, phase_of
@@ -107,6 +107,7 @@ class PlanContext:
         self.keys: set[str] = set()
         self.blockers: list[Finding] = []
         self.warnings: list[Finding] = []
+        self.manual_steps: list[ManualStep] = []
         self.fingerprints: dict[str, str] = {}
         self.people = PeopleLedger()
         self.seats = SeatLedger()
@@ -138,6 +139,10 @@ class PlanContext:
 
     def warn(self, code: str, message: str, source: Source | None = None, key: str | None = None) -> None:
         self.warnings.append(Finding(code, message, located(source), key))
+
+    def manual(self, code: str, step: str, where: str, source: Source | None = None, key: str | None = None) -> None:
+        """A declared value that differs and that no API call can write: listed for a person to do in Setup."""
+        self.manual_steps.append(ManualStep(code, step, where, located(source), key))
 
     def guard_protected(self, username: str, what: str, source: Source | None, key: str) -> None:
         """Blocks when a protected user would be removed, demoted or deactivated (`what`: "be deactivated")."""

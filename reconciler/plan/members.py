@@ -66,6 +66,11 @@ def customer_user(ctx: PlanContext, email: str) -> tuple[UserRef | None, Observe
     return None, None
 
 
+def _is_customer(user: UserRef) -> bool:
+    """A live Chatter External user (users this plan creates are colleagues or Experience Cloud users)."""
+    return user.observed is not None and user.observed.is_customer
+
+
 def settled_after_acceptance(entry: Member) -> str | None:
     """The note on an invitation whose declared role or notify can't be sent with it: an invitation carries neither,
     so they are set on the membership the acceptance creates, by the next apply."""
@@ -123,6 +128,9 @@ class _GroupMembers:
                 if entry.kind is MemberKind.CUSTOMER:
                     self.expired_emails[entry.identity] = entry
                 continue
+            if entry.kind is MemberKind.CUSTOMER and user is not None and not _is_customer(user):
+                self._block_not_a_customer(entry, user)
+                continue
             if dormant is not None:
                 switch_active(self.ctx, dormant, True, f"customer re-added to {self.name}", entry.source)
             if user is None:
@@ -139,6 +147,18 @@ class _GroupMembers:
                 )
                 continue
             self.wanted[user.id or user.ref or entry.identity] = _Wanted(entry, user)
+
+    def _block_not_a_customer(self, entry: Member, user: UserRef) -> None:
+        """A `customer:` email that belongs to an internal or Experience Cloud user, not a Chatter customer: adding
+        that user would grant a colleague's or partner's access past validate's member-is-external-user rule."""
+        what = user.license or ("an Experience Cloud user" if user.external else "an internal user")
+        self.ctx.block(
+            "customer-is-a-user",
+            f"customer {entry.identity} of group {self.name!r} is the user {user.username} ({what}), not a "
+            f"customer: list them as `user: {user.username}`",
+            entry.source,
+            self._key(entry.identity),
+        )
 
     def _inactive(self, user: UserRef) -> bool:
         """A live user who won't be active after the plan."""

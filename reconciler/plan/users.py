@@ -198,6 +198,7 @@ def _update_user(
         compare("profile", "ProfileId", observed.profile, declared.profile, profile_id)
     if isinstance(declared, ExternalUser):
         _check_portal_role(ctx, declared, observed, key)
+        _check_account(ctx, declared, observed, key)
 
     ending = _ends(declared, ctx)
     risks: set[Risk] = set()
@@ -244,15 +245,37 @@ def _update_user(
 
 
 def _check_portal_role(ctx: PlanContext, declared: ExternalUser, observed: ObservedUser, key: str) -> None:
+    """User.PortalRole is create-only ("C N", reference salesforce-api.md §5 User fields): a difference is a manual
+    step, never a silent "no changes"."""
     wanted, current = declared.portal_role, observed.portal_role
     if wanted is not None and current is not None and wanted != current:
-        ctx.warn(
+        ctx.manual(
             "portal-role-create-only",
-            f"{declared.username} has portal role {current.value}, not {wanted.value}: the API sets it only on "
-            "create; change it in Setup",
+            f"change the portal role of {declared.username} from {current.value} to {wanted.value} (the API sets "
+            "it only on create)",
+            f"Setup > Users > {declared.username} > Edit > Role",
             declared.source,
             key,
         )
+
+
+def _check_account(ctx: PlanContext, declared: ExternalUser, observed: ObservedUser, key: str) -> None:
+    """An existing external user on another account than the declared one. User.AccountId is read-only, derived
+    from the contact (reference salesforce-api.md §5 User fields, §8), and no stored reference attests that the
+    contact of an enabled portal user can be moved to another account through the API, so guestlist never writes
+    Contact.AccountId here: the move is a manual step in Setup."""
+    account = ctx.snapshot.accounts.get(declared.account.casefold())
+    if observed.account_id is None or account is None or account.id == observed.account_id:
+        return  # no contact, or a missing/ambiguous account (contact_for's blockers name those on create)
+    ctx.manual(
+        "account-move",
+        f"{declared.username} is on another account than {declared.account!r}: move their contact "
+        f"({observed.email}) to {declared.account!r} on the contact's page, or disable the user and declare them "
+        "again to enable a contact of that account",
+        f"Setup > Contacts > {observed.email} > Edit > Account Name",
+        declared.source,
+        key,
+    )
 
 
 def switch_active(

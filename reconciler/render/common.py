@@ -83,9 +83,11 @@ def risk_texts(change: Change) -> list[str]:
 
 
 def summary_line(plan: Plan) -> str:
-    """ "Plan: 4 to add, 2 to change, 1 to remove." and, for a blocked plan, what stops it."""
+    """ "Plan: 4 to add, 2 to change, 1 to remove[, 1 manual]." and, for a blocked plan, what stops it."""
     counts = plan.summary
     line = f"Plan: {counts['create']} to add, {counts['update']} to change, {counts['delete']} to remove"
+    if plan.manual_steps:
+        line += f", {len(plan.manual_steps)} manual"
     if plan.blockers:
         line += f"; blocked by {problems(plan)}"
     return line + "."

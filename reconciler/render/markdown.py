@@ -41,7 +41,7 @@ def code(text: str) -> str:
 
 def render_markdown(plan: Plan) -> str:
     out: list[str] = [MARKER, f"### guestlist plan: {escape(plan.org.name)}", ""]
-    out.append(f"**{summary_line(plan)}**" if plan.changes else "**No changes: the org matches the config.**")
+    out.append(f"**{summary_line(plan)}**" if plan.differs else "**No changes: the org matches the config.**")
     out.append("")
     out.append(f"**People:** {escape(people_sentence(plan.people))}.")
     out.append("")
@@ -52,6 +52,7 @@ def render_markdown(plan: Plan) -> str:
         out.extend(_details(f"{KIND_TITLES[kind]}: {count_phrase(changes)}", _diff_block(changes)))
     out.extend(_licenses(plan))
     out.extend(_warnings(plan))
+    out.extend(_manual_steps(plan))
     out.extend(_manual(plan))
     org = plan.org
     out.append(
@@ -150,4 +151,14 @@ def _manual(plan: Plan) -> list[str]:
     for check in plan.manual_checks:
         source = f" ({code(str(check.source))})" if check.source else ""
         out.append(f"- [ ] {escape(check.check)}: {escape(check.where)}{source}")
+    return [*out, ""]
+
+
+def _manual_steps(plan: Plan) -> list[str]:
+    if not plan.manual_steps:
+        return []
+    out = ["**Manual steps** (the org differs here and no API call can write it; do these in Setup):", ""]
+    for step in plan.manual_steps:
+        source = f" ({code(str(step.source))})" if step.source else ""
+        out.append(f"- [ ] {code(step.code)}: {escape(step.step)}: {escape(step.where)}{source}")
     return [*out, ""]

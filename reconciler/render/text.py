@@ -37,8 +37,9 @@ def render_text(plan: Plan) -> list[Text]:
     lines.extend(_findings(plan))
     lines.extend(_people(plan))
     lines.extend(_licenses(plan))
+    lines.extend(_manual_steps(plan))
     lines.extend(_manual(plan))
-    if not plan.changes:
+    if not plan.differs:
         lines.append(Text("No changes: the org matches the config.", style="bold green"))
     lines.append(Text(summary_line(plan), style="bold"))
     lines.append(Text(f"API requests used: {plan.api_requests}.", style="dim"))
@@ -136,5 +137,17 @@ def _manual(plan: Plan) -> list[Text]:
     for check in plan.manual_checks:
         source = f"  ({check.source})" if check.source else ""
         lines.append(Text(f"  [ ] {check.check}{source}"))
+    lines.append(Text())
+    return lines
+
+
+def _manual_steps(plan: Plan) -> list[Text]:
+    if not plan.manual_steps:
+        return []
+    lines = [Text(f"Manual steps ({len(plan.manual_steps)}): the org differs here and no API call can write it; "
+                  "do these in Setup", style="bold yellow")]
+    for step in plan.manual_steps:
+        source = f"  ({step.source})" if step.source else ""
+        lines.append(Text(f"  > {step.code}: {step.step} ({step.where}){source}", style="yellow"))
     lines.append(Text())
     return lines
