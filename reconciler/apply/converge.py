@@ -117,8 +117,8 @@ def _verify_records(writer: Writer, sobject: str, group: Sequence[ChangeResult])
         for soql in in_queries(select, parent, values):
             found.update((record["Id"], record) for record in writer.query(soql) if record["Id"] in wanted)
     for soql in in_queries(select, "Id", sorted(wanted - set(found))):
-        for record in writer.query(soql):
-            found[record["Id"]] = record
+        for row in writer.query(soql):
+            found[row["Id"]] = row
     differences = []
     for result in group:
         record = found.get(result.record_id or "")

@@ -112,4 +112,5 @@ def _fold(value: Any) -> Any:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", tuple: "a list"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {dict: "an object", list: "a list", tuple: "a list"}
+    return kinds.get(type(value), type(value).__name__)

@@ -424,6 +424,6 @@ def _org_to_json(org: OrgIdentity) -> dict[str, Any]:
 
 
 def _org_from_json(node: Node) -> OrgIdentity:
-    flags = {"is_sandbox_org", "can_invite_customers"}
-    return OrgIdentity(**{name: node.field(name).boolean() if name in flags else node.field(name).string()
-                          for name in _ORG_FIELDS})
+    text = {name: node.field(name).string() for name in ("id", "name", "instance_url", "user_id", "username")}
+    return OrgIdentity(is_sandbox_org=node.field("is_sandbox_org").boolean(),
+                       can_invite_customers=node.field("can_invite_customers").boolean(), **text)

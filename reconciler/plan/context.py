@@ -4,7 +4,6 @@ stays linear), the users this plan creates, and the ledgers of changes, findings
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +51,8 @@ class Draft:
     kind: Kind
     key: str
     sobject: str
-    before: Mapping[str, Any] = field(default_factory=dict)
-    after: Mapping[str, Any] = field(default_factory=dict)
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
     source: Source | None = None
     reason: str | None = None
     risks: set[Risk] = field(default_factory=set)

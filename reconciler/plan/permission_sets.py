@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reconciler.model import Membership, ObservedPermissionSet, Source
+from reconciler.model import ChatterUser, ExternalUser, Membership, ObservedPermissionSet, Source
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
 
@@ -33,7 +33,7 @@ def _managed(ctx: PlanContext) -> list[_Managed]:
 
 def _ending(ctx: PlanContext) -> frozenset[str]:
     """Declared users this plan doesn't want active (expired or active: false): no new assignment, none removed."""
-    declared = (*ctx.desired.chatter_users, *ctx.desired.external_users)
+    declared: tuple[ChatterUser | ExternalUser, ...] = (*ctx.desired.chatter_users, *ctx.desired.external_users)
     return frozenset(u.username for u in declared if u.expired(ctx.today) or u.active is False)
 
 
