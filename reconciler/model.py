@@ -220,9 +220,15 @@ class PermissionSetAssignments:
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
 
+# A share-based max_removals (e.g. 25%) applies only from this many managed access entries: below it, one
+# offboarding is already a large share (octoDNS's MIN_EXISTING_RECORDS; docs/decisions/apply-safety.md).
+MIN_MANAGED_FOR_SHARE = 10
+
+
 @dataclass(frozen=True)
 class RemovalLimit:
-    """policy.max_removals: either an absolute count or a percentage of the managed access."""
+    """policy.max_removals: either an absolute count (applies always) or a percentage of the managed access (applies
+    from MIN_MANAGED_FOR_SHARE managed entries). The one rule plan's warnings and apply's gate both read."""
 
     count: int | None = None
     percent: float | None = None
@@ -231,7 +237,7 @@ class RemovalLimit:
         if self.count is not None:
             return removals <= self.count
         if self.percent is not None:
-            return removals <= managed * self.percent / 100
+            return managed < MIN_MANAGED_FOR_SHARE or removals <= managed * self.percent / 100
         return True
 
     def __str__(self) -> str:

@@ -8,10 +8,6 @@ from dataclasses import dataclass
 from reconciler.plan.change import Action, Change, Plan
 
 _SHOWN = 10  # changes named in a refusal before "... and N more"
-# A share-based max_removals (e.g. 25%) applies only from this many managed access entries: below it, one
-# offboarding is already a large share (octoDNS's MIN_EXISTING_RECORDS; docs/decisions/apply-safety.md).
-# A count limit (max_removals: 10) applies always.
-MIN_MANAGED_FOR_SHARE = 10
 
 
 def _removal_why(change: Change) -> str | None:
@@ -49,12 +45,10 @@ def check_gates(plan: Plan, *, force: bool = False, allow_irreversible: bool = F
     """Every gate the plan trips that its flag does not override (empty: go ahead)."""
     refusals = []
     removals = plan.removals
-    if removals and not force and _removals_refused(plan):
-        limit = plan.max_removals
-        of = f" of {plan.managed_access} managed" if limit.count is None else ""
+    if removals and not force and not plan.removals_allowed:
         refusals.append(Refusal(
             "max_removals",
-            f"{len(removals)} removals exceed policy.max_removals ({limit}{of}).",
+            f"{len(removals)} removals exceed policy.max_removals ({_limit_and_size(plan)}).",
             "review the removals, then rerun with --force (or raise policy.max_removals)",
             removals,
         ))
@@ -70,9 +64,9 @@ def check_gates(plan: Plan, *, force: bool = False, allow_irreversible: bool = F
     return refusals
 
 
-def _removals_refused(plan: Plan) -> bool:
-    """policy.max_removals refuses the plan's removals; a share limit only counts from MIN_MANAGED_FOR_SHARE."""
+def _limit_and_size(plan: Plan) -> str:
+    """The limit with the size of the managed set: "25% of 12 managed", "10; 40 managed access entries"."""
     limit = plan.max_removals
-    if limit.count is None and limit.percent is not None and plan.managed_access < MIN_MANAGED_FOR_SHARE:
-        return False
-    return not plan.removals_allowed
+    if limit.count is None:
+        return f"{limit} of {plan.managed_access} managed"
+    return f"{limit}; {plan.managed_access} managed access entries"

@@ -165,11 +165,51 @@ def test_too_many_removals_are_refused_without_force(sandbox: RunningSandbox, co
     before = census(sandbox)
     result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
     assert result.exit_code == 3
-    assert "6 removals exceed policy.max_removals (2)." in result.stderr and "--force" in result.stderr
+    assert "6 removals exceed policy.max_removals (2; 25 managed access entries)." in result.stderr
+    assert "--force" in result.stderr
     assert census(sandbox) == before
     result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible", "--force")
     assert result.exit_code == 0, result.output
     assert plan_exit(sandbox, config) == 0
+
+
+SMALL_GROUP = """version: 1
+groups:
+  - name: Contoso Deal Room
+    access: private
+    allow_customers: true
+    owner: bob@acme.com
+    members:
+      - user: alice@acme.com
+        role: manager
+      - user: dan@acme.com
+        notify: each_post
+policy:
+  max_removals: {limit}
+"""
+
+
+def test_offboarding_from_a_small_set_needs_no_force(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    """2 removals of 5 managed entries are 40%, over 25%: a share applies only from 10 managed entries."""
+    config = tmp_path / "small.yaml"
+    config.write_text(SMALL_GROUP.format(limit="25%"))
+    result = apply(sandbox, config, tmp_path, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "--force" not in result.output
+    assert plan_exit(sandbox, config) == 0
+    members = query(sandbox, "SELECT Member.Email FROM CollaborationGroupMember "
+                             "WHERE CollaborationGroup.Name = 'Contoso Deal Room'")
+    assert sorted(r["Member"]["Email"] for r in members) == ["alice@acme.com", "bob@acme.com", "dan@acme.com"]
+
+
+def test_a_count_limit_applies_to_a_small_set_too(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    config = tmp_path / "small.yaml"
+    config.write_text(SMALL_GROUP.format(limit="1"))
+    before = census(sandbox)
+    result = apply(sandbox, config, tmp_path, "--yes")
+    assert result.exit_code == 3
+    assert "2 removals exceed policy.max_removals (1; 5 managed access entries)." in result.stderr
+    assert census(sandbox) == before
 
 
 # -- saved plans --------------------------------------------------------------------------------------------------
