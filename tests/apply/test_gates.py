@@ -34,14 +34,14 @@ def test_a_share_limit_applies_only_from_ten_managed_entries() -> None:
 
 def test_a_count_limit_applies_to_a_small_managed_set_too() -> None:
     [refusal] = check_gates(plan_of(member_delete(1), member_delete(2), managed=4, limit=RemovalLimit(count=1)))
-    assert "2 removals exceed policy.max_removals (1)." in refusal.lines()[0]
+    assert "2 removals exceed policy.max_removals (1; 4 managed access entries)." in refusal.lines()[0]
 
 
 def test_absolute_limit_and_deactivations_count() -> None:
     deactivate = change(Kind.USER, Action.UPDATE, "user:x", record_id="005X", values={"IsActive": False})
     plan = plan_of(member_delete(1), deactivate, managed=100, limit=RemovalLimit(count=1))
     [refusal] = check_gates(plan)
-    assert "2 removals exceed policy.max_removals (1)." in refusal.lines()[0]
+    assert "2 removals exceed policy.max_removals (1; 100 managed access entries)." in refusal.lines()[0]
 
 
 def test_irreversible_changes_need_their_flag() -> None:
