@@ -5,6 +5,7 @@ the first line is a marker a bot can find to update its previous comment instead
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from reconciler.plan.change import Change, Plan, Risk
 from reconciler.plan.people import people_sentence
@@ -145,20 +146,22 @@ def _warnings(plan: Plan) -> list[str]:
 
 
 def _manual(plan: Plan) -> list[str]:
-    if not plan.manual_checks:
-        return []
-    out = ["**Manual checks** (no Salesforce API reads these; confirm in Setup):", ""]
-    for check in plan.manual_checks:
-        source = f" ({code(str(check.source))})" if check.source else ""
-        out.append(f"- [ ] {escape(check.check)}: {escape(check.where)}{source}")
-    return [*out, ""]
+    items = [(escape(c.check), escape(c.where), c.source) for c in plan.manual_checks]
+    return _checklist("**Manual checks** (no Salesforce API reads these; confirm in Setup):", items)
 
 
 def _manual_steps(plan: Plan) -> list[str]:
-    if not plan.manual_steps:
+    items = [(f"{code(s.code)}: {escape(s.step)}", escape(s.where), s.source) for s in plan.manual_steps]
+    return _checklist("**Manual steps** (the org differs here and no API call can write it; do these in Setup):",
+                      items)
+
+
+def _checklist(title: str, items: Sequence[tuple[str, str, object]]) -> list[str]:
+    """A titled list of `- [ ] what: where (source)` boxes for a person to tick; nothing when empty."""
+    if not items:
         return []
-    out = ["**Manual steps** (the org differs here and no API call can write it; do these in Setup):", ""]
-    for step in plan.manual_steps:
-        source = f" ({code(str(step.source))})" if step.source else ""
-        out.append(f"- [ ] {code(step.code)}: {escape(step.step)}: {escape(step.where)}{source}")
+    out = [title, ""]
+    for what, where, source in items:
+        shown = f" ({code(str(source))})" if source else ""
+        out.append(f"- [ ] {what}: {where}{shown}")
     return [*out, ""]
