@@ -168,30 +168,36 @@ class _Builder:
     # -- objects --------------------------------------------------------------------------------------------------
 
     def _group(self, checked: Checked, path: PathKey, item: dict[str, Any]) -> Group | None:
+        """The group, without the fields the schema rejected (so the rules still judge its members and the rest);
+        None when what it is can't be known: the entry, its name or its state was rejected. A rejected field
+        stays in `sources` with no value: the rules take "written but None" as unreadable, not as undeclared."""
         doc = checked.document
-        own_fields = [key for key in item if key != "members"]
-        if path in checked.broken or not all(checked.clean((*path, key)) for key in own_fields):
+        if path in checked.broken or not all(checked.clean((*path, key)) for key in ("name", "state")):
             return None
+
+        def field(key: str, default: Any = None) -> Any:
+            return item.get(key, default) if checked.clean((*path, key)) else default
+
+        members: tuple[Member, ...] = ()
         raw_members = item.get("members", [])
-        if (*path, "members") in checked.broken:
-            return None
-        members = tuple(
-            self._member(doc, (*path, "members", index), entry)
-            for index, entry in enumerate(raw_members)
-            if checked.clean((*path, "members", index))
-        )
-        information = item.get("information")
+        if checked.usable((*path, "members")) and isinstance(raw_members, list):
+            members = tuple(
+                self._member(doc, (*path, "members", index), entry)
+                for index, entry in enumerate(raw_members)
+                if checked.clean((*path, "members", index))
+            )
+        information = field("information")
         return Group(
             name=item["name"],
-            access=_maybe(Access, item.get("access")),
-            allow_customers=item.get("allow_customers"),
-            owner=_lower(item.get("owner")),
-            description=item.get("description"),
+            access=_maybe(Access, field("access")),
+            allow_customers=field("allow_customers"),
+            owner=_lower(field("owner")),
+            description=field("description"),
             information=Information(information.get("title"), information.get("body")) if information else None,
-            archived=item.get("archived"),
-            broadcast_only=item.get("broadcast_only"),
-            auto_archive=item.get("auto_archive"),
-            membership=Membership(item.get("membership", Membership.AUTHORITATIVE)),
+            archived=field("archived"),
+            broadcast_only=field("broadcast_only"),
+            auto_archive=field("auto_archive"),
+            membership=Membership(field("membership", Membership.AUTHORITATIVE)),
             state=GroupState(item.get("state", GroupState.PRESENT)),
             members=members,
             source=doc.at(path),

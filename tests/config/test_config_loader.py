@@ -217,7 +217,9 @@ def test_anchors_and_merge_keys_work_and_keep_positions(tmp_path: Path) -> None:
 def test_errors_leave_desired_empty_but_keep_a_draft(tmp_path: Path) -> None:
     result = load_text(tmp_path, "groups:\n  - name: Hub\n    access: secret\n  - name: Other\n")
     assert result.desired is None and result.has_errors
-    assert [g.name for g in result.draft.groups] == ["Other"]  # the broken group is left out
+    # only the rejected field is left out of the draft: its group is still judged by the rules
+    assert [(g.name, g.access) for g in result.draft.groups] == [("Hub", None), ("Other", None)]
+    assert "access" in result.draft.groups[0].sources
 
 
 def test_warnings_keep_the_desired_state(tmp_path: Path) -> None:
