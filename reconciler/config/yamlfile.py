@@ -15,6 +15,7 @@ Dates stay the text the user typed (the schema and the model builder check them)
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import stat
 from collections.abc import Iterator
@@ -190,16 +191,33 @@ class _Abort(Exception):
         self.found = found
 
 
+class _Lines:
+    """Line:col of a character offset as editors count them: lines end at "\n" only. PyYAML's own marks also break
+    lines at U+0085, U+2028 and U+2029, so their line numbers can run past the file's lines (an IndexError in the
+    hints) and point at the wrong line."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(i + 1 for i, char in enumerate(text) if char == "\n")]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+    def of(self, mark: Any) -> tuple[int, int]:
+        return self.at(mark.index)
+
+
 def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
     """The document's node tree from parser events, iteratively; fatal problems abort the file."""
     problems: list[Problem] = []
+    lines = _Lines(text)
     root: Node | None = None
     stack: list[list[Any]] = []  # [node, pending key node or None]
     anchors: dict[str, Node] = {}
     documents = 0
 
     def at(mark: Any) -> Source:
-        return Source(display, mark.line + 1, mark.column + 1)
+        return Source(display, *lines.of(mark))
 
     def attach(child: Node | Alias) -> None:
         nonlocal root
@@ -233,12 +251,12 @@ def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
                 if any(frame[0] is target for frame in stack):
                     raise _Abort(problem("recursive-alias", at(event.start_mark),
                                          f"alias *{event.anchor} refers to a node that contains it"))
-                attach(Alias(target, event.start_mark.line + 1, event.start_mark.column + 1))
+                attach(Alias(target, *lines.of(event.start_mark)))
             elif isinstance(event, ev.ScalarEvent):
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = _resolve(event.value, event.implicit)
-                node = Node("scalar", tag, event.start_mark.line + 1, event.start_mark.column + 1, event.value)
+                node = Node("scalar", tag, *lines.of(event.start_mark), event.value)
                 if event.anchor:
                     anchors[event.anchor] = node
                 attach(node)
@@ -250,8 +268,7 @@ def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = SEQ if is_seq else MAP
-                node = Node("seq" if is_seq else "map", tag, event.start_mark.line + 1,
-                            event.start_mark.column + 1, [])
+                node = Node("seq" if is_seq else "map", tag, *lines.of(event.start_mark), [])
                 if event.anchor:
                     anchors[event.anchor] = node
                 attach(node)
@@ -263,7 +280,7 @@ def _compose(text: str, display: str) -> tuple[Node | None, list[Problem]]:
     except _Abort as abort:
         return None, [*problems, abort.found]
     except yaml.MarkedYAMLError as exc:
-        return None, [*problems, _syntax_problem(exc, text, display)]
+        return None, [*problems, _syntax_problem(exc, text, display, lines)]
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
         where = _position(text, display, getattr(exc, "position", None))
         reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
@@ -282,17 +299,17 @@ _SYNTAX_HINTS = {
 }
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str, lines: _Lines) -> Problem:
     """PyYAML's parse error, located, in the user's terms where a common cause is known."""
     mark = exc.problem_mark or exc.context_mark
-    where = Source(display, mark.line + 1, mark.column + 1) if mark else Source(display, 0, 0)
+    where = Source(display, *lines.of(mark)) if mark else Source(display, 0, 0)
     if _char_at(text, where) == "\t":
         return problem("yaml-syntax", where, "a tab character: YAML indents with spaces only (replace it with spaces)")
     if exc.context in ("while scanning a quoted scalar", "while scanning a block scalar") and exc.context_mark:
-        opened = Source(display, exc.context_mark.line + 1, exc.context_mark.column + 1)
+        opened = Source(display, *lines.of(exc.context_mark))
         return problem("yaml-syntax", opened, f"this quoted text is never closed ({exc.problem})")
     if exc.context == "while scanning a simple key" and exc.context_mark:
-        key = Source(display, exc.context_mark.line + 1, exc.context_mark.column + 1)
+        key = Source(display, *lines.of(exc.context_mark))
         return problem("yaml-syntax", key, _NO_COLON)
     if (exc.problem or "").startswith("mapping values are not allowed") and where.line > 1:
         keyless = _keyless_line_before(text, where.line)
@@ -300,7 +317,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Probl
             return problem("yaml-syntax", Source(display, *keyless), _NO_COLON)
     message = exc.problem or exc.context or "invalid YAML"
     if exc.context and exc.problem and exc.context_mark:
-        message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
+        message = f"{message} ({exc.context} at line {lines.of(exc.context_mark)[0]})"
     hint = next((hint for start, hint in _SYNTAX_HINTS.items() if message.startswith(start)), None)
     return problem("yaml-syntax", where, f"{message}; {hint}" if hint else message)
 

@@ -220,3 +220,11 @@ def test_any_edit_of_a_valid_config_gives_problems_not_exceptions(tmp_path: Path
 
 def _has(parent: dict | list, key: object) -> bool:
     return key in parent if isinstance(parent, dict) else isinstance(key, int) and key < len(parent)
+
+
+@pytest.mark.parametrize("breaks", ["\u2028", "\u2029", "\u0085"])
+def test_positions_count_lines_as_editors_do(tmp_path: Path, breaks: str) -> None:
+    """PyYAML also breaks lines at U+0085, U+2028 and U+2029; editors, and guestlist's positions, don't."""
+    text = "version: 1\norg:\n  chatter: {enabled: true}  # " + breaks * 8 + "\ninvitations\n  allowed: true\n"
+    result = load_bytes(tmp_path, text.encode())
+    assert [(p.line, p.col, p.rule) for p in result.problems] == [(4, 1, "yaml-syntax")]
