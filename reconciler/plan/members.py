@@ -139,12 +139,7 @@ class _GroupMembers:
                 continue
             is_owner = self.t.owner is not None and user.same(self.t.owner)
             if self._inactive(user) and user.id not in self.rows and not is_owner:
-                self.ctx.warn(
-                    "inactive-member",
-                    f"{user.username} is inactive (or deactivated by this plan), so isn't added to {self.name!r}",
-                    entry.source,
-                    self._key(entry.identity),
-                )
+                self._skip_inactive(entry, user)
                 continue
             self.wanted[user.id or user.ref or entry.identity] = _Wanted(entry, user)
 
@@ -159,6 +154,19 @@ class _GroupMembers:
             entry.source,
             self._key(entry.identity),
         )
+
+    def _skip_inactive(self, entry: Member, user: UserRef) -> None:
+        """An inactive user can't be added to a group. One this plan deactivates (expired, `active: false`) is
+        meant to go: a warning. One inactive in the org already is a declared membership the org lacks and no
+        write can add: a manual step, so the plan never says "No changes" while it differs."""
+        key = self._key(entry.identity)
+        if user.id in self.ctx.deactivated:
+            self.ctx.warn("inactive-member", f"{user.username} is deactivated by this plan, so isn't added to "
+                                             f"{self.name!r}", entry.source, key)
+            return
+        self.ctx.manual("inactive-member", f"reactivate {user.username} in Setup > Users (or remove them from "
+                                           f"{self.name!r} in the config); an inactive user can't be added to a "
+                                           "group", f"group {self.name!r}", entry.source, key)
 
     def _inactive(self, user: UserRef) -> bool:
         """A live user who won't be active after the plan."""

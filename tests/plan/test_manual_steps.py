@@ -104,3 +104,35 @@ def test_a_customer_whose_email_is_a_partner_user_blocks(org, tmp_path: Path) ->
     assert f"list them as `user: {SAM}`" in blocker["message"]
     assert blocker["source"]["line"] == 6
     assert not [c for c in document["changes"] if c["kind"] == "member"]
+
+
+def test_a_declared_member_who_is_inactive_in_the_org_is_a_manual_step(edited: tuple[Path, Path]) -> None:
+    """carol is deactivated in Setup; the config adds her to another group: no write can, so the plan says what to
+    do instead of "No changes"."""
+    import requests
+
+    from reconciler.sandbox.runner import start_sandbox
+
+    config, db = edited
+    running = start_sandbox(db, seed="demo")
+    try:
+        session = requests.Session()
+        session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+        headers = {"Authorization": f"Bearer {running.info.access_token}"}
+        base = f"{running.info.instance_url}/services/data/v59.0"
+        found = session.get(f"{base}/query", params={"q": "SELECT Id FROM User WHERE Username = 'carol@acme.com'"},
+                            headers=headers, verify=running.info.ca_file).json()
+        carol = found["records"][0]["Id"]
+        answer = session.patch(f"{base}/sobjects/User/{carol}", json={"IsActive": False}, headers=headers,
+                               verify=running.info.ca_file)
+        assert answer.status_code == 204, answer.text
+    finally:
+        running.stop()
+    edit(config / "groups" / "partners.yaml", "      - user: dan@acme.com\n        notify: each_post\n",
+         "      - user: dan@acme.com\n        notify: each_post\n      - user: carol@acme.com\n")
+    result = _run(config, db, "plan", "--format", "json", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    document = json.loads(result.stdout)
+    steps = [s for s in document["manual_steps"] if s["code"] == "inactive-member"]
+    assert [s["key"] for s in steps] == ["member:Contoso Deal Room/carol@acme.com"]
+    assert "reactivate carol@acme.com in Setup > Users" in steps[0]["step"]
