@@ -389,10 +389,12 @@ class _GroupMembers:
             if expired is None and not authoritative:
                 continue
             if uid in keep:
-                if expired is not None:
-                    ctx.warn(
+                if expired is not None:  # the access ended, yet the owner's membership can't be removed
+                    ctx.manual(
                         "owner-expired",
-                        f"{people[uid].person} owns group {self.name!r} and stays a member until ownership moves",
+                        f"give group {self.name!r} another owner (its `owner:`), so that {people[uid].person}'s "
+                        "expired access can end: an owner can't be removed from their group",
+                        f"the config: group {self.name!r}",
                         expired.source,
                         self._key(expired.identity),
                     )

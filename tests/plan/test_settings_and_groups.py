@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reconciler.model import Access, GroupState, Information, Role
 from reconciler.plan.change import Action, Kind, Risk
 from tests.plan.builders import (
+    TODAY,
     OrgBuilder,
     chatter_settings,
     codes,
@@ -213,3 +216,17 @@ def test_a_protected_owner_cannot_lose_ownership() -> None:
         ),
     )
     assert codes(plan.blockers) == ["protected-user"] and plan.blockers[0].key == "group:Hub#owner"
+
+
+def test_an_owner_whose_access_expired_is_a_manual_step_not_a_quiet_warning() -> None:
+    """The owner can't be removed from their group: the plan says what a person must do, so it is never
+    "No changes" while the expired access lasts."""
+    org = OrgBuilder()
+    alice = org.user("alice@acme.com")
+    org.group("Hub", alice)
+    expired = TODAY - dt.timedelta(days=1)
+    plan = plan_of(org, desired(groups=(group("Hub", user_member("alice@acme.com", expires=expired)),)))
+    [step] = plan.manual_steps
+    assert (step.code, step.key) == ("owner-expired", "member:Hub/alice@acme.com")
+    assert "give group 'Hub' another owner" in step.step
+    assert "owner-expired" not in codes(plan.warnings)
