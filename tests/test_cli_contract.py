@@ -80,6 +80,8 @@ def test_every_file_of_the_config_corpus_is_refused_cleanly(command: str, tmp_pa
         assert exit_code == (0 if valid and command == "validate" else 1), (path.name, shown)
         if command in ORG_COMMANDS:  # an invalid config stops before the org; a valid one goes on to it
             assert ("no complete set of Salesforce credentials" in stderr) is valid, (path.name, stderr)
+        if command == "apply" and not valid:
+            assert stderr.rstrip().endswith("nothing was written"), (path.name, stderr)
 
 
 @pytest.mark.parametrize("command", ["validate", "plan", "apply"])

@@ -225,12 +225,13 @@ def _nesting(text: str) -> int:
 
 
 def _load_config(path: Path, today: dt.date, console: Console) -> DesiredState:
-    from reconciler.plan_command import load_config_or_report
+    """The config, its problems listed on stderr (the loading step plan uses); an invalid one ends apply."""
+    from reconciler.plan_command import PlanAbort, load_config_or_report
 
-    desired = load_config_or_report(path, today, console.err)
-    if desired is None:
-        raise ApplyAbort("error: the config has problems (listed above); nothing was written")
-    return desired
+    try:
+        return load_config_or_report(path, today, console.err)
+    except PlanAbort:
+        raise ApplyAbort("error: the config has problems (listed above); nothing was written") from None
 
 
 def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, saved: Plan | None,
