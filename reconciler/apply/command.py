@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-import os
-import re
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -26,11 +22,12 @@ from reconciler.apply.gates import check_gates
 from reconciler.apply.integrity import PlanInconsistent, check_integrity
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
 from reconciler.apply.lock import DEFAULT_TIMEOUT, EXIT_LOCKED, ApplyLock, Holder, LockError, LockHeld
+from reconciler.apply.planfile import load_plan_file
 from reconciler.apply.report import manual_left_line, outcome_lines, usage_line, verification_lines
 from reconciler.apply.stale import appeared_records, moved_records, shorten, unwanted_changes, wrong_org
 from reconciler.errors import CommandError
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
-from reconciler.plan.change import Plan, PlanFormatError
+from reconciler.plan.change import Plan
 
 if TYPE_CHECKING:
     from reconciler.model import DesiredState
@@ -106,7 +103,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
     today = options.today or dt.date.today()
     try:
         _check_local_paths(options)
-        saved = _load_plan_file(options.plan_file) if options.plan_file else None
+        saved = load_plan_file(options.plan_file) if options.plan_file else None
         desired = _load_config(options.path, today, console)
         with connect(options.org, sandbox_db=options.sandbox_db or DEFAULT_SANDBOX_DB) as conn:
             writer = Writer(conn, policy=policy)
@@ -150,78 +147,6 @@ def _check_local_paths(options: ApplyOptions) -> None:
     if options.journal.is_dir():
         raise ApplyAbort(f"error: --journal {options.journal} is a directory: name the file to append to, e.g. "
                          f"{options.journal / 'journal.jsonl'}; nothing was written")
-
-
-MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of 100,000 changes is ~60 MB less than that; /dev/zero is refused
-MAX_PLAN_DEPTH = 64  # a plan nests about 6 deep; 100,000 deep would exhaust the parser's stack
-
-
-def _load_plan_file(path: Path) -> Plan:
-    data = _parse_plan(path, _read_plan_text(path))
-    try:
-        plan = Plan.from_json(data)
-    except PlanFormatError as exc:
-        raise ApplyAbort(f"error: {path}: {exc}; make a new plan with this guestlist") from None
-    try:
-        check_integrity(plan.changes)
-    except PlanInconsistent as exc:
-        raise ApplyAbort(f"error: {path}: the plan can't be executed as it stands (edited or damaged?); "
-                         f"nothing was written:\n{exc}\nMake a new plan with guestlist plan --out.") from None
-    return plan
-
-
-def _read_plan_text(path: Path) -> str:
-    """The plan file as text: a regular file (a FIFO or device is refused without blocking on it), at most
-    MAX_PLAN_BYTES, strictly UTF-8."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise ApplyAbort(f"error: {path}: not a regular file (a directory, FIFO or device can't be a plan); "
-                             "nothing was written")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):  # replaced between the stat and the open
-                raise ApplyAbort(f"error: {path}: not a regular file; nothing was written")
-            raw = file.read(MAX_PLAN_BYTES + 1)
-    except OSError as exc:
-        raise ApplyAbort(f"error: cannot read the plan {path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_PLAN_BYTES:
-        raise ApplyAbort(f"error: {path}: larger than {MAX_PLAN_BYTES // (1024 * 1024)} MB, not a plan guestlist "
-                         "made; nothing was written")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApplyAbort(f"error: {path}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); a plan "
-                         "is the UTF-8 JSON that guestlist plan --out writes; nothing was written") from None
-
-
-def _parse_plan(path: Path, text: str) -> object:
-    """JSON with nesting bounded before parsing (no RecursionError on a hand-made 100,000-deep file)."""
-    depth = _nesting(text)
-    if depth > MAX_PLAN_DEPTH:
-        raise ApplyAbort(f"error: {path}: nested {depth} deep, more than a plan's {MAX_PLAN_DEPTH}; not a plan "
-                         "guestlist made; nothing was written")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ApplyAbort(f"error: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
-    except RecursionError:
-        raise ApplyAbort(f"error: {path}: nested too deep to be a plan; nothing was written") from None
-
-
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
-
-
-def _nesting(text: str) -> int:
-    """The deepest [ / { nesting outside JSON strings (a prescan; malformed JSON is json.loads's to report)."""
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
 
 
 def _load_config(path: Path, today: dt.date, console: Console) -> DesiredState:

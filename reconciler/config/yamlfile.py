@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ import yaml
 from yaml import events as ev
 
 from reconciler.config.problems import Problem, problem
+from reconciler.inputfile import NotARegularFile, TooLarge, read_bounded
 from reconciler.model import Source
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -90,19 +90,16 @@ def read_document(path: Path, display: str) -> tuple[Document | None, list[Probl
     a Document whose data is None when the file holds no document (empty, or only comments)."""
     whole = Source(display, 0, 0)
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            return None, [problem("unreadable-file", whole, "is not a regular file")]
-        size = status.st_size
-        if size > MAX_FILE_BYTES:
-            return None, [problem("file-too-large", whole, f"is {_megabytes(size)}; files over "
-                                  f"{_megabytes(MAX_FILE_BYTES)} are refused (split the config into several files)")]
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_bounded(path, MAX_FILE_BYTES)
+    except NotARegularFile:
+        return None, [problem("unreadable-file", whole, "is not a regular file")]
+    except TooLarge as large:
+        if large.size is None:
+            return None, [problem("file-too-large", whole, f"is over {_megabytes(MAX_FILE_BYTES)}; refused")]
+        return None, [problem("file-too-large", whole, f"is {_megabytes(large.size)}; files over "
+                              f"{_megabytes(MAX_FILE_BYTES)} are refused (split the config into several files)")]
     except OSError as exc:
         return None, [problem("unreadable-file", whole, f"can't be read: {exc.strerror or exc}")]
-    if len(raw) > MAX_FILE_BYTES:
-        return None, [problem("file-too-large", whole, f"is over {_megabytes(MAX_FILE_BYTES)}; refused")]
     text, bad = _decode(raw, display)
     if bad:
         return None, [bad]
