@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reconciler.apply.command import ApplyOptions, run
+from reconciler.commands.apply import ApplyOptions, run
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 
 ADMIN = "admin@acme.com"

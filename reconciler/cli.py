@@ -1,4 +1,6 @@
-"""The command line: arguments in, exit code out. Each command delegates to the module that does the work."""
+"""The command line: arguments in, exit code out. Typer stops here: each command parses its options (the shared
+ones declared once below, parsed by reconciler.commands.options) and hands them to its module in
+reconciler/commands/ (docs/decisions/command-layer.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from typing import Annotated, Any, NoReturn, cast
 import typer
 
 from reconciler import guard
+from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from reconciler.commands.options import parse_format, parse_today
+from reconciler.errors import CommandError
 from reconciler.sandbox.cli import sandbox_app
 
 app = typer.Typer(
@@ -23,10 +28,16 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 
 DEFAULT_CONFIG = Path("desired")
-EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
 TRACEBACK_VARIABLE = "GUESTLIST_TRACEBACK"  # set to 1 to see a bug's traceback instead of its one-line report
 REDACT_HELP = ("mask external people's emails, usernames, names and invitation messages, and any email not "
                "known as a colleague's, in everything printed (also GUESTLIST_REDACT=1)")
+
+# the options several commands take, declared once (their values are parsed by reconciler.commands.options)
+ConfigPath = Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")]
+Today = Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")]
+Org = Annotated[str, typer.Option("--org", help="sandbox (the built-in sandbox org) or env (SF_* variables)")]
+SandboxDb = Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")]
+Redact = Annotated[bool, typer.Option("--redact", help=REDACT_HELP)]
 
 
 @app.callback()
@@ -38,12 +49,16 @@ def _root(ctx: typer.Context) -> None:
     ctx.call_on_close(guard.uninstall if installed else _flush_output)
 
 
-def _finish(command: Callable[[], int]) -> NoReturn:
-    """Runs a command's body and exits with its code. Ctrl-C ends it with 130 and one line; an unexpected failure
+def _finish(command: Callable[[], int], report: Callable[[CommandError], int] | None = None) -> NoReturn:
+    """Runs a command's body and exits with its code. A CommandError that reaches here (an option's value refused
+    while parsing) goes to `report` (default: its message on stderr) and exits with its code. Ctrl-C ends it with
+    130 and one line; an unexpected failure
     (a bug) with 1 and one masked line, its traceback only when GUESTLIST_TRACEBACK=1: the same whatever typer or
     click version is installed (newer typer turns Ctrl-C into a silent exit 130, older click into "Aborted!")."""
     try:
         code = command()
+    except CommandError as error:
+        code = (report or _report)(error)
     except KeyboardInterrupt:
         print("interrupted: stopped before finishing (Ctrl-C); nothing more was sent to the org", file=sys.stderr)
         code = EXIT_INTERRUPTED
@@ -53,8 +68,18 @@ def _finish(command: Callable[[], int]) -> NoReturn:
         if guard.is_on(os.environ.get(TRACEBACK_VARIABLE)):
             raise
         print(unexpected_failure(exc), file=sys.stderr)
-        code = 1
+        code = EXIT_ERROR
     raise typer.Exit(code)
+
+
+def _report(error: CommandError) -> int:
+    print(str(error), file=sys.stderr)
+    return error.exit_code
+
+
+def _redact_if(redact: bool) -> None:
+    if redact:
+        guard.enable_redaction()
 
 
 def unexpected_failure(exc: BaseException) -> str:
@@ -70,49 +95,48 @@ def _flush_output() -> None:
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")] = DEFAULT_CONFIG,
+    path: ConfigPath = DEFAULT_CONFIG,
     output_format: Annotated[str, typer.Option("--format", help="text (file:line:col lines) or json")] = "text",
-    today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
+    today: Today = None,
     strict: Annotated[bool, typer.Option("--strict", help="fail (exit 1) on warnings too")] = False,
-    redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
+    redact: Redact = False,
 ) -> None:
     """Check the config offline, all problems at once: YAML, schema, merging and domain rules (exit 1 on error)."""
-    from reconciler.config.validate_command import run
+    from reconciler.commands import validate as command
 
-    if redact:
-        guard.enable_redaction()
-    _finish(lambda: run(path, output_format, today, strict))
+    _redact_if(redact)
+    _finish(lambda: command.run(command.ValidateOptions(path, parse_format(output_format, command.FORMATS),
+                                                        parse_today(today), strict)))
 
 
 @app.command()
 def plan(
-    path: Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")] = DEFAULT_CONFIG,
-    org: Annotated[str, typer.Option("--org", help="sandbox (the built-in sandbox org) or env (SF_* variables)")]
-    = "sandbox",
-    sandbox_db: Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")] = None,
+    path: ConfigPath = DEFAULT_CONFIG,
+    org: Org = "sandbox",
+    sandbox_db: SandboxDb = None,
     output_format: Annotated[str, typer.Option("--format", help="text, markdown (a PR comment) or json")] = "text",
     out: Annotated[Path | None, typer.Option("--out", help="save the plan for guestlist apply --plan")] = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="exit 0 with no changes, 2 with changes, 1 on errors")
     ] = False,
-    redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
-    today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
+    redact: Redact = False,
+    today: Today = None,
 ) -> None:
     """Diff the config against the org: the minimal ordered change set, counted in people."""
-    from reconciler.plan_command import PlanOptions, run
+    from reconciler.commands import plan as command
 
-    if redact:
-        guard.enable_redaction()
+    _redact_if(redact)
     redact = guard.redacting()
-    _finish(lambda: run(PlanOptions(path, org, sandbox_db, output_format, out, detailed_exitcode, redact, today)))
+    _finish(lambda: command.run(command.PlanOptions(path, org, sandbox_db, parse_format(output_format, command.FORMATS),
+                                                    out, detailed_exitcode, redact, parse_today(today))),
+            report=lambda error: command.report(error, output_format, sys.stdout, sys.stderr))
 
 
 @app.command()
 def apply(
-    path: Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")] = DEFAULT_CONFIG,
-    org: Annotated[str, typer.Option("--org", help="sandbox (the built-in sandbox org) or env (SF_* variables)")]
-    = "sandbox",
-    sandbox_db: Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")] = None,
+    path: ConfigPath = DEFAULT_CONFIG,
+    org: Org = "sandbox",
+    sandbox_db: SandboxDb = None,
     yes: Annotated[bool, typer.Option("--yes", help="apply without asking (needed off a terminal)")] = False,
     plan_file: Annotated[
         Path | None,
@@ -126,20 +150,19 @@ def apply(
     journal: Annotated[Path, typer.Option("--journal", help="append write outcomes here (JSON lines)")] = Path(
         ".guestlist/journal.jsonl"
     ),
-    today: Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")] = None,
-    redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
+    today: Today = None,
+    redact: Redact = False,
     lock_timeout: Annotated[
         float, typer.Option("--lock-timeout", min=0, help="seconds to wait while another apply holds the org's "
                                                           "lock (0: refuse at once; exit 5 when still held)")
     ] = 180,
 ) -> None:
     """Execute the plan: batched writes, safety gates, a journal, and a read-back that it converged."""
-    from reconciler.apply.command import ApplyOptions, parse_today, run
+    from reconciler.commands import apply as command
 
-    if redact:
-        guard.enable_redaction()
-    _finish(lambda: run(ApplyOptions(path, org, sandbox_db, yes, plan_file, force, allow_irreversible, journal,
-                                     parse_today(today), lock_timeout)))
+    _redact_if(redact)
+    _finish(lambda: command.run(command.ApplyOptions(path, org, sandbox_db, yes, plan_file, force, allow_irreversible,
+                                                     journal, parse_today(today), lock_timeout)))
 
 
 def main() -> None:
@@ -149,21 +172,21 @@ def main() -> None:
         code = app(standalone_mode=False)
     except typer.Abort:
         print("Aborted.", file=sys.stderr)
-        code = 1
+        code = EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted: stopped before finishing (Ctrl-C)", file=sys.stderr)
         code = EXIT_INTERRUPTED
     except BrokenPipeError:  # `guestlist plan | head`: the reader left; nothing more to say
-        code = 1
+        code = EXIT_ERROR
     except Exception as exc:
         # click's usage errors (typer vendors click, so match the shape, not the class): they know how to show
         # themselves; anything else is a bug: one masked line, the traceback only when asked for
         if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
             cast(Any, exc).show()
-            code = 0 if type(exc).__name__ == "NoArgsIsHelpError" else 1
+            code = EXIT_OK if type(exc).__name__ == "NoArgsIsHelpError" else EXIT_ERROR
         elif guard.is_on(os.environ.get(TRACEBACK_VARIABLE)):
             raise
         else:
             print(unexpected_failure(exc), file=sys.stderr)
-            code = 1
-    sys.exit(code if isinstance(code, int) else 0)
+            code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -3,7 +3,7 @@ the error in JSON output (docs/decisions/exit-codes.md). Raised anywhere below a
 
 from __future__ import annotations
 
-EXIT_OK, EXIT_ERROR = 0, 1
+from reconciler.commands.exitcodes import EXIT_ERROR
 
 
 class CommandError(Exception):

@@ -1,7 +1,12 @@
 """The contract every command keeps with bad input: its documented exit code, a clear message on stderr that says
 what is wrong, and never a traceback. Each command is driven through each kind of bad input: the whole config
 corpus, bad dates, missing and unreadable paths, a directory where a file belongs, a file where a directory
-belongs, bad plan files, an unreachable org, wrong credentials and Ctrl-C."""
+belongs, bad plan files, an unreachable org, wrong credentials and Ctrl-C.
+
+The commands and their options are discovered from the typer app (`reconciler.cli.app`), so a command added there is
+driven through the same bad input without editing this file: every command that reads a config gets the config
+cases, every one with `--today` the bad dates, every one with `--org` the org cases, and every option that takes a
+path a directory where a file belongs and a file where a directory belongs."""
 
 from __future__ import annotations
 
@@ -11,9 +16,12 @@ import signal
 import subprocess
 import sys
 import time
+import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from reconciler.cli import app
@@ -28,7 +36,53 @@ NO_CREDENTIALS = dict.fromkeys(("SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNA
                                 "SF_CONSUMER_SECRET", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_PRIVATE_KEY_FILE",
                                 "SF_LOGIN_URL", "SF_CA_FILE", "GUESTLIST_REDACT"))
 UNREACHABLE = {**NO_CREDENTIALS, "SF_INSTANCE_URL": "https://127.0.0.1:1", "SF_ACCESS_TOKEN": "00D000000000001!AQ.x"}
-ORG_COMMANDS = ("plan", "apply")  # the commands that read an org
+SANDBOX_GROUP = "sandbox"  # the sandbox's own tools, on a --db, not a config: driven below and in tests/sandbox/
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a registered command takes, read from the typer app: its options' flags and which take a path."""
+
+    name: str
+    flags: frozenset[str]
+    path_flags: tuple[str, ...]  # options whose value is a path (a file or a directory to read or write)
+    takes_config: bool  # its PATH argument is a config (a YAML file or a directory of them)
+
+
+def _flags(command: object) -> dict[str, str]:
+    """Each option's parameter name -> its first flag, from the click command typer builds."""
+    return {param.name: param.opts[0] for param in getattr(command, "params", ())
+            if param.name and param.opts and param.opts[0].startswith("--")}
+
+
+def _is_a_path(hint: object) -> bool:
+    """`Annotated[Path, ...]` or `Annotated[Path | None, ...]`."""
+    if typing.get_origin(hint) is not typing.Annotated:
+        return False
+    declared = typing.get_args(hint)[0]
+    return Path in (declared, *typing.get_args(declared))
+
+
+def _discover() -> dict[str, Shape]:
+    built = typer.main.get_command(app)
+    commands = getattr(built, "commands", {})
+    shapes = {}
+    for info in app.registered_commands:
+        assert info.callback is not None
+        name = info.name or info.callback.__name__.replace("_", "-")
+        hints = typing.get_type_hints(info.callback, include_extras=True)
+        takes_path = {param for param, hint in hints.items() if _is_a_path(hint)}
+        flags = _flags(commands[name])
+        shapes[name] = Shape(name, frozenset(flags.values()), tuple(flags[p] for p in sorted(takes_path) if p in flags),
+                             "path" in takes_path and "path" not in flags)
+    return shapes
+
+
+SHAPES = _discover()
+CONFIG_COMMANDS = sorted(name for name, shape in SHAPES.items() if shape.takes_config)
+DATED_COMMANDS = sorted(name for name, shape in SHAPES.items() if "--today" in shape.flags)
+ORG_COMMANDS = sorted(name for name, shape in SHAPES.items() if "--org" in shape.flags)  # the ones reading an org
+PATH_OPTIONS = sorted((name, flag) for name, shape in SHAPES.items() for flag in shape.path_flags)
 
 
 def invoke(args: list[str], env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
@@ -47,12 +101,21 @@ def assert_refused(args: list[str], expect: str, env: dict[str, str | None] | No
     return stderr
 
 
-def extra(command: str, tmp_path: Path) -> list[str]:
-    """What each command needs besides the config to get as far as the bad input: an org of its own, --yes."""
-    if command == "validate":
-        return []
-    own_org = ["--sandbox-db", str(tmp_path / "org.sqlite3")]
-    return [*own_org, "--yes", "--journal", str(tmp_path / "j.jsonl")] if command == "apply" else own_org
+def extra(command: str, tmp_path: Path, *, own_org: bool = True, without: str = "") -> list[str]:
+    """What each command needs besides the config to get as far as the bad input (read from its options): a
+    sandbox org of its own (unless `own_org` is False), --yes, a journal in `tmp_path`; never the `without` flag."""
+    flags = SHAPES[command].flags - {without}
+    args = ["--yes"] if "--yes" in flags else []
+    if own_org and "--sandbox-db" in flags:
+        args += ["--sandbox-db", str(tmp_path / "org.sqlite3")]
+    if "--journal" in flags:
+        args += ["--journal", str(tmp_path / "j.jsonl")]
+    return args
+
+
+def assert_one_line(output: str, *expect: str) -> None:
+    """One line of `output` says it all: it holds every one of `expect`."""
+    assert any(all(part in line for part in expect) for line in output.splitlines()), (expect, output)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +128,32 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> RunningSandbox:
 # -- the config ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+def test_every_registered_command_is_in_this_contract() -> None:
+    """A new command is driven through the cases below by what it takes; one that takes neither a config nor
+    `--today` nor `--org` would slip through, so it must be added here (or to the sandbox group)."""
+    built = typer.main.get_command(app)
+    names = set(getattr(built, "commands", {}))
+    assert names == {*SHAPES, SANDBOX_GROUP}, names
+    for name, shape in SHAPES.items():
+        assert shape.takes_config or {"--today", "--org"} & shape.flags, f"{name}: not covered by this contract"
+    assert {"validate", "plan", "apply"} <= set(CONFIG_COMMANDS) and {"plan", "apply"} <= set(ORG_COMMANDS)
+    assert ("apply", "--journal") in PATH_OPTIONS and ("plan", "--out") in PATH_OPTIONS
+
+
+@pytest.mark.parametrize("command", CONFIG_COMMANDS)
+def test_a_broken_config(command: str, tmp_path: Path) -> None:
+    """YAML that does not parse: exit 1, one line naming the file, line and column, before any org is read."""
+    broken = tmp_path / "config" / "groups.yaml"
+    broken.parent.mkdir()
+    broken.write_text("version: 1\ngroups: [\n")
+    args = [command, str(broken.parent), "--today", TODAY, *extra(command, tmp_path, own_org=False)]
+    exit_code, stdout, stderr = invoke([*args, *(["--org", "env"] if command in ORG_COMMANDS else [])])
+    assert exit_code == 1 and "Traceback" not in stdout + stderr
+    assert_one_line(stdout + stderr, f"{broken}:3:1: error yaml-syntax:")
+    assert "credentials" not in stderr  # stopped before the org
+
+
+@pytest.mark.parametrize("command", CONFIG_COMMANDS)
 def test_every_file_of_the_config_corpus_is_refused_cleanly(command: str, tmp_path: Path) -> None:
     """The corpus's files are each invalid; every command says where and exits 1 (org commands before any org)."""
     for path in CORPUS:
@@ -84,22 +172,23 @@ def test_every_file_of_the_config_corpus_is_refused_cleanly(command: str, tmp_pa
             assert stderr.rstrip().endswith("nothing was written"), (path.name, stderr)
 
 
-@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+@pytest.mark.parametrize("command", DATED_COMMANDS)
 @pytest.mark.parametrize("day, expect", [("2026-02-30", "February 2026 has 28 days"), ("tomorrow", "YYYY-MM-DD"),
                                          ("", "YYYY-MM-DD")])
 def test_a_bad_date(command: str, day: str, expect: str, tmp_path: Path) -> None:
-    assert_refused([command, DESIRED, "--today", day, *extra(command, tmp_path)], expect)
+    stderr = assert_refused([command, DESIRED, "--today", day, *extra(command, tmp_path)], expect)
+    assert_one_line(stderr, "error: --today", expect)
 
 
-@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+@pytest.mark.parametrize("command", CONFIG_COMMANDS)
 def test_a_missing_config_path(command: str, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     exit_code, stdout, stderr = invoke([command, str(missing), *extra(command, tmp_path)])
     assert exit_code == 1 and "Traceback" not in stdout + stderr
-    assert f"{missing}: error path-not-found: no such file or directory" in stdout + stderr
+    assert_one_line(stdout + stderr, f"{missing}: error path-not-found: no such file or directory")
 
 
-@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+@pytest.mark.parametrize("command", CONFIG_COMMANDS)
 def test_an_unreadable_config(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("version: 1\n")
@@ -130,14 +219,35 @@ def _refusing_builtin_open(path: Path):
     return opener
 
 
-@pytest.mark.parametrize("command", ["validate", "plan", "apply"])
+@pytest.mark.parametrize("command", CONFIG_COMMANDS)
 def test_a_config_path_below_a_file(command: str, tmp_path: Path) -> None:
     """A file where a directory belongs: `config.yaml/more.yaml`."""
     (tmp_path / "config.yaml").write_text("version: 1\n")
     exit_code, stdout, stderr = invoke([command, str(tmp_path / "config.yaml" / "more.yaml"),
                                         *extra(command, tmp_path)])
     assert exit_code == 1 and "Traceback" not in stdout + stderr
-    assert "config.yaml" in stdout + stderr
+    assert_one_line(stdout + stderr, "config.yaml", "error")
+
+
+@pytest.mark.parametrize("command, flag", PATH_OPTIONS)
+def test_a_directory_given_to_any_path_option(command: str, flag: str, tmp_path: Path) -> None:
+    """Every option that takes a path, found on the app, given a directory where a file belongs (or an existing
+    directory where the command must create its own): exit 1, one line naming the directory."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    stderr = assert_refused([command, DESIRED, "--today", TODAY, *extra(command, tmp_path, without=flag), flag,
+                             str(folder)], str(folder))
+    assert_one_line(stderr, "error", str(folder))
+
+
+@pytest.mark.parametrize("command, flag", PATH_OPTIONS)
+def test_a_file_where_any_path_option_needs_a_directory(command: str, flag: str, tmp_path: Path) -> None:
+    """Every option that takes a path, given `file/below`, where `file` is a file: exit 1, one line naming it."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    stderr = assert_refused([command, DESIRED, "--today", TODAY, *extra(command, tmp_path, without=flag), flag,
+                             str(blocker / "below.json")], str(blocker))
+    assert_one_line(stderr, "error", str(blocker))
 
 
 @pytest.mark.parametrize("args, expect", [
@@ -188,13 +298,14 @@ def test_bad_plan_files(content: bytes, expect: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ORG_COMMANDS)
 def test_an_unreachable_org(command: str, tmp_path: Path) -> None:
-    assert_refused([command, DESIRED, "--org", "env", "--today", TODAY, *extra(command, tmp_path)[2:]],
-                   "cannot reach 127.0.0.1:1", UNREACHABLE)
+    stderr = assert_refused([command, DESIRED, "--org", "env", "--today", TODAY,
+                             *extra(command, tmp_path, own_org=False)], "cannot reach 127.0.0.1:1", UNREACHABLE)
+    assert_one_line(stderr, "error: cannot reach 127.0.0.1:1")
 
 
 @pytest.mark.parametrize("command", ORG_COMMANDS)
 def test_no_credentials(command: str, tmp_path: Path) -> None:
-    assert_refused([command, DESIRED, "--org", "env", "--today", TODAY, *extra(command, tmp_path)[2:]],
+    assert_refused([command, DESIRED, "--org", "env", "--today", TODAY, *extra(command, tmp_path, own_org=False)],
                    "no complete set of Salesforce credentials")
 
 
@@ -207,8 +318,8 @@ def test_wrong_credentials(command: str, credentials: dict[str, str], expect: st
                            tmp_path: Path) -> None:
     env = {"SF_CA_FILE": org.info.ca_file, **credentials}
     env["SF_INSTANCE_URL" if "SF_ACCESS_TOKEN" in credentials else "SF_LOGIN_URL"] = org.info.instance_url
-    stderr = assert_refused([command, DESIRED, "--org", "env", "--today", TODAY, *extra(command, tmp_path)[2:]],
-                            expect, env)
+    stderr = assert_refused([command, DESIRED, "--org", "env", "--today", TODAY,
+                             *extra(command, tmp_path, own_org=False)], expect, env)
     assert "wrong-password" not in stderr and "not-a-session" not in stderr
 
 

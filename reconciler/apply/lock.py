@@ -31,7 +31,6 @@ CLOCK_SKEW = 120  # seconds of clock difference between this machine and the org
 POLL_SECONDS = 2.0
 HELD_CODES = frozenset({"DUPLICATE_DEVELOPER_NAME", "DUPLICATE_VALUE"})  # "the name is taken"
 DESCRIPTION_MAX = 255  # PermissionSet.Description is string(255)
-EXIT_LOCKED = 5
 
 
 class LockHeld(Exception):

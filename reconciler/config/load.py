@@ -74,14 +74,6 @@ class LoadResult:
     draft: DesiredState
 
     @property
-    def ok(self) -> bool:
-        return self.desired is not None
-
-    @property
-    def has_errors(self) -> bool:
-        return self.desired is None
-
-    @property
     def errors(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.severity is Severity.ERROR)
 

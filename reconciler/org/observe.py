@@ -9,7 +9,6 @@ members costs about N/2000 requests whatever the number of distinct people.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -144,11 +143,10 @@ class _Found:
     invitations: dict[str, dict[str, ObservedInvitation]] = field(default_factory=dict)
 
 
-def observe(conn: OrgConnection, desired: DesiredState, *, today: dt.date) -> Snapshot:
-    """Reads the org once. `today` does not change what is read: expired entries are read like any other, so
-    that the plan can remove them. A session the org ends is renewed once where the credentials allow it.
+def observe(conn: OrgConnection, desired: DesiredState) -> Snapshot:
+    """Reads the org once, the same on every date: expired entries are read like any other, so that the plan can
+    remove them. A session the org ends is renewed once where the credentials allow it.
     Raises OrgError (ConnectError when the org cannot be reached, SessionExpired when the session ended for good)."""
-    del today  # the snapshot is the same on every date
     try:
         return _Observer(conn, desired).run()
     except SessionExpired as expired:

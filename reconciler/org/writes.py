@@ -149,8 +149,8 @@ class Writer:
     """Writes through an OrgConnection (`conn.sf` a simple_salesforce.Salesforce, `conn.reauthenticate`).
 
     `requests_by_operation` counts the write requests sent (retries included), keyed by (sObject, operation);
-    `lookups` counts the reads (natural-key lookups, verification); `allowance_spent` says the org refused a
-    request with REQUEST_LIMIT_EXCEEDED (its last Sforce-Limit-Info header may then be stale)."""
+    `allowance_spent` says the org refused a request with REQUEST_LIMIT_EXCEEDED (its last Sforce-Limit-Info
+    header may then be stale)."""
 
     def __init__(self, conn: WriteConnection, *, policy: RetryPolicy | None = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT):
@@ -158,7 +158,6 @@ class Writer:
         self.policy = policy or RetryPolicy()
         self.timeout = timeout
         self.requests_by_operation: Counter[tuple[str, str]] = Counter()
-        self.lookups = 0
         self.allowance_spent = False
         self._reauthenticated = False
 
@@ -222,7 +221,6 @@ class Writer:
 
     def query(self, soql: str) -> list[dict[str, Any]]:
         """All records of a query (retried as a whole). Raises QueryFailed when the org refuses it."""
-        self.lookups += 1
         try:
             return self._retrying(None, lambda: list(self.conn.sf.query_all_iter(soql, timeout=self.timeout)))
         except _Rejected as exc:
@@ -379,7 +377,6 @@ class Writer:
             record = getattr(self.conn.sf.mdapi, metadata_type).read([full_name])
             return dict(serialize_object(record) or {})
 
-        self.lookups += 1
         try:
             return self._retrying(None, lambda: _soap_call(read))
         except (_SaveFailed, _Rejected) as exc:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from reconciler.apply.command import ApplyOptions, run
 from reconciler.cli import app
+from reconciler.commands.apply import ApplyOptions, run
 from reconciler.org.connect import connect
 from reconciler.sandbox.runner import RunningSandbox
 from tests.apply.conftest import inject, org_env

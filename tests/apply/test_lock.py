@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply.command import ApplyOptions, run
+from reconciler.commands.apply import ApplyOptions, run
 from reconciler.org.connect import connect
 from reconciler.sandbox.objects.fields import format_datetime
 from reconciler.sandbox.runner import RunningSandbox, SandboxInfo

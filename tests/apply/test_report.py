@@ -49,7 +49,7 @@ def test_verification_and_usage() -> None:
 def test_progress_bar_only_for_long_applies_on_a_terminal() -> None:
     import io
 
-    from reconciler.apply.command import Console, _progress
+    from reconciler.commands.apply import Console, _progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

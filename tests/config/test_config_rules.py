@@ -172,7 +172,7 @@ def test_protected_user_may_not_be_deactivated(tmp_path: Path) -> None:
 
 def test_max_access_days_counts_from_today(tmp_path: Path) -> None:
     config = "policy: {max_access_days: 1}\n" + SAM + "    expires: 2026-11-23\n"
-    assert load_text(tmp_path, config).ok
+    assert load_text(tmp_path, config).desired is not None
     late = "policy: {max_access_days: 1}\n" + SAM + "    expires: 2026-11-24\n"
     result = load_text(tmp_path, late)
     assert rules(result) == ["expires-too-far"]

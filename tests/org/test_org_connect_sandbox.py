@@ -45,7 +45,7 @@ def test_an_existing_token_with_the_sandbox_ca(sandbox) -> None:
            "SF_CA_FILE": sandbox.info.ca_file}
     with connect("env", env=env) as conn:
         assert (conn.method, conn.is_sandbox, conn.reauthenticate) == ("access token", False, None)
-        snapshot = observe(conn, DesiredState(), today=TODAY)
+        snapshot = observe(conn, DesiredState())
         assert snapshot.org.name == "Acme" and not snapshot.org.is_sandbox_org
         assert sandbox.info.access_token not in repr(conn)
 
@@ -87,7 +87,7 @@ def test_logins_guestlist_performs(sandbox, values: dict[str, str], method: str)
         assert conn.method == method
         assert conn.user_info["preferred_username"] == "admin@acme.com"
         assert conn.counter.by_kind["auth"] == 1
-        assert observe(conn, DesiredState(), today=TODAY).org.username == "admin@acme.com"
+        assert observe(conn, DesiredState()).org.username == "admin@acme.com"
 
 
 def test_jwt_bearer_login(sandbox, key_file: str) -> None:
@@ -116,7 +116,7 @@ def test_observe_renews_an_expired_session_once(sandbox) -> None:
     with connect("env", env=login_env(sandbox, **ADMIN)) as conn:
         conn.sf.mdapi.ChatterSettings.read(["Chatter"])  # built before the session ends
         sandbox.admin.expire_sessions()
-        snapshot = observe(conn, DesiredState(), today=TODAY)
+        snapshot = observe(conn, DesiredState())
         assert snapshot.org.name == "Acme"
         assert conn.counter.by_kind["auth"] == 2
         # the Metadata API (zeep) uses the fresh token and the same counted session too
@@ -131,7 +131,7 @@ def test_an_expired_access_token_says_it_cannot_be_renewed(sandbox) -> None:
     with connect("env", env=env) as conn:
         sandbox.admin.expire_sessions()
         with pytest.raises(SessionExpired, match=r"INVALID_SESSION_ID.*cannot be renewed: set a fresh SF_ACCESS_TOKEN"):
-            observe(conn, DesiredState(), today=TODAY)
+            observe(conn, DesiredState())
     sandbox.reset()
 
 
@@ -144,7 +144,7 @@ def test_the_built_in_sandbox_renews_its_session_like_a_real_org(tmp_path: Path)
         assert conn.sf.session.put(f"{conn.instance_url}/_sandbox/faults", json=fault,
                                     headers=conn.sf.headers).status_code == 200
         before = conn.counter.by_kind["auth"]
-        snapshot = observe(conn, DesiredState(), today=TODAY)
+        snapshot = observe(conn, DesiredState())
         assert snapshot.org.name == "Acme" and snapshot.org.is_sandbox_org
         assert conn.counter.by_kind["auth"] == before + 1
         assert conn.sf.query("SELECT Id FROM Organization")["totalSize"] == 1

@@ -18,7 +18,7 @@ TODAY = dt.date(2026, 12, 1)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[OrgConnection, Snapshot]:
     conn = connect("sandbox", sandbox_db=tmp_path_factory.mktemp("demo") / ".guestlist" / "sandbox.sqlite3")
-    yield conn, observe(conn, DEMO, today=TODAY)
+    yield conn, observe(conn, DEMO)
     conn.close()
 
 
@@ -163,7 +163,7 @@ def test_requests_are_counted(demo) -> None:
 def test_an_empty_config_reads_only_the_basics(demo) -> None:
     conn, _ = demo
     before = conn.counter.by_kind
-    snapshot = observe(conn, DesiredState(), today=TODAY)
+    snapshot = observe(conn, DesiredState())
     after = conn.counter.by_kind
     assert after["metadata"] == before["metadata"]  # ChatterSettings unread
     assert set(snapshot.chatter.values()) == {None}
@@ -178,7 +178,7 @@ def test_the_connected_user_is_found_by_id_when_userinfo_has_no_username(demo) -
     info = conn.user_info
     conn.user_info = {key: value for key, value in info.items() if key != "preferred_username"}
     try:
-        snapshot = observe(conn, DesiredState(), today=TODAY)
+        snapshot = observe(conn, DesiredState())
     finally:
         conn.user_info = info
     assert snapshot.org.username == "admin@acme.com"

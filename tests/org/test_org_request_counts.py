@@ -48,10 +48,10 @@ def queries(conn) -> int:
 def test_reading_n_members_costs_n_over_2000_queries(bulk) -> None:
     declared = DesiredState(groups=tuple(Group(f"Bulk {g}", membership=Membership.ADDITIVE) for g in range(GROUPS)))
     start = queries(bulk)
-    baseline = observe(bulk, DesiredState(), today=TODAY)
+    baseline = observe(bulk, DesiredState())
     without_groups = queries(bulk) - start
     start = queries(bulk)
-    snapshot = observe(bulk, declared, today=TODAY)
+    snapshot = observe(bulk, declared)
     with_groups = queries(bulk) - start
 
     rows = sum(len(members) for members in snapshot.members.values())
@@ -70,7 +70,7 @@ def test_long_in_lists_are_split_into_queries_the_org_accepts(bulk) -> None:
                               [*names, "admin@acme.com"]))
     assert expected > 5
     start = queries(bulk)
-    snapshot = observe(bulk, desired, today=TODAY)
+    snapshot = observe(bulk, desired)
     used = queries(bulk) - start
     # organization, permission, groups, licences, permission sets, assignments + the username chunks
     assert used == 6 + expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -172,10 +173,12 @@ def test_redaction_of_unusual_addresses_and_trailing_punctuation() -> None:
 
 
 def test_colour_only_when_asked_for_a_terminal() -> None:
-    from reconciler.plan_command import render_for_terminal
+    from reconciler.commands.options import OutputFormat
+    from reconciler.commands.terminal import write_plan
 
     plan = full_plan()
-    coloured = render_for_terminal(plan, color=True)
-    plain = render_for_terminal(plan, color=False)
-    assert "\x1b[" in coloured and "\x1b[" not in plain
-    assert plain == plain_text(plan).rstrip("\n")
+    coloured, plain = io.StringIO(), io.StringIO()
+    write_plan(plan, OutputFormat.TEXT, coloured, color=True)
+    write_plan(plan, OutputFormat.TEXT, plain, color=False)
+    assert "\x1b[" in coloured.getvalue() and "\x1b[" not in plain.getvalue()
+    assert plain.getvalue() == plain_text(plan)

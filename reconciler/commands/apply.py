@@ -10,21 +10,25 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from reconciler import dates
 from reconciler.apply.converge import Verification, verify
 from reconciler.apply.execute import Execution, Executor, Progress
 from reconciler.apply.explain import explain
 from reconciler.apply.gates import check_gates
 from reconciler.apply.integrity import PlanInconsistent, check_integrity
 from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
-from reconciler.apply.lock import DEFAULT_TIMEOUT, EXIT_LOCKED, ApplyLock, Holder, LockError, LockHeld
+from reconciler.apply.lock import DEFAULT_TIMEOUT, ApplyLock, Holder, LockError, LockHeld
 from reconciler.apply.planfile import load_plan_file
 from reconciler.apply.report import manual_left_line, outcome_lines, usage_line, verification_lines
 from reconciler.apply.stale import appeared_records, moved_records, shorten, unwanted_changes, wrong_org
+from reconciler.commands.clock import now
+from reconciler.commands.config import load_valid_config
+from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_REFUSED, EXIT_STALE
+from reconciler.commands.options import OutputFormat, connect_org, file_in_the_way, sandbox_db_problem
+from reconciler.commands.terminal import learn_people_of, shown, write_plan
 from reconciler.errors import CommandError
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
 from reconciler.plan.change import Plan
@@ -33,7 +37,6 @@ if TYPE_CHECKING:
     from reconciler.model import DesiredState
     from reconciler.org.connect import OrgConnection
 
-EXIT_OK, EXIT_ERROR, EXIT_REFUSED, EXIT_STALE = 0, 1, 3, 4
 PROGRESS_THRESHOLD = 200  # changes: smaller applies finish before a bar would help
 
 
@@ -47,15 +50,8 @@ class ApplyOptions:
     force: bool = False
     allow_irreversible: bool = False
     journal: Path = DEFAULT_JOURNAL
-    today: dt.date | None = None
+    today: dt.date = field(default_factory=dt.date.today)
     lock_timeout: float = DEFAULT_TIMEOUT  # seconds to wait for another apply's lock; 0: refuse at once
-
-
-class ApplyAbort(CommandError):
-    """End apply with a message for the user (one line or a short list) and an exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_ERROR):
-        super().__init__(message, code)
 
 
 @dataclass
@@ -75,18 +71,6 @@ class Console:
         return _isatty(self.stdin) and _isatty(self.out)
 
 
-def parse_today(text: str | None) -> dt.date | None:
-    """--today YYYY-MM-DD (the parser and message plan uses too); a bad date ends the command with a clear
-    message (exit 1)."""
-    if text is None:
-        return None
-    try:
-        return dates.parse_today(text)
-    except dates.BadDate as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_ERROR) from None
-
-
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -97,21 +81,20 @@ def _isatty(stream: TextIO) -> bool:
 def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None = None,
         stdin: TextIO | None = None, policy: RetryPolicy | None = None) -> int:
     """The command; `policy` replaces the default retry policy (tests use one that does not sleep)."""
-    from reconciler.org.connect import DEFAULT_SANDBOX_DB, OrgError, connect
+    from reconciler.org.connect import OrgError
 
     console = Console(out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
-    today = options.today or dt.date.today()
     try:
         _check_local_paths(options)
         saved = load_plan_file(options.plan_file) if options.plan_file else None
-        desired = _load_config(options.path, today, console)
-        with connect(options.org, sandbox_db=options.sandbox_db or DEFAULT_SANDBOX_DB) as conn:
+        desired = load_valid_config(options.path, options.today, console.err, "nothing was written")
+        with connect_org(options.org, options.sandbox_db) as conn:
             writer = Writer(conn, policy=policy)
             lock = ApplyLock(Writer(conn, policy=policy), Holder.here(), timeout=options.lock_timeout,
                              say=console.warn)
             try:
                 lock.acquire()  # before the org is read, so a second apply plans on what the first wrote
-                plan = _current_plan(conn, desired, today, saved, writer, options.path)
+                plan = _current_plan(conn, desired, options.today, saved, writer, options.path)
                 return _apply(plan, options, conn, writer, console, lock)
             finally:
                 _release(lock, console)
@@ -135,28 +118,16 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
 def _check_local_paths(options: ApplyOptions) -> None:
     """Refuses, before the org is read, a sandbox database or journal that can't be created because a file stands
     where a directory must be (a plain line naming it, not "[Errno 17] File exists")."""
-    from reconciler.plan_command import file_in_the_way, sandbox_db_problem
-
     problem = sandbox_db_problem(options.org, options.sandbox_db)
     if problem:
-        raise ApplyAbort(f"error: {problem}; nothing was written")
+        raise CommandError(f"error: {problem}; nothing was written")
     blocker = file_in_the_way(options.journal)
     if blocker is not None:
-        raise ApplyAbort(f"error: {blocker} is a file, not a directory, so the journal {options.journal} can't be "
+        raise CommandError(f"error: {blocker} is a file, not a directory, so the journal {options.journal} can't be "
                          f"written; move {blocker} away or pass --journal PATH; nothing was written")
     if options.journal.is_dir():
-        raise ApplyAbort(f"error: --journal {options.journal} is a directory: name the file to append to, e.g. "
+        raise CommandError(f"error: --journal {options.journal} is a directory: name the file to append to, e.g. "
                          f"{options.journal / 'journal.jsonl'}; nothing was written")
-
-
-def _load_config(path: Path, today: dt.date, console: Console) -> DesiredState:
-    """The config, its problems listed on stderr (the loading step plan uses); an invalid one ends apply."""
-    from reconciler.plan_command import PlanAbort, load_config_or_report
-
-    try:
-        return load_config_or_report(path, today, console.err)
-    except PlanAbort:
-        raise ApplyAbort("error: the config has problems (listed above); nothing was written") from None
 
 
 def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, saved: Plan | None,
@@ -165,18 +136,18 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
     from reconciler.org.observe import observe
     from reconciler.plan.build import build_plan
 
-    snapshot = observe(conn, desired, today=today)
+    snapshot = observe(conn, desired)
     if saved is None:
         plan = build_plan(desired, snapshot, today)
         try:
             check_integrity(plan.changes)
         except PlanInconsistent as exc:
-            raise ApplyAbort(f"error: guestlist made an inconsistent plan (a bug: please report it); nothing was "
+            raise CommandError(f"error: guestlist made an inconsistent plan (a bug: please report it); nothing was "
                              f"written:\n{exc}") from None
-        return dataclasses.replace(plan, generated=_now())
+        return dataclasses.replace(plan, generated=now())
     problem = wrong_org(saved, snapshot.org)
     if problem:
-        raise ApplyAbort(f"Refused: {problem}; nothing was written.", EXIT_STALE)
+        raise CommandError(f"Refused: {problem}; nothing was written.", EXIT_STALE)
     moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes, frozenset(saved.fingerprints))
     if moved:
         _refuse_saved("the org changed since this plan was made", moved)
@@ -190,11 +161,7 @@ def _refuse_saved(why: str, problems: list[str]) -> None:
     """The saved plan is no longer true: exit 4, so a pipeline can tell "plan again" from "broken" (exit 1)."""
     lines = [f"Refused: {why}; nothing was written:", *(f"  - {line}" for line in shorten(problems)),
              "Make a new plan (guestlist plan --out ...), review it, and apply that."]
-    raise ApplyAbort("\n".join(lines), EXIT_STALE)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    raise CommandError("\n".join(lines), EXIT_STALE)
 
 
 def _release(lock: ApplyLock, console: Console) -> None:
@@ -206,11 +173,9 @@ def _release(lock: ApplyLock, console: Console) -> None:
 def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Writer, console: Console,
            lock: ApplyLock) -> int:
     from reconciler import guard
-    from reconciler.plan_command import learn_people_of, redact_plan, render_for_terminal
 
     learn_people_of(plan)
-    shown = redact_plan(plan) if guard.redacting() else plan
-    console.say(render_for_terminal(shown, color=console.interactive))
+    write_plan(shown(plan, guard.redacting()), OutputFormat.TEXT, console.out, color=console.interactive)
     if plan.blocked:
         console.warn("error: the plan has blockers (listed above); nothing was written")
         return EXIT_ERROR
@@ -230,7 +195,7 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
     try:
         journal = Journal(options.journal, plan.org.id).open()
     except JournalError as exc:
-        raise ApplyAbort(f"error: {exc}; nothing was written") from None
+        raise CommandError(f"error: {exc}; nothing was written") from None
     with journal:
         _confirm(plan, options, console)
         execution, verification, writes = _execute(plan, options, writer, journal, console, conn.secrets)
@@ -261,15 +226,15 @@ def _execute(plan: Plan, options: ApplyOptions, writer: Writer, journal: Journal
         journal.event("done", complete=execution.complete, converged=verification.converged,
                       stopped=execution.stopped.code if execution.stopped else None, write_requests=by_operation)
     except JournalError as exc:  # disk full, file size limit: one line with what reached the org, exit 1
-        raise ApplyAbort(f"error: {exc}; the apply stopped there; {_written_so_far(journal)}") from None
+        raise CommandError(f"error: {exc}; the apply stopped there; {_written_so_far(journal)}") from None
     except KeyboardInterrupt:
         _last_event(journal, "interrupted")
-        raise ApplyAbort(f"interrupted: {options.journal} lists what was written; rerun apply to finish "
-                         "(it re-reads the org first)", 130) from None
+        raise CommandError(f"interrupted: {options.journal} lists what was written; rerun apply to finish "
+                         "(it re-reads the org first)", EXIT_INTERRUPTED) from None
     except Exception as exc:  # the command's boundary: one line, secrets redacted, never a traceback
         _last_event(journal, "crashed", error=type(exc).__name__)
         message = redact(f"{type(exc).__name__}: {exc}", secrets())
-        raise ApplyAbort(f"error: apply failed unexpectedly ({message}); {options.journal} lists what was "
+        raise CommandError(f"error: apply failed unexpectedly ({message}); {options.journal} lists what was "
                          "written; rerun apply (it re-reads the org first)") from None
     return execution, verification, sum(by_operation.values())
 
@@ -301,14 +266,14 @@ def _confirm(plan: Plan, options: ApplyOptions, console: Console) -> None:
     if options.yes:
         return
     if not console.interactive:
-        raise ApplyAbort("error: apply needs --yes when it does not run on a terminal (it can't ask); "
+        raise CommandError("error: apply needs --yes when it does not run on a terminal (it can't ask); "
                          "nothing was written")
     console.out.write(f"\nApply {len(plan.changes)} change(s) to {plan.org.name} ({plan.org.id})? "
                       "Only 'yes' is accepted: ")
     console.out.flush()
     answer = console.stdin.readline().strip()
     if answer != "yes":
-        raise ApplyAbort("Apply cancelled; nothing was written.")
+        raise CommandError("Apply cancelled; nothing was written.")
 
 
 @contextmanager

@@ -17,33 +17,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from reconciler.config.load import LoadResult, load_desired
-from reconciler.dates import BadDate, parse_today
-from reconciler.guard import learn_people
-from reconciler.render.redact import declared_people
+from reconciler.commands.config import load_config
+from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_OK
+from reconciler.commands.options import OutputFormat
+from reconciler.config.load import LoadResult
 
-EXIT_OK, EXIT_INVALID = 0, 1
-EXIT_USAGE = 1  # like every guestlist command: 2 is reserved for plan --detailed-exitcode
-FORMATS = ("text", "json")
+FORMATS = (OutputFormat.TEXT, OutputFormat.JSON)
 
 
-def run(path: Path, output_format: str = "text", today: str | None = None, strict: bool = False) -> int:
-    if output_format not in FORMATS:
-        print(f"error: --format {output_format!r}: choose one of {', '.join(FORMATS)}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        day = parse_today(today)
-    except BadDate as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    result = load_desired(path, day)
-    learn_people(*declared_people(result.draft))
-    failed = bool(result.errors) or (strict and bool(result.warnings))
-    print(render_json(result, day) if output_format == "json" else render_text(result))
-    return EXIT_INVALID if failed else EXIT_OK
+@dataclass(frozen=True)
+class ValidateOptions:
+    path: Path
+    output_format: OutputFormat = OutputFormat.TEXT
+    today: dt.date = field(default_factory=dt.date.today)
+    strict: bool = False  # warnings fail too
+
+
+def run(options: ValidateOptions) -> int:
+    result = load_config(options.path, options.today)
+    failed = bool(result.errors) or (options.strict and bool(result.warnings))
+    print(render_json(result, options.today) if options.output_format is OutputFormat.JSON else render_text(result))
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def render_text(result: LoadResult) -> str:
