@@ -10,6 +10,8 @@ path a directory where a file belongs and a file where a directory belongs."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 import os
 import signal
@@ -138,6 +140,19 @@ def test_every_registered_command_is_in_this_contract() -> None:
         assert shape.takes_config or {"--today", "--org"} & shape.flags, f"{name}: not covered by this contract"
     assert {"validate", "plan", "apply"} <= set(CONFIG_COMMANDS) and {"plan", "apply"} <= set(ORG_COMMANDS)
     assert ("apply", "--journal") in PATH_OPTIONS and ("plan", "--out") in PATH_OPTIONS
+
+
+@pytest.mark.parametrize("command", sorted(SHAPES))
+def test_every_command_takes_frozen_options_with_today_a_date(command: str) -> None:
+    """Each command's module in reconciler/commands/ has one frozen options dataclass; `today` is a dt.date in all
+    of them (the CLI parses --today once and passes the date on)."""
+    module = importlib.import_module(f"reconciler.commands.{command.replace('-', '_')}")
+    options = [value for name, value in vars(module).items()
+               if name.endswith("Options") and isinstance(value, type) and dataclasses.is_dataclass(value)]
+    assert len(options) == 1, (command, options)
+    fields = {field.name: field.type for field in dataclasses.fields(options[0])}
+    assert options[0].__dataclass_params__.frozen, command  # type: ignore[attr-defined]
+    assert fields.get("today") == "dt.date", (command, fields)
 
 
 @pytest.mark.parametrize("command", CONFIG_COMMANDS)
