@@ -12,9 +12,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.kinds.settings import SETTINGS_RECORD
 from reconciler.model import ObservedGroup
 
-SETTINGS_RECORD = "Chatter"  # ChatterSettings' fullName: its record_id and fingerprints key (of Snapshot.chatter)
+__all__ = ["SETTINGS_RECORD", "fingerprint"]
 
 # Fields that change as a side effect of other writes, not because someone changed the record itself.
 _VOLATILE: dict[type, frozenset[str]] = {ObservedGroup: frozenset({"member_count"})}
