@@ -45,7 +45,8 @@ class KindSpec:
         return key[len(prefix):] if key.startswith(prefix) else key
 
     def field(self, word: str) -> Field:
-        return next(f for f in self.fields if f.word == word)
+        """The field (compared or other) with this YAML word; StopIteration names a bug."""
+        return next(f for f in self.every_field if f.word == word)
 
     @property
     def every_field(self) -> tuple[Field, ...]:

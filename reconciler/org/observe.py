@@ -19,8 +19,8 @@ import requests
 import zeep.exceptions
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
+from reconciler.kinds import GROUP
 from reconciler.model import (
-    ACCESS_FROM_SF,
     CHATTER_EXTERNAL_LICENSE,
     CHATTER_SETTING_TO_SF,
     INVITE_CUSTOMERS_PERMISSION,
@@ -30,7 +30,6 @@ from reconciler.model import (
     Access,
     DesiredState,
     ExternalUsersPolicy,
-    Information,
     MemberKind,
     ObservedAccount,
     ObservedAssignment,
@@ -64,10 +63,8 @@ USER_FIELDS = (
     "UserType", "ContactId", "AccountId", "LastModifiedDate",
 )
 PORTAL_ROLE_FIELD = "PortalRole"  # only in orgs with Experience Cloud; read only when external_users are declared
-GROUP_FIELDS = (
-    "Id", "Name", "CollaborationType", "CanHaveGuests", "OwnerId", "Description", "InformationTitle",
-    "InformationBody", "IsArchived", "IsBroadcast", "IsAutoArchiveDisabled", "MemberCount", "LastModifiedDate",
-)
+GROUP_FIELDS = ("Id", "Name", *(setting.sf_field for setting in GROUP.fields), "OwnerId", "MemberCount",
+                "LastModifiedDate")
 MEMBER_FIELDS = ("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", "NotificationFrequency",
                  "LastModifiedDate")
 INVITATION_FIELDS = ("Id", "SharedEntityId", "InvitedUserEmail", "Status", "InviterId", "CreatedDate")
@@ -447,15 +444,9 @@ def _group(r: Mapping[str, Any]) -> ObservedGroup:
     return ObservedGroup(
         id=r["Id"],
         name=r["Name"],
-        access=ACCESS_FROM_SF.get(r.get("CollaborationType") or "", Access.PRIVATE),
-        allow_customers=bool(r.get("CanHaveGuests")),
         owner_id=r["OwnerId"],
-        description=r.get("Description"),
-        information=Information(r.get("InformationTitle"), r.get("InformationBody")),
-        archived=bool(r.get("IsArchived")),
-        broadcast_only=bool(r.get("IsBroadcast")),
-        auto_archive=not r.get("IsAutoArchiveDisabled"),
         member_count=int(r.get("MemberCount") or 0),
+        settings={setting.word: setting.observed(r) for setting in GROUP.fields},
         last_modified=r.get("LastModifiedDate") or "",
     )
 
