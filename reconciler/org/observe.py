@@ -19,7 +19,7 @@ import requests
 import zeep.exceptions
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
-from reconciler.kinds import GROUP
+from reconciler.kinds import GROUP, INVITATION, MEMBER, PERMISSION_SET_ASSIGNMENT
 from reconciler.model import (
     CHATTER_EXTERNAL_LICENSE,
     CHATTER_SETTING_TO_SF,
@@ -288,7 +288,7 @@ class _Observer:
 
     def groups(self) -> dict[str, ObservedGroup]:
         groups: dict[str, ObservedGroup] = {}
-        for record in self._query(self._select(GROUP_FIELDS, "CollaborationGroup")):
+        for record in self._query(self._select(GROUP_FIELDS, GROUP.sobject)):
             group = _group(record)
             key = group.name.casefold()
             if key not in groups or _preferred(group, groups[key]):
@@ -306,7 +306,7 @@ class _Observer:
     def members(self, group_ids: list[str]) -> _Found:
         found = _Found(members={group_id: {} for group_id in group_ids})
         fields = MEMBER_FIELDS + tuple(f"Member.{name}" for name in self.user_fields)
-        template = self._select(fields, "CollaborationGroupMember", "{IN}")
+        template = self._select(fields, MEMBER.sobject, "{IN}")
         for record in self._query_in(template, "CollaborationGroupId", group_ids):
             member = _member(record)
             found.members[member.group_id][member.user_id] = member
@@ -319,7 +319,7 @@ class _Observer:
         """Pending (Sent) invitations of the declared groups, by lower-cased email; the newest wins."""
         group_ids = sorted(groups[name].id for name in self.needs.group_names if name in groups)
         found: dict[str, dict[str, ObservedInvitation]] = {group_id: {} for group_id in group_ids}
-        template = self._select(INVITATION_FIELDS, "CollaborationInvitation", "Status = 'Sent' AND {IN}")
+        template = self._select(INVITATION_FIELDS, INVITATION.sobject, "Status = 'Sent' AND {IN}")
         for record in self._query_in(template, "SharedEntityId", group_ids):
             invitation = _invitation(record)
             by_email = found.setdefault(invitation.group_id, {})
@@ -379,7 +379,8 @@ class _Observer:
 
     def assignments(self) -> tuple[dict[str, dict[str, ObservedAssignment]], dict[str, ObservedUser]]:
         fields = ("Id", "PermissionSetId", "AssigneeId", *(f"Assignee.{name}" for name in self.user_fields))
-        template = self._select(fields, "PermissionSetAssignment", "PermissionSet.IsOwnedByProfile = false AND {IN}")
+        template = self._select(fields, PERMISSION_SET_ASSIGNMENT.sobject,
+                                "PermissionSet.IsOwnedByProfile = false AND {IN}")
         assignments: dict[str, dict[str, ObservedAssignment]] = {}
         assignees: dict[str, ObservedUser] = {}
         for record in self._query_in(template, "PermissionSet.Name", self.needs.permission_sets):
