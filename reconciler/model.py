@@ -8,9 +8,10 @@ Every value object is frozen. `None` on a desired field always means "not manage
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 # ---------------------------------------------------------------------------------------------------------------
 # Where a declaration came from
@@ -117,12 +118,6 @@ class OrgSettings:
 
 
 @dataclass(frozen=True)
-class Information:
-    title: str | None = None
-    body: str | None = None
-
-
-@dataclass(frozen=True)
 class Member:
     """One entry of a group's members: a user (by username) or a customer (by email), both lower-cased."""
 
@@ -142,15 +137,13 @@ class Member:
 
 @dataclass(frozen=True)
 class Group:
+    """A declared group. `settings` holds the declared group settings by their YAML word ("access",
+    "information.title"; the fields of reconciler/kinds/groups.py), typed (Access.PRIVATE); undeclared ones are
+    absent."""
+
     name: str
-    access: Access | None = None
-    allow_customers: bool | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
     owner: str | None = None  # username, lower-cased
-    description: str | None = None
-    information: Information | None = None
-    archived: bool | None = None
-    broadcast_only: bool | None = None
-    auto_archive: bool | None = None
     membership: Membership = Membership.AUTHORITATIVE
     state: GroupState = GroupState.PRESENT
     members: tuple[Member, ...] = ()
@@ -160,6 +153,14 @@ class Group:
     @property
     def key(self) -> str:
         return self.name.casefold()
+
+    @property
+    def access(self) -> Access | None:
+        return self.settings.get("access")
+
+    @property
+    def allow_customers(self) -> bool | None:
+        return self.settings.get("allow_customers")
 
 
 @dataclass(frozen=True)
@@ -308,18 +309,22 @@ class ObservedUser:
 
 @dataclass(frozen=True)
 class ObservedGroup:
+    """A group as read; `settings` holds every group setting (reconciler/kinds/groups.py) by its YAML word."""
+
     id: str
     name: str
-    access: Access
-    allow_customers: bool
     owner_id: str
-    description: str | None
-    information: Information
-    archived: bool
-    broadcast_only: bool
-    auto_archive: bool
     member_count: int
+    settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
     last_modified: str = ""
+
+    @property
+    def access(self) -> Access:
+        return self.settings.get("access", Access.PRIVATE)
+
+    @property
+    def allow_customers(self) -> bool:
+        return bool(self.settings.get("allow_customers"))
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from reconciler.apply.lookup import find_by_natural_key
+from reconciler.kinds import KINDS
 from reconciler.model import OrgIdentity, Snapshot
 from reconciler.org.writes import QueryFailed, Writer
 from reconciler.plan.change import Action, Change, Plan
-from reconciler.plan.fingerprint import SETTINGS_RECORD, fingerprint
+from reconciler.plan.fingerprint import fingerprint
 
 _SHOWN = 20
 
@@ -30,34 +31,18 @@ def wrong_org(plan: Plan, org: OrgIdentity) -> str | None:
 
 
 def _records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
-    """(id, Observed* record, what it is) for every record of the snapshot."""
-    yield SETTINGS_RECORD, snapshot.chatter, "ChatterSettings"
-    for user in snapshot.users.values():
-        yield user.id, user, f"user {user.username}"
-    for group in snapshot.groups.values():
-        yield group.id, group, f"group {group.name}"
-    users = snapshot.users
-    groups = {g.id: g.name for g in snapshot.groups.values()}
-    for group_id, members in snapshot.members.items():
-        for user_id, member in members.items():
-            who = users[user_id].username if user_id in users else user_id
-            yield member.id, member, f"membership of {who} in {groups.get(group_id, group_id)}"
-    for group_id, invitations in snapshot.invitations.items():
-        for email, invitation in invitations.items():
-            yield invitation.id, invitation, f"invitation of {email} to {groups.get(group_id, group_id)}"
+    """(id, Observed* record, what it is) for every record of the snapshot: each kind's own (the registry says
+    how to list them), then the records changes refer to (profiles, licences, permission sets, accounts)."""
+    for spec in KINDS.values():
+        yield from spec.records(snapshot)
     for profile in snapshot.profiles.values():
         yield profile.id, profile, f"profile {profile.name}"
     for licence in snapshot.licenses.values():
         yield licence.id, licence, f"licence {licence.name}"
     for permission_set in snapshot.permission_sets.values():
         yield permission_set.id, permission_set, f"permission set {permission_set.name}"
-    for assignments in snapshot.assignments.values():
-        for assignment in assignments.values():
-            yield assignment.id, assignment, f"permission set assignment {assignment.id}"
     for account in snapshot.accounts.values():
         yield account.id, account, f"account {account.name}"
-    for contact in snapshot.contacts.values():
-        yield contact.id, contact, f"contact {contact.email}"
 
 
 def moved_records(plan: Plan, snapshot: Snapshot) -> list[str]:

@@ -16,9 +16,9 @@ from reconciler.config.hints import calendar_problem
 from reconciler.config.problems import Problem, problem
 from reconciler.config.schema import describe, schema
 from reconciler.config.yamlfile import Document, PathKey
+from reconciler.kinds import GROUP
 from reconciler.model import (
     LICENSE_PROFILES,
-    Access,
     Assignee,
     ChatterSettings,
     ChatterUser,
@@ -28,7 +28,6 @@ from reconciler.model import (
     ExternalUsersPolicy,
     Group,
     GroupState,
-    Information,
     InvitationSettings,
     Member,
     MemberKind,
@@ -186,17 +185,15 @@ class _Builder:
                 for index, entry in enumerate(raw_members)
                 if checked.clean((*path, "members", index))
             )
-        information = field("information")
+        settings = {
+            setting.word: value
+            for setting in GROUP.fields
+            if checked.clean((*path, *setting.word.split("."))) and (value := setting.declared(item)) is not None
+        }
         return Group(
             name=item["name"],
-            access=_maybe(Access, field("access")),
-            allow_customers=field("allow_customers"),
+            settings=settings,
             owner=_lower(field("owner")),
-            description=field("description"),
-            information=Information(information.get("title"), information.get("body")) if information else None,
-            archived=field("archived"),
-            broadcast_only=field("broadcast_only"),
-            auto_archive=field("auto_archive"),
             membership=Membership(field("membership", Membership.AUTHORITATIVE)),
             state=GroupState(item.get("state", GroupState.PRESENT)),
             members=members,

@@ -18,8 +18,8 @@ import requests
 import zeep.exceptions
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
+from reconciler.kinds import GROUP, INVITATION, MEMBER, PERMISSION_SET_ASSIGNMENT
 from reconciler.model import (
-    ACCESS_FROM_SF,
     CHATTER_EXTERNAL_LICENSE,
     CHATTER_SETTING_TO_SF,
     INVITE_CUSTOMERS_PERMISSION,
@@ -29,7 +29,6 @@ from reconciler.model import (
     Access,
     DesiredState,
     ExternalUsersPolicy,
-    Information,
     MemberKind,
     ObservedAccount,
     ObservedAssignment,
@@ -63,10 +62,8 @@ USER_FIELDS = (
     "UserType", "ContactId", "AccountId", "LastModifiedDate",
 )
 PORTAL_ROLE_FIELD = "PortalRole"  # only in orgs with Experience Cloud; read only when external_users are declared
-GROUP_FIELDS = (
-    "Id", "Name", "CollaborationType", "CanHaveGuests", "OwnerId", "Description", "InformationTitle",
-    "InformationBody", "IsArchived", "IsBroadcast", "IsAutoArchiveDisabled", "MemberCount", "LastModifiedDate",
-)
+GROUP_FIELDS = ("Id", "Name", *(setting.sf_field for setting in GROUP.fields), "OwnerId", "MemberCount",
+                "LastModifiedDate")
 MEMBER_FIELDS = ("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", "NotificationFrequency",
                  "LastModifiedDate")
 INVITATION_FIELDS = ("Id", "SharedEntityId", "InvitedUserEmail", "Status", "InviterId", "CreatedDate")
@@ -289,7 +286,7 @@ class _Observer:
 
     def groups(self) -> dict[str, ObservedGroup]:
         groups: dict[str, ObservedGroup] = {}
-        for record in self._query(self._select(GROUP_FIELDS, "CollaborationGroup")):
+        for record in self._query(self._select(GROUP_FIELDS, GROUP.sobject)):
             group = _group(record)
             key = group.name.casefold()
             if key not in groups or _preferred(group, groups[key]):
@@ -307,7 +304,7 @@ class _Observer:
     def members(self, group_ids: list[str]) -> _Found:
         found = _Found(members={group_id: {} for group_id in group_ids})
         fields = MEMBER_FIELDS + tuple(f"Member.{name}" for name in self.user_fields)
-        template = self._select(fields, "CollaborationGroupMember", "{IN}")
+        template = self._select(fields, MEMBER.sobject, "{IN}")
         for record in self._query_in(template, "CollaborationGroupId", group_ids):
             member = _member(record)
             found.members[member.group_id][member.user_id] = member
@@ -320,7 +317,7 @@ class _Observer:
         """Pending (Sent) invitations of the declared groups, by lower-cased email; the newest wins."""
         group_ids = sorted(groups[name].id for name in self.needs.group_names if name in groups)
         found: dict[str, dict[str, ObservedInvitation]] = {group_id: {} for group_id in group_ids}
-        template = self._select(INVITATION_FIELDS, "CollaborationInvitation", "Status = 'Sent' AND {IN}")
+        template = self._select(INVITATION_FIELDS, INVITATION.sobject, "Status = 'Sent' AND {IN}")
         for record in self._query_in(template, "SharedEntityId", group_ids):
             invitation = _invitation(record)
             by_email = found.setdefault(invitation.group_id, {})
@@ -380,7 +377,8 @@ class _Observer:
 
     def assignments(self) -> tuple[dict[str, dict[str, ObservedAssignment]], dict[str, ObservedUser]]:
         fields = ("Id", "PermissionSetId", "AssigneeId", *(f"Assignee.{name}" for name in self.user_fields))
-        template = self._select(fields, "PermissionSetAssignment", "PermissionSet.IsOwnedByProfile = false AND {IN}")
+        template = self._select(fields, PERMISSION_SET_ASSIGNMENT.sobject,
+                                "PermissionSet.IsOwnedByProfile = false AND {IN}")
         assignments: dict[str, dict[str, ObservedAssignment]] = {}
         assignees: dict[str, ObservedUser] = {}
         for record in self._query_in(template, "PermissionSet.Name", self.needs.permission_sets):
@@ -445,15 +443,9 @@ def _group(r: Mapping[str, Any]) -> ObservedGroup:
     return ObservedGroup(
         id=r["Id"],
         name=r["Name"],
-        access=ACCESS_FROM_SF.get(r.get("CollaborationType") or "", Access.PRIVATE),
-        allow_customers=bool(r.get("CanHaveGuests")),
         owner_id=r["OwnerId"],
-        description=r.get("Description"),
-        information=Information(r.get("InformationTitle"), r.get("InformationBody")),
-        archived=bool(r.get("IsArchived")),
-        broadcast_only=bool(r.get("IsBroadcast")),
-        auto_archive=not r.get("IsAutoArchiveDisabled"),
         member_count=int(r.get("MemberCount") or 0),
+        settings={setting.word: setting.observed(r) for setting in GROUP.fields},
         last_modified=r.get("LastModifiedDate") or "",
     )
 

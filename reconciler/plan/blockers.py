@@ -4,6 +4,7 @@ protected user removed)."""
 
 from __future__ import annotations
 
+from reconciler.kinds import USER
 from reconciler.model import INVITE_CUSTOMERS_PERMISSION
 from reconciler.plan.change import LicenseImpact
 from reconciler.plan.context import PlanContext
@@ -104,5 +105,5 @@ def check_deactivated_owners(ctx: PlanContext) -> None:
             f"{user.username} is deactivated but still owns {', '.join(repr(n) for n in sorted(names))}: declare "
             "another owner for these groups",
             None,
-            f"user:{user.username}",
+            USER.key(user.username),
         )

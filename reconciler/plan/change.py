@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from reconciler.kinds.kind import Kind
 from reconciler.model import OrgIdentity, RemovalLimit, Source
 from reconciler.plan.reading import Node, PlanFormatError
 
@@ -27,16 +28,6 @@ class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
-
-
-class Kind(StrEnum):
-    SETTING = "setting"
-    CONTACT = "contact"
-    USER = "user"
-    GROUP = "group"
-    PERMISSION_SET_ASSIGNMENT = "permission_set_assignment"
-    MEMBER = "member"
-    INVITATION = "invitation"
 
 
 class Risk(StrEnum):

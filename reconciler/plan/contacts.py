@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconciler.kinds import CONTACT, USER
 from reconciler.model import ExternalUser
 from reconciler.plan.change import Action, Kind
 from reconciler.plan.context import Draft, PlanContext
@@ -29,21 +30,21 @@ def contact_for(ctx: PlanContext, declared: ExternalUser) -> ContactRef | None:
             "missing-account",
             f"account {declared.account!r} of external user {declared.username} does not exist in the org",
             declared.source,
-            f"user:{declared.username}",
+            USER.key(declared.username),
         )
         return None
     email = declared.email.lower()
     contact = ctx.snapshot.contacts.get((account.id, email))
     if contact is not None:
         return ContactRef(contact.id, None)
-    key = f"contact:{account.name}/{email}"
+    key = CONTACT.key(account.name, email)
     if key not in ctx.keys:
         ctx.add(
             Draft(
                 Action.CREATE,
                 Kind.CONTACT,
                 key,
-                "Contact",
+                CONTACT.sobject,
                 after={"account": account.name, "email": email, "last_name": declared.last_name}
                 | ({"first_name": declared.first_name} if declared.first_name else {}),
                 source=declared.source,

@@ -4,14 +4,14 @@ after the new owner's membership."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from reconciler.model import ACCESS_TO_SF, Access, Group, GroupState, ObservedGroup
+from reconciler.kinds import GROUP
+from reconciler.model import Access, Group, GroupState, ObservedGroup
 from reconciler.plan import assumptions
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
+from reconciler.plan.fields import declare, differing, record
 from reconciler.plan.people import Person
 
 
@@ -49,43 +49,6 @@ class GroupTarget:
             draft.lookup[field_name] = None if self.observed is None else self.observed.id
 
 
-@dataclass(frozen=True)
-class _Field:
-    word: str
-    sf_field: str
-    wanted: Callable[[Group], Any]  # None: not declared
-    current: Callable[[ObservedGroup], Any]
-    to_sf: Callable[[Any], Any] = lambda value: value
-
-
-_FIELDS: tuple[_Field, ...] = (
-    _Field("access", "CollaborationType", lambda g: g.access, lambda o: o.access, lambda a: ACCESS_TO_SF[a]),
-    _Field("allow_customers", "CanHaveGuests", lambda g: g.allow_customers, lambda o: o.allow_customers),
-    _Field("description", "Description", lambda g: g.description, lambda o: o.description),
-    _Field(
-        "information.title",
-        "InformationTitle",
-        lambda g: g.information.title if g.information else None,
-        lambda o: o.information.title,
-    ),
-    _Field(
-        "information.body",
-        "InformationBody",
-        lambda g: g.information.body if g.information else None,
-        lambda o: o.information.body,
-    ),
-    _Field("archived", "IsArchived", lambda g: g.archived, lambda o: o.archived),
-    _Field("broadcast_only", "IsBroadcast", lambda g: g.broadcast_only, lambda o: o.broadcast_only),
-    _Field(
-        "auto_archive", "IsAutoArchiveDisabled", lambda g: g.auto_archive, lambda o: o.auto_archive, lambda on: not on
-    ),
-)
-
-
-def _words(value: Any) -> Any:
-    return value.value if isinstance(value, Access) else value
-
-
 def diff_groups(ctx: PlanContext) -> list[GroupTarget]:
     targets: list[GroupTarget] = []
     declared = set()
@@ -113,14 +76,14 @@ def _owner(ctx: PlanContext, group: Group, observed: ObservedGroup | None) -> Us
                 "missing-owner",
                 f"owner {group.owner} of group {group.name!r} is not a user in the org",
                 group.source,
-                f"group:{group.name}",
+                GROUP.key(group.name),
             )
         elif owner.observed is not None and not owner.observed.is_active and owner.id not in ctx.activated:
             ctx.warn(
                 "inactive-owner",
                 f"owner {group.owner} of group {group.name!r} is inactive",
                 group.source,
-                f"group:{group.name}",
+                GROUP.key(group.name),
             )
         return owner
     owner_id = observed.owner_id if observed is not None else ctx.snapshot.org.user_id
@@ -157,23 +120,11 @@ def _check_access(ctx: PlanContext, group: Group, access: Access, allows_custome
 
 
 def _create(ctx: PlanContext, group: Group, owner: UserRef | None) -> GroupTarget:
-    key = f"group:{group.name}"
+    key = GROUP.key(group.name)
     access = group.access or assumptions.DEFAULT_GROUP_ACCESS
-    draft = Draft(
-        Action.CREATE,
-        Kind.GROUP,
-        key,
-        "CollaborationGroup",
-        source=group.source,
-        values={"Name": group.name, "CollaborationType": ACCESS_TO_SF[access]},
-        after={"name": group.name, "access": access.value},
-        lookup={"Name": group.name},
-    )
-    for spec in _FIELDS[1:]:
-        wanted = spec.wanted(group)
-        if wanted is not None:
-            draft.values[spec.sf_field] = spec.to_sf(wanted)
-            draft.after[spec.word] = _words(wanted)
+    draft = Draft(Action.CREATE, Kind.GROUP, key, GROUP.sobject, source=group.source, lookup={"Name": group.name})
+    declare(draft, [GROUP.field("name")], {"name": group.name})
+    declare(draft, GROUP.fields, {**group.settings, "access": access})
     if group.allow_customers:
         draft.risks.add(Risk.IRREVERSIBLE)
     if group.owner is not None and owner is not None:
@@ -187,12 +138,9 @@ def _create(ctx: PlanContext, group: Group, owner: UserRef | None) -> GroupTarge
 
 
 def _update(ctx: PlanContext, group: Group, observed: ObservedGroup, owner: UserRef | None) -> GroupTarget:
-    key = f"group:{group.name}"
-    draft = Draft(Action.UPDATE, Kind.GROUP, key, "CollaborationGroup", source=group.source, record=observed)
-    for spec in _FIELDS:
-        wanted, current = spec.wanted(group), spec.current(observed)
-        if wanted is None or wanted == current:
-            continue
+    key = GROUP.key(group.name)
+    draft = Draft(Action.UPDATE, Kind.GROUP, key, GROUP.sobject, source=group.source, record=observed)
+    for spec, current, wanted in differing(GROUP.fields, group.settings, observed.settings):
         if spec.word == "allow_customers" and current and not wanted:
             ctx.block(
                 "allow-customers-one-way",
@@ -211,8 +159,7 @@ def _update(ctx: PlanContext, group: Group, observed: ObservedGroup, owner: User
                 key,
             )
             continue
-        draft.before[spec.word], draft.after[spec.word] = _words(current), _words(wanted)
-        draft.values[spec.sf_field] = spec.to_sf(wanted)
+        record(draft, spec, current, wanted)
     allows_customers = observed.allow_customers or bool(group.allow_customers)
     if "CanHaveGuests" in draft.values:
         draft.risks.add(Risk.IRREVERSIBLE)
@@ -224,7 +171,7 @@ def _update(ctx: PlanContext, group: Group, observed: ObservedGroup, owner: User
 
 
 def _delete(ctx: PlanContext, group: Group, observed: ObservedGroup) -> None:
-    key = f"group:{group.name}"
+    key = GROUP.key(group.name)
     members = ctx.snapshot.members.get(observed.id, {})
     people: list[Person] = []
     for user_id in members:
@@ -239,7 +186,7 @@ def _delete(ctx: PlanContext, group: Group, observed: ObservedGroup) -> None:
             Action.DELETE,
             Kind.GROUP,
             key,
-            "CollaborationGroup",
+            GROUP.sobject,
             source=group.source,
             before={"name": observed.name, "members": observed.member_count},
             reason="state: absent",

@@ -8,9 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.kinds import GROUP, INVITATION, MEMBER, SETTING
 from reconciler.model import (
-    NOTIFY_TO_SF,
-    ROLE_TO_SF,
     Member,
     MemberKind,
     Membership,
@@ -22,6 +21,7 @@ from reconciler.model import (
 from reconciler.plan import assumptions
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
+from reconciler.plan.fields import declare, differing, record
 from reconciler.plan.groups import GroupTarget
 from reconciler.plan.order import Phase
 from reconciler.plan.people import Person
@@ -222,7 +222,7 @@ class _GroupMembers:
         return wanted.member.role
 
     def _key(self, identity: str) -> str:
-        return f"member:{self.name}/{identity}"
+        return MEMBER.key(self.name, identity)
 
     def _member(self, wanted: _Wanted, after: str | None = None) -> str | None:
         ctx, entry, user = self.ctx, wanted.member, wanted.user
@@ -234,17 +234,14 @@ class _GroupMembers:
                 Action.CREATE,
                 Kind.MEMBER,
                 key,
-                "CollaborationGroupMember",
+                MEMBER.sobject,
                 source=entry.source,
                 reason="new owner" if wanted.implicit else None,
                 people=(user.person,),
-                after={"role": role.value} | ({"notify": entry.notify.value} if entry.notify else {}),
             )
             self.t.point(draft, "CollaborationGroupId", lookup=True)
             draft.point("MemberId", user, lookup=True)
-            draft.values["CollaborationRole"] = ROLE_TO_SF[role]
-            if entry.notify is not None:
-                draft.values["NotificationFrequency"] = NOTIFY_TO_SF[entry.notify]
+            declare(draft, MEMBER.fields, {"role": role, "notify": entry.notify})
             if user.external:
                 draft.risks.add(Risk.GRANTS_EXTERNAL_ACCESS)
             if user.id is not None:
@@ -256,22 +253,19 @@ class _GroupMembers:
             Action.UPDATE,
             Kind.MEMBER,
             key,
-            "CollaborationGroupMember",
+            MEMBER.sobject,
             source=entry.source,
             record=row,
             people=(user.person,),
             reason="new owner" if wanted.implicit else None,
         )
+        for spec, current, want in differing(MEMBER.fields, {"role": role, "notify": entry.notify},
+                                             {"role": row.role, "notify": row.notify}):
+            record(draft, spec, current, want)
         if row.role is not role:
-            draft.before["role"], draft.after["role"] = row.role.value, role.value
-            draft.values["CollaborationRole"] = ROLE_TO_SF[role]
             ctx.people.role_change(user.person, f"{self.name}: {row.role.value} -> {role.value}")
             if role is Role.MEMBER:
                 ctx.guard_protected(user.username, f"be demoted in {self.name!r}", entry.source, key)
-        if entry.notify is not None and row.notify is not entry.notify:
-            draft.before["notify"] = row.notify.value if row.notify else None
-            draft.after["notify"] = entry.notify.value
-            draft.values["NotificationFrequency"] = NOTIFY_TO_SF[entry.notify]
         if not draft.values:
             return None
         if after is not None:
@@ -286,12 +280,12 @@ class _GroupMembers:
         assert t.observed is not None and t.owner is not None
         previous = ctx.snapshot.users.get(t.observed.owner_id)
         previous_name = previous.username if previous is not None else t.observed.owner_id
-        key = f"group:{self.name}#owner"
+        key = f"{GROUP.key(self.name)}#owner"
         draft = Draft(
             Action.UPDATE,
             Kind.GROUP,
             key,
-            "CollaborationGroup",
+            GROUP.sobject,
             source=t.group.source,
             before={"owner": previous_name},
             after={"owner": t.owner.username},
@@ -310,7 +304,7 @@ class _GroupMembers:
 
     def _invitation(self, email: str, entry: Member) -> None:
         ctx, t = self.ctx, self.t
-        key = f"invitation:{self.name}/{email}"
+        key = INVITATION.key(self.name, email)
         person = Person(email, True, (email,))
         current = self.pending.get(email)
         depends: list[str] = []
@@ -324,7 +318,7 @@ class _GroupMembers:
                     Action.DELETE,
                     Kind.INVITATION,
                     stale_key,
-                    "CollaborationInvitation",
+                    INVITATION.sobject,
                     source=entry.source,
                     before={"email": email, "sent": current.created[:10]},
                     reason=f"invitation sent {current.created[:10]} expired",
@@ -346,20 +340,17 @@ class _GroupMembers:
             Action.CREATE,
             Kind.INVITATION,
             key,
-            "CollaborationInvitation",
+            INVITATION.sobject,
             source=entry.source,
-            after={"email": email} | ({"message": entry.message} if entry.message else {}),
             reason=settled_after_acceptance(entry),
             risks={Risk.GRANTS_EXTERNAL_ACCESS},
             people=(person,),
             depends_on=depends,
         )
         self.t.point(draft, "SharedEntityId", lookup=True)
-        draft.values["InvitedUserEmail"] = email
+        declare(draft, INVITATION.fields, {"email": email, "message": entry.message or None})
         draft.lookup["InvitedUserEmail"] = email
-        if entry.message:
-            draft.values["OptionalMessage"] = entry.message
-        for before in ("setting:chatter.customer_invitations", t.key):
+        for before in (SETTING.key("chatter.customer_invitations"), t.key):
             if before in ctx.keys and before not in draft.depends_on:
                 draft.depends_on.append(before)
         ctx.add(draft)
@@ -402,7 +393,7 @@ class _GroupMembers:
             person = people[uid]
             key = ctx.unique_key(self._key(person.person), uid)
             user = ctx.snapshot.users.get(uid)
-            draft = _removal(Kind.MEMBER, key, "CollaborationGroupMember", row, expired, person)
+            draft = _removal(Kind.MEMBER, key, MEMBER.sobject, row, expired, person)
             draft.before["role"] = row.role.value
             if self.owner_change_key is not None and self.t.observed is not None and uid == self.t.observed.owner_id:
                 draft.depends_on.append(self.owner_change_key)
@@ -426,11 +417,11 @@ class _GroupMembers:
             expired = self.expired_emails.get(email)
             if expired is None and not authoritative:
                 continue
-            key = f"invitation:{self.name}/{email}"
+            key = INVITATION.key(self.name, email)
             person = Person(email, True, (email,))
             ctx.removed_invitations.add(invitation.id)
             ctx.people.lose(person, f"group {self.name} (invitation cancelled)")
-            draft = _removal(Kind.INVITATION, key, "CollaborationInvitation", invitation, expired, person)
+            draft = _removal(Kind.INVITATION, key, INVITATION.sobject, invitation, expired, person)
             draft.before.update(email=email, sent=invitation.created[:10])
             ctx.add(draft)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reconciler.kinds import PERMISSION_SET_ASSIGNMENT
 from reconciler.model import ChatterUser, ExternalUser, Membership, ObservedPermissionSet, Source
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
@@ -46,7 +47,7 @@ def diff_permission_sets(ctx: PlanContext) -> None:
                 "missing-permission-set",
                 f"permission set {managed.name!r} does not exist in the org",
                 managed.source,
-                f"permission_set_assignment:{managed.name}",
+                PERMISSION_SET_ASSIGNMENT.key(managed.name),
             )
             continue
         _diff_one(ctx, managed, permission_set, ending)
@@ -59,7 +60,7 @@ def _diff_one(
     authoritative = managed.membership is Membership.AUTHORITATIVE
     kept: set[str] = set()
     for username, source in managed.assignees.items():
-        key = f"permission_set_assignment:{managed.name}/{username}"
+        key = PERMISSION_SET_ASSIGNMENT.key(managed.name, username)
         user = ctx.find_user(username)
         if user is None and username in ending:
             continue  # declared inactive or expired, and never created: nothing to assign
@@ -84,7 +85,7 @@ def _diff_one(
             Action.CREATE,
             Kind.PERMISSION_SET_ASSIGNMENT,
             key,
-            "PermissionSetAssignment",
+            PERMISSION_SET_ASSIGNMENT.sobject,
             source=source,
             after={"permission_set": managed.name, "user": username},
             people=(user.person,),
@@ -103,7 +104,7 @@ def _diff_one(
         if uid in kept:
             continue
         who = people[uid]
-        key = ctx.unique_key(f"permission_set_assignment:{managed.name}/{who.username}", uid)
+        key = ctx.unique_key(PERMISSION_SET_ASSIGNMENT.key(managed.name, who.username), uid)
         ctx.guard_protected(who.username, f"lose permission set {managed.name!r}", None, key)
         ctx.people.lose(who.person, f"permission set {managed.name}")
         ctx.add(
@@ -111,7 +112,7 @@ def _diff_one(
                 Action.DELETE,
                 Kind.PERMISSION_SET_ASSIGNMENT,
                 key,
-                "PermissionSetAssignment",
+                PERMISSION_SET_ASSIGNMENT.sobject,
                 before={"permission_set": managed.name, "user": who.username},
                 reason="not in config",
                 risks={Risk.REVOKES_ACCESS},

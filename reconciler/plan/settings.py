@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from reconciler.model import CHATTER_SETTING_TO_SF, ChatterSettings
+from reconciler.kinds import SETTING
+from reconciler.model import ChatterSettings
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext
 from reconciler.plan.fingerprint import SETTINGS_RECORD, fingerprint
 
+_SETTING_WORDS = frozenset(f.word for f in SETTING.fields)
 # Turning these off takes access away from people; turning customer invitations on lets customers in.
 _REVOKES_WHEN_OFF = frozenset({"enabled", "customer_invitations"})
 
@@ -20,7 +22,7 @@ def declared_chatter(chatter: ChatterSettings | None) -> dict[str, bool]:
     return {
         f.name: getattr(chatter, f.name)
         for f in fields(chatter)
-        if f.name in CHATTER_SETTING_TO_SF and getattr(chatter, f.name) is not None
+        if f.name in _SETTING_WORDS and getattr(chatter, f.name) is not None
     }
 
 
@@ -41,13 +43,13 @@ def diff_settings(ctx: PlanContext) -> None:
             Draft(
                 Action.UPDATE,
                 Kind.SETTING,
-                f"setting:chatter.{name}",
-                "ChatterSettings",
+                SETTING.key(f"chatter.{name}"),
+                SETTING.sobject,
                 before={name: current},
                 after={name: wanted},
                 source=chatter.sources.get(name, chatter.source),
                 risks=risks,
                 record_id=SETTINGS_RECORD,
-                values={CHATTER_SETTING_TO_SF[name]: wanted},
+                values={SETTING.field(name).sf_field: wanted},
             )
         )

@@ -7,8 +7,8 @@ import re
 import unicodedata
 from typing import Any
 
+from reconciler.kinds import USER
 from reconciler.model import (
-    PORTAL_ROLE_TO_SF,
     ChatterUser,
     CommunityLicense,
     ExternalUser,
@@ -20,6 +20,7 @@ from reconciler.plan import assumptions
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.contacts import contact_for
 from reconciler.plan.context import Draft, PlanContext, UserRef
+from reconciler.plan.fields import differing, record
 from reconciler.plan.people import Person
 
 Declared = ChatterUser | ExternalUser
@@ -40,7 +41,7 @@ def _person(declared: Declared, external: bool) -> Person:
 
 
 def _key(declared: Declared) -> str:
-    return f"user:{declared.username}"
+    return USER.key(declared.username)
 
 
 def _profile_license(ctx: PlanContext, declared: Declared) -> tuple[str | None, str | None]:
@@ -110,7 +111,7 @@ def _create_user(
         Action.CREATE,
         Kind.USER,
         key,
-        "User",
+        USER.sobject,
         after=_words(declared),
         source=declared.source,
         risks={Risk.CONSUMES_LICENSE} | ({Risk.GRANTS_EXTERNAL_ACCESS} if external else set()),
@@ -130,7 +131,7 @@ def _create_user(
         if not _attach_contact(ctx, declared, draft):
             return
         if declared.portal_role is not None and declared.license is not CommunityLicense.CUSTOMER_COMMUNITY:
-            draft.values["PortalRole"] = PORTAL_ROLE_TO_SF[declared.portal_role]
+            draft.values["PortalRole"] = USER.field("portal_role").to_sf(declared.portal_role)
     ctx.add(draft)
     ctx.plan_user(UserRef(declared.username, declared.email.lower(), None, key, external, license_name))
     ctx.seats.take(license_name)
@@ -182,66 +183,43 @@ def _update_user(
     license_name: str | None,
 ) -> None:
     key = _key(declared)
-    before: dict[str, Any] = {}
-    after: dict[str, Any] = {}
-    values: dict[str, Any] = {}
-
-    def compare(word: str, sf_field: str, current: Any, wanted: Any, sf_value: Any = None) -> None:
-        if wanted is not None and current != wanted:
-            before[word], after[word] = current, wanted
-            values[sf_field] = wanted if sf_value is None else sf_value
-
-    compare("email", "Email", observed.email.lower(), declared.email.lower(), declared.email)
-    compare("first_name", "FirstName", observed.first_name, declared.first_name)
-    compare("last_name", "LastName", observed.last_name, declared.last_name)
-    if profile_id is not None:
-        compare("profile", "ProfileId", observed.profile, declared.profile, profile_id)
+    person = _person(declared, external)
+    draft = Draft(Action.UPDATE, Kind.USER, key, USER.sobject, source=declared.source, record=observed,
+                  people=(person,))
+    wanted = {"email": declared.email.lower(), "first_name": declared.first_name, "last_name": declared.last_name,
+              "profile": declared.profile if profile_id is not None else None}
+    current = {"email": observed.email.lower(), "first_name": observed.first_name, "last_name": observed.last_name,
+               "profile": observed.profile}
+    # the email is compared case-insensitively but written as declared; the profile is written by its id
+    written = {"email": declared.email, "profile": profile_id}
+    for spec, now, want in differing(map(USER.field, wanted), wanted, current):
+        record(draft, spec, now, want, written.get(spec.word, want))
     if isinstance(declared, ExternalUser):
         _check_portal_role(ctx, declared, observed, key)
         _check_account(ctx, declared, observed, key)
 
     ending = _ends(declared, ctx)
-    risks: set[Risk] = set()
-    reason = None
-    person = _person(declared, external)
+    active = USER.field("active")
     if ending and observed.is_active:
-        before["active"], after["active"] = True, False
-        values["IsActive"] = False
-        risks.add(Risk.REVOKES_ACCESS)
-        reason = ending
+        record(draft, active, True, False)
+        draft.risks.add(Risk.REVOKES_ACCESS)
+        draft.reason = ending
         ctx.guard_protected(observed.username, "be deactivated", declared.source, key)
         ctx.deactivated.add(observed.id)
         ctx.seats.free(observed.license)
         ctx.people.lose(person, "user (deactivated)")
     elif declared.active and not observed.is_active:
-        before["active"], after["active"] = False, True
-        values["IsActive"] = True
-        risks |= {Risk.CONSUMES_LICENSE, Risk.GRANTS_EXTERNAL_ACCESS} if external else {Risk.CONSUMES_LICENSE}
+        record(draft, active, False, True)
+        draft.risks |= {Risk.CONSUMES_LICENSE, Risk.GRANTS_EXTERNAL_ACCESS} if external else {Risk.CONSUMES_LICENSE}
         ctx.activated.add(observed.id)
         ctx.seats.take(license_name)
         ctx.people.gain(person, f"user ({license_name or declared.profile}, reactivated)")
-    elif "ProfileId" in values and observed.is_active and license_name != observed.license:
-        risks.add(Risk.CONSUMES_LICENSE)
+    elif "ProfileId" in draft.values and observed.is_active and license_name != observed.license:
+        draft.risks.add(Risk.CONSUMES_LICENSE)
         ctx.seats.free(observed.license)
         ctx.seats.take(license_name)
-    if not values:
-        return
-    ctx.add(
-        Draft(
-            Action.UPDATE,
-            Kind.USER,
-            key,
-            "User",
-            before=before,
-            after=after,
-            source=declared.source,
-            reason=reason,
-            risks=risks,
-            record=observed,
-            values=values,
-            people=(person,),
-        )
-    )
+    if draft.values:
+        ctx.add(draft)
 
 
 def _check_portal_role(ctx: PlanContext, declared: ExternalUser, observed: ObservedUser, key: str) -> None:
@@ -283,7 +261,7 @@ def switch_active(
 ) -> None:
     """(De)activates a user the config doesn't declare: an orphaned customer or undeclared external user, or a
     customer re-added to a group. Once per user."""
-    key = f"user:{user.username}"
+    key = USER.key(user.username)
     if key in ctx.keys or user.id in ctx.deactivated or user.id in ctx.activated:
         return
     person = ctx.user_ref(user).person
@@ -303,7 +281,7 @@ def switch_active(
             Action.UPDATE,
             Kind.USER,
             key,
-            "User",
+            USER.sobject,
             before={"active": not active},
             after={"active": active},
             source=source,

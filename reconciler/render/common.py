@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reconciler.plan.change import Action, Change, Kind, LicenseImpact, Plan, Risk
+from reconciler.kinds import KINDS, Kind
+from reconciler.plan.change import Action, Change, LicenseImpact, Plan, Risk
 
-KIND_TITLES: dict[Kind, str] = {
-    Kind.SETTING: "Settings",
-    Kind.CONTACT: "Contacts",
-    Kind.USER: "Users",
-    Kind.GROUP: "Groups",
-    Kind.PERMISSION_SET_ASSIGNMENT: "Permission set assignments",
-    Kind.MEMBER: "Members",
-    Kind.INVITATION: "Invitations",
-}
+KIND_TITLES: dict[Kind, str] = {kind: spec.title for kind, spec in KINDS.items()}
 SYMBOLS: dict[Action, str] = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 RISK_LABELS: dict[Risk, str] = {
     Risk.IRREVERSIBLE: "irreversible",
@@ -24,7 +17,7 @@ RISK_LABELS: dict[Risk, str] = {
     Risk.CONSUMES_LICENSE: "consumes a licence",
 }
 # Kinds whose few fields read best on the change's own line.
-INLINE_KINDS = frozenset({Kind.SETTING, Kind.MEMBER, Kind.INVITATION, Kind.PERMISSION_SET_ASSIGNMENT})
+INLINE_KINDS = frozenset(kind for kind, spec in KINDS.items() if spec.inline)
 
 
 def by_kind(changes: Iterable[Change]) -> list[tuple[Kind, list[Change]]]:
@@ -37,9 +30,8 @@ def by_kind(changes: Iterable[Change]) -> list[tuple[Kind, list[Change]]]:
 
 def subject(change: Change) -> str:
     """ "member Acme Partner Hub/jane@contoso.com": the kind's word and the key without its prefix."""
-    name = change.key.split(":", 1)[1] if ":" in change.key else change.key
-    word = "permission set" if change.kind is Kind.PERMISSION_SET_ASSIGNMENT else change.kind.value
-    return f"{word} {name}"
+    spec = KINDS[change.kind]
+    return f"{spec.word} {spec.name_of(change.key)}"
 
 
 def value_text(value: Any) -> str:
@@ -55,7 +47,7 @@ def value_text(value: Any) -> str:
 def field_texts(change: Change) -> list[str]:
     """ "role: member -> manager" for updates, "role: manager" for creates and deletes (fields the subject already
     names are left out)."""
-    hidden = _NAMED_BY_SUBJECT.get(change.kind, frozenset())
+    hidden = KINDS[change.kind].named_by_subject
     if change.action is Action.UPDATE:
         return [
             f"{_label(change, name)}{value_text(change.before.get(name))} -> {value_text(value)}"
@@ -69,13 +61,6 @@ def field_texts(change: Change) -> list[str]:
 def _label(change: Change, name: str) -> str:
     """ "role: " before a field's values, left out where the subject names the field ("setting chatter.enabled")."""
     return "" if change.kind is Kind.SETTING and change.key.endswith(f".{name}") else f"{name}: "
-
-
-_NAMED_BY_SUBJECT: dict[Kind, frozenset[str]] = {
-    Kind.INVITATION: frozenset({"email"}),
-    Kind.PERMISSION_SET_ASSIGNMENT: frozenset({"permission_set", "user"}),
-    Kind.GROUP: frozenset({"name"}),
-}
 
 
 def risk_texts(change: Change) -> list[str]:

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.guard import mask_person
+from reconciler.kinds import KINDS
 from reconciler.model import DesiredState, MemberKind
 from reconciler.plan.change import Plan
 
-_NAME_FIELDS = frozenset({"first_name", "last_name", "FirstName", "LastName", "Alias"})
-_MESSAGE_FIELDS = frozenset({"message", "OptionalMessage"})
+_NAME_FIELDS = {kind.value: spec.private_fields("name") for kind, spec in KINDS.items() if spec.private_fields("name")}
+_MESSAGE_FIELDS = {kind.value: spec.private_fields("message") for kind, spec in KINDS.items()
+                   if spec.private_fields("message")}
 HIDDEN_MESSAGE = "(message hidden)"
 
 
@@ -53,15 +55,15 @@ def redact(plan: Plan) -> Plan:
         return leftovers.sub(lambda m: mask(m.group(0)), text) if leftovers else text
 
     for change in data["changes"]:
-        if change["kind"] in ("user", "contact") and {p.lower() for p in change["people"]} <= external_people:
-            _replace_fields(change, _NAME_FIELDS, mask)
+        if change["kind"] in _NAME_FIELDS and {p.lower() for p in change["people"]} <= external_people:
+            _replace_fields(change, _NAME_FIELDS[change["kind"]], mask)
     return Plan.from_json(_walk(data, scrub))
 
 
 def _hide_messages(changes: list[dict[str, Any]]) -> None:
     for change in changes:
-        if change["kind"] == "invitation":
-            _replace_fields(change, _MESSAGE_FIELDS, lambda _: HIDDEN_MESSAGE)
+        if change["kind"] in _MESSAGE_FIELDS:
+            _replace_fields(change, _MESSAGE_FIELDS[change["kind"]], lambda _: HIDDEN_MESSAGE)
 
 
 def _replace_fields(change: dict[str, Any], fields: frozenset[str], replace: Callable[[str], str]) -> None:

@@ -160,8 +160,8 @@ def test_the_model_is_normalised_and_frozen(tmp_path: Path) -> None:
     assert rules(result) == ["duplicate-item"]
     hub, old = result.draft.groups
     assert (hub.access, hub.allow_customers, hub.owner) == (Access.PRIVATE, True, "alice@acme.com")
-    assert hub.description is None and hub.archived is None  # left out: not managed
-    assert hub.information.title == "Hello" and hub.information.body is None
+    assert "description" not in hub.settings and "archived" not in hub.settings  # left out: not managed
+    assert hub.settings["information.title"] == "Hello" and "information.body" not in hub.settings
     assert hub.membership is Membership.AUTHORITATIVE
     bob, jane = hub.members
     assert (bob.kind, bob.identity, bob.role, bob.notify) == (MemberKind.USER, "bob@acme.com", Role.MANAGER,

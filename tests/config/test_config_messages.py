@@ -76,7 +76,7 @@ def test_no_suggestion_when_nothing_is_close(tmp_path: Path, text: str) -> None:
 def test_yes_and_no_are_text_as_in_editors(tmp_path: Path) -> None:
     result = load_text(tmp_path, "groups: [{name: no, description: yes, allow_customers: true}]\n" + ORG)
     assert result.desired is not None
-    assert (result.desired.groups[0].name, result.desired.groups[0].description) == ("no", "yes")
+    assert (result.desired.groups[0].name, result.desired.groups[0].settings["description"]) == ("no", "yes")
 
 
 @pytest.mark.parametrize(("text", "position", "expected"), [

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
+from reconciler.kinds import GROUP
 from reconciler.model import (
     CHATTER_EXTERNAL_LICENSE,
     CHATTER_FREE_LICENSE,
@@ -15,7 +16,6 @@ from reconciler.model import (
     DesiredState,
     ExternalUser,
     Group,
-    Information,
     InvitationSettings,
     Member,
     MemberKind,
@@ -159,15 +159,11 @@ class OrgBuilder:
         group = ObservedGroup(
             id=sf_id("0F9"),
             name=name,
-            access=access,
-            allow_customers=allow_customers,
             owner_id=owner.id,
-            description=description,
-            information=Information(None, None),
-            archived=False,
-            broadcast_only=False,
-            auto_archive=True,
             member_count=0,
+            settings={"access": access, "allow_customers": allow_customers, "description": description,
+                      "information.title": None, "information.body": None, "archived": False,
+                      "broadcast_only": False, "auto_archive": True},
             last_modified="2026-01-01T00:00:00.000Z",
         )
         self.groups[name.casefold()] = group
@@ -281,7 +277,13 @@ def customer_member(email: str, role: Role = Role.MEMBER, line: int = 20, **kw: 
 
 
 def group(name: str, *members: Member, line: int = 2, **kw: object) -> Group:
-    return Group(name, members=members, source=src(line), **kw)  # type: ignore[arg-type]
+    """A declared group; keyword arguments named like a group setting (information__title for
+    "information.title") go into its settings, the others are Group's own."""
+    settings = {word: kw.pop(word.replace(".", "__")) for word in GROUP_SETTINGS if word.replace(".", "__") in kw}
+    return Group(name, settings, members=members, source=src(line), **kw)  # type: ignore[arg-type]
+
+
+GROUP_SETTINGS = tuple(setting.word for setting in GROUP.fields)
 
 
 def desired(**kw: object) -> DesiredState:

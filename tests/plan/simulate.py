@@ -9,13 +9,12 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
+from reconciler.kinds import GROUP
 from reconciler.model import (
-    ACCESS_FROM_SF,
     CHATTER_SETTING_TO_SF,
     NOTIFY_FROM_SF,
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
-    Information,
     Notify,
     ObservedAssignment,
     ObservedContact,
@@ -110,15 +109,9 @@ class _Org:
         group = ObservedGroup(
             id=_new_id("0F9"),
             name=v["Name"],
-            access=ACCESS_FROM_SF[v["CollaborationType"]],
-            allow_customers=v.get("CanHaveGuests", False),
             owner_id=v.get("OwnerId", self.s.org.user_id),
-            description=v.get("Description"),
-            information=Information(v.get("InformationTitle"), v.get("InformationBody")),
-            archived=v.get("IsArchived", False),
-            broadcast_only=v.get("IsBroadcast", False),
-            auto_archive=not v.get("IsAutoArchiveDisabled", False),
             member_count=1,
+            settings={setting.word: setting.observed(v) for setting in GROUP.fields},
         )
         self.groups[group.id] = group
         self.members[group.id] = {}
@@ -136,25 +129,10 @@ class _Org:
 
     def _CollaborationGroup_update(self, change: Change, v: dict[str, Any]) -> None:
         group = self.groups[change.record_id or ""]
-        mapping = {
-            "CollaborationType": ("access", ACCESS_FROM_SF.get),
-            "CanHaveGuests": ("allow_customers", None),
-            "OwnerId": ("owner_id", None),
-            "Description": ("description", None),
-            "IsArchived": ("archived", None),
-            "IsBroadcast": ("broadcast_only", None),
-            "IsAutoArchiveDisabled": ("auto_archive", lambda x: not x),
-        }
-        fields: dict[str, Any] = {}
-        for sf_field, value in v.items():
-            if sf_field in ("InformationTitle", "InformationBody"):
-                info = fields.get("information", group.information)
-                title = value if sf_field == "InformationTitle" else info.title
-                body = value if sf_field == "InformationBody" else info.body
-                fields["information"] = Information(title, body)
-                continue
-            name, convert = mapping[sf_field]
-            fields[name] = convert(value) if convert else value
+        settings = {setting.word: setting.observed(v) for setting in GROUP.fields if setting.sf_field in v}
+        fields: dict[str, Any] = {"settings": {**group.settings, **settings}}
+        if "OwnerId" in v:
+            fields["owner_id"] = v["OwnerId"]
         self.groups[group.id] = replace(group, **fields)
         if "OwnerId" in v:
             self._owner_row(self.groups[group.id])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reconciler.model import Access, GroupState, Information, Role
+from reconciler.model import Access, GroupState, Role
 from reconciler.plan.change import Action, Kind, Risk
 from tests.plan.builders import (
     TODAY,
@@ -51,7 +51,7 @@ def test_new_group_is_created_with_declared_fields_and_default_private_access() 
                 "Launch",
                 owner="alice@acme.com",
                 description="Go",
-                information=Information("T", None),
+                information__title="T",
                 auto_archive=False,
                 broadcast_only=True,
             ),

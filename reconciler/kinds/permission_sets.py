@@ -1,0 +1,28 @@
+"""Permission set assignments guestlist manages, by permission set and username."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from reconciler.kinds.field import Field
+from reconciler.kinds.kind import Kind, Phase
+from reconciler.kinds.spec import KindSpec
+from reconciler.model import Snapshot
+
+
+def _records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
+    for assignments in snapshot.assignments.values():
+        for assignment in assignments.values():
+            yield assignment.id, assignment, f"permission set assignment {assignment.id}"
+
+
+PERMISSION_SET_ASSIGNMENT = KindSpec(
+    Kind.PERMISSION_SET_ASSIGNMENT, "PermissionSetAssignment", "Permission set assignments", "permission set",
+    Phase.PERMISSION_SETS,
+    other_fields=(Field("permission set", "PermissionSetId", in_config=False),
+                  Field("user", "AssigneeId", in_config=False)),
+    inline=True,
+    named_by_subject=frozenset({"permission_set", "user"}),
+    records=_records,
+)

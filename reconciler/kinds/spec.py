@@ -1,0 +1,57 @@
+"""A managed kind, described once: observe, the diffs, ordering, render, redact, apply's words and the stale
+check read what they need from here (docs/decisions/kind-registry.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.kinds.field import Field
+from reconciler.kinds.kind import Kind, Phase
+from reconciler.model import Snapshot
+
+Records = Callable[[Snapshot], Iterator[tuple[str, Any, str]]]
+
+
+def no_records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
+    return iter(())
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """`fields` are compared between the config and the org (a difference is a change, or a manual step when
+    create-only); `other_fields` are the further Salesforce fields its changes write (ids, defaults), named so that
+    apply can report them. A change's key is "<kind>:<part>/<part>..." (`key` builds it, `name_of` reads it back).
+    `records` lists the snapshot's live records of the kind as (id, record, label), for the stale-plan check."""
+
+    kind: Kind
+    sobject: str
+    title: str  # "Permission set assignments": the heading of its changes
+    word: str  # "permission set": how one change is named ("permission set Partner_Access/ann@...")
+    phase: Phase  # where its creates and updates run
+    fields: tuple[Field, ...] = ()
+    other_fields: tuple[Field, ...] = ()
+    inline: bool = False  # its few fields read best on the change's own line
+    named_by_subject: frozenset[str] = frozenset()  # fields the key already names, left out when rendered
+    records: Records = no_records
+
+    def key(self, *parts: str) -> str:
+        return f"{self.kind.value}:{'/'.join(parts)}"
+
+    def name_of(self, key: str) -> str:
+        """The key without its kind: "Acme Partner Hub/jane@contoso.com"."""
+        prefix = f"{self.kind.value}:"
+        return key[len(prefix):] if key.startswith(prefix) else key
+
+    def field(self, word: str) -> Field:
+        """The field (compared or other) with this YAML word; StopIteration names a bug."""
+        return next(f for f in self.every_field if f.word == word)
+
+    @property
+    def every_field(self) -> tuple[Field, ...]:
+        return self.fields + self.other_fields
+
+    def private_fields(self, privacy: str) -> frozenset[str]:
+        """The words and Salesforce names of the fields with this privacy ("name" or "message")."""
+        return frozenset(n for f in self.every_field if f.private == privacy for n in (f.word, f.sf_field))

@@ -1,0 +1,41 @@
+"""Users: Chatter Free colleagues and Experience Cloud users, by username."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from reconciler.kinds.field import Field, through
+from reconciler.kinds.kind import Kind, Phase
+from reconciler.kinds.spec import KindSpec
+from reconciler.model import PORTAL_ROLE_FROM_SF, PORTAL_ROLE_TO_SF, PortalRole, Snapshot
+
+
+def _records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
+    for user in snapshot.users.values():
+        yield user.id, user, f"user {user.username}"
+
+
+USER = KindSpec(
+    Kind.USER, "User", "Users", "user", Phase.USERS,
+    fields=(
+        Field("email", "Email"),
+        Field("first_name", "FirstName", private="name"),
+        Field("last_name", "LastName", private="name"),
+        Field("active", "IsActive", read=bool),
+        # User.PortalRole is create-only ("C N", docs/reference/salesforce-api.md §5 User fields)
+        Field("portal_role", "PortalRole", through(PORTAL_ROLE_TO_SF), through(PORTAL_ROLE_FROM_SF),
+              create_only=True, parse=PortalRole),
+    ),
+    other_fields=(
+        Field("username", "Username"),
+        Field("profile", "ProfileId", in_config=False),
+        Field("contact", "ContactId", in_config=False),
+        Field("alias", "Alias", in_config=False, private="name"),
+        Field("time zone", "TimeZoneSidKey", in_config=False),
+        Field("locale", "LocaleSidKey", in_config=False),
+        Field("email encoding", "EmailEncodingKey", in_config=False),
+        Field("language", "LanguageLocaleKey", in_config=False),
+    ),
+    records=_records,
+)
