@@ -14,7 +14,7 @@ import typer
 
 from reconciler import guard
 from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
-from reconciler.commands.options import parse_format, parse_today
+from reconciler.commands.options import parse_format, parse_login, parse_today
 from reconciler.errors import CommandError
 from reconciler.sandbox.cli import sandbox_app
 
@@ -35,7 +35,17 @@ REDACT_HELP = ("mask external people's emails, usernames, names and invitation m
 # the options several commands take, declared once (their values are parsed by reconciler.commands.options)
 ConfigPath = Annotated[Path, typer.Argument(help="A YAML file or a directory of them.")]
 Today = Annotated[str | None, typer.Option("--today", help="the date expiry is judged on (YYYY-MM-DD)")]
-Org = Annotated[str, typer.Option("--org", help="sandbox (the built-in sandbox org) or env (SF_* variables)")]
+ORG_HELP = ("sandbox (the built-in sandbox org), env (SF_* variables) or sf (the Salesforce CLI's default org: "
+            "SF_TARGET_ORG, then its target-org)")
+Org = Annotated[str, typer.Option("--org", help=ORG_HELP)]
+TargetOrg = Annotated[str | None, typer.Option(
+    "--target-org", "-o", help="a Salesforce CLI alias or username: use that login (sf org display and "
+                               "sf org auth show-access-token)")]
+AuthUrlFile = Annotated[str | None, typer.Option(
+    "--auth-url-file", help="a file holding an SFDX auth URL (force://...; or the JSON of sf org auth "
+                            "show-sfdx-auth-url), - for stdin; guestlist exchanges its refresh token itself")]
+ExpectOrg = Annotated[str | None, typer.Option(
+    "--expect-org", help="refuse any org but this one (00D..., 15 or 18 characters), before reading it")]
 SandboxDb = Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")]
 Redact = Annotated[bool, typer.Option("--redact", help=REDACT_HELP)]
 
@@ -114,6 +124,9 @@ def plan(
     path: ConfigPath = DEFAULT_CONFIG,
     org: Org = "sandbox",
     sandbox_db: SandboxDb = None,
+    target_org: TargetOrg = None,
+    auth_url_file: AuthUrlFile = None,
+    expect_org: ExpectOrg = None,
     output_format: Annotated[str, typer.Option("--format", help="text, markdown (a PR comment) or json")] = "text",
     out: Annotated[Path | None, typer.Option("--out", help="save the plan for guestlist apply --plan")] = None,
     detailed_exitcode: Annotated[
@@ -128,7 +141,8 @@ def plan(
     _redact_if(redact)
     redact = guard.redacting()
     _finish(lambda: command.run(command.PlanOptions(path, org, sandbox_db, parse_format(output_format, command.FORMATS),
-                                                    out, detailed_exitcode, redact, parse_today(today))),
+                                                    out, detailed_exitcode, redact, parse_today(today),
+                                                    parse_login(org, target_org, auth_url_file, expect_org))),
             report=lambda error: command.report(error, output_format, sys.stdout, sys.stderr))
 
 
@@ -137,6 +151,9 @@ def apply(
     path: ConfigPath = DEFAULT_CONFIG,
     org: Org = "sandbox",
     sandbox_db: SandboxDb = None,
+    target_org: TargetOrg = None,
+    auth_url_file: AuthUrlFile = None,
+    expect_org: ExpectOrg = None,
     yes: Annotated[bool, typer.Option("--yes", help="apply without asking (needed off a terminal)")] = False,
     plan_file: Annotated[
         Path | None,
@@ -162,7 +179,8 @@ def apply(
 
     _redact_if(redact)
     _finish(lambda: command.run(command.ApplyOptions(path, org, sandbox_db, yes, plan_file, force, allow_irreversible,
-                                                     journal, parse_today(today), lock_timeout)))
+                                                     journal, parse_today(today), lock_timeout,
+                                                     parse_login(org, target_org, auth_url_file, expect_org))))
 
 
 def main() -> None:

@@ -115,6 +115,7 @@ class InvitationSettings:
 class OrgSettings:
     chatter: ChatterSettings | None = None
     invitations: InvitationSettings | None = None
+    id: str | None = None  # the pin: plan and apply refuse any other org (org.id)
 
 
 @dataclass(frozen=True)

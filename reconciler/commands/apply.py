@@ -27,7 +27,13 @@ from reconciler.apply.stale import appeared_records, moved_records, shorten, unw
 from reconciler.commands.clock import now
 from reconciler.commands.config import load_valid_config
 from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_REFUSED, EXIT_STALE
-from reconciler.commands.options import OutputFormat, connect_org, file_in_the_way, sandbox_db_problem
+from reconciler.commands.options import (
+    OrgLogin,
+    OutputFormat,
+    connect_org,
+    file_in_the_way,
+    sandbox_db_problem,
+)
 from reconciler.commands.terminal import learn_people_of, shown, write_plan
 from reconciler.errors import CommandError
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
@@ -52,6 +58,7 @@ class ApplyOptions:
     journal: Path = DEFAULT_JOURNAL
     today: dt.date = field(default_factory=dt.date.today)
     lock_timeout: float = DEFAULT_TIMEOUT  # seconds to wait for another apply's lock; 0: refuse at once
+    login: OrgLogin = OrgLogin()  # --target-org, --auth-url-file, --expect-org
 
 
 @dataclass
@@ -88,7 +95,8 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
         _check_local_paths(options)
         saved = load_plan_file(options.plan_file) if options.plan_file else None
         desired = load_valid_config(options.path, options.today, console.err, "nothing was written")
-        with connect_org(options.org, options.sandbox_db) as conn:
+        with connect_org(options.org, options.sandbox_db, options.login, expect_org=desired.org.id,
+                         err=console.err) as conn:
             writer = Writer(conn, policy=policy)
             lock = ApplyLock(Writer(conn, policy=policy), Holder.here(), timeout=options.lock_timeout,
                              say=console.warn)
@@ -118,7 +126,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
 def _check_local_paths(options: ApplyOptions) -> None:
     """Refuses, before the org is read, a sandbox database or journal that can't be created because a file stands
     where a directory must be (a plain line naming it, not "[Errno 17] File exists")."""
-    problem = sandbox_db_problem(options.org, options.sandbox_db)
+    problem = sandbox_db_problem(options.org, options.sandbox_db, options.login)
     if problem:
         raise CommandError(f"error: {problem}; nothing was written")
     blocker = file_in_the_way(options.journal)

@@ -1,15 +1,18 @@
 """The options several commands share, each parsed in one place: `--today` (a calendar date), `--format` (one of
-a command's formats) and `--org`/`--sandbox-db` (where the org is, checked before anything is read). A bad value
-raises CommandError with one line saying which option and why (exit 1, docs/decisions/exit-codes.md)."""
+a command's formats), `--org`/`--sandbox-db` (where the org is, checked before anything is read) and the ways to
+log in besides `--org` (`-o/--target-org`, `--auth-url-file`, `--expect-org`: `parse_login`). A bad value raises
+CommandError with one line saying which option and why (exit 1, docs/decisions/exit-codes.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from reconciler.config.hints import calendar_problem
 from reconciler.errors import CommandError
@@ -45,10 +48,47 @@ def parse_format(value: str, allowed: Sequence[OutputFormat]) -> OutputFormat:
     raise CommandError(f"error: --format {value!r} is not one of {', '.join(allowed)}")
 
 
-def sandbox_db_problem(org: str, sandbox_db: Path | None) -> str | None:
+@dataclass(frozen=True)
+class OrgLogin:
+    """How to log in besides `--org` (reconciler.org.connect.Login holds the same, checked)."""
+
+    target_org: str | None = None
+    auth_url_file: str | None = None
+    expect_org: str | None = None
+
+    @property
+    def names_an_org(self) -> bool:
+        return self.target_org is not None or self.auth_url_file is not None
+
+
+def parse_login(org: str, target_org: str | None, auth_url_file: str | None, expect_org: str | None) -> OrgLogin:
+    """The login options, refused when two of them name an org: `--target-org` goes with the default `--org`
+    (or `--org sf`), `--auth-url-file` with the default `--org` only."""
+    target_org = None if target_org is None else target_org.strip()
+    if target_org == "":
+        raise CommandError("error: --target-org needs an alias or a username")
+    if auth_url_file == "":
+        raise CommandError("error: --auth-url-file needs a path (or - for stdin)")
+    if target_org is not None and auth_url_file is not None:
+        raise CommandError("error: --target-org and --auth-url-file both name an org: use one")
+    if target_org is not None and org not in ("sandbox", "sf"):
+        raise CommandError(f"error: --target-org and --org {org} both name an org: use one")
+    if auth_url_file is not None and org != "sandbox":
+        raise CommandError(f"error: --auth-url-file and --org {org} both name an org: use one")
+    if expect_org is not None:
+        from reconciler.org.connect import ConnectError, org_id_18
+
+        try:
+            org_id_18(expect_org, "--expect-org")
+        except ConnectError as exc:
+            raise CommandError(f"error: {exc}") from None
+    return OrgLogin(target_org, auth_url_file, expect_org)
+
+
+def sandbox_db_problem(org: str, sandbox_db: Path | None, login: OrgLogin = OrgLogin()) -> str | None:
     """Why the sandbox org's database can't be created (a file where a directory must be), or None; checked by
     every command that reaches an org, before anything is read."""
-    if org != "sandbox":
+    if org != "sandbox" or login.names_an_org:
         return None
     from reconciler.org.connect import DEFAULT_SANDBOX_DB
 
@@ -60,12 +100,19 @@ def sandbox_db_problem(org: str, sandbox_db: Path | None) -> str | None:
             f"move {blocker} away or pass --sandbox-db PATH")
 
 
-def connect_org(org: str, sandbox_db: Path | None) -> OrgConnection:
-    """The org `--org` names (`--sandbox-db`, or the default database, for the built-in sandbox org). Raises
-    OrgError (an unknown name, credentials missing or refused, the org unreachable)."""
-    from reconciler.org.connect import DEFAULT_SANDBOX_DB, connect
+def connect_org(org: str, sandbox_db: Path | None, login: OrgLogin = OrgLogin(), *, expect_org: str | None = None,
+                err: TextIO | None = None) -> OrgConnection:
+    """The org `--org` or `login` names (`--sandbox-db`, or the default database, for the built-in sandbox org),
+    pinned to `login.expect_org` or else `expect_org` (the config's `org.id`); says on `err` (stderr) where it
+    connected. Raises OrgError (an unknown name, credentials missing or refused, the org unreachable, another
+    org than the pinned one)."""
+    from reconciler.org.connect import DEFAULT_SANDBOX_DB, Login, connect
 
-    return connect(org, sandbox_db=sandbox_db or DEFAULT_SANDBOX_DB)
+    pin = login.expect_org or expect_org
+    conn = connect(org, sandbox_db=sandbox_db or DEFAULT_SANDBOX_DB,
+                   login=Login(login.target_org, login.auth_url_file, pin))
+    print(conn.describe(), file=err or sys.stderr, flush=True)
+    return conn
 
 
 def file_in_the_way(path: Path) -> Path | None:

@@ -19,7 +19,7 @@ from typing import TextIO
 from reconciler.commands.clock import now
 from reconciler.commands.config import load_valid_config
 from reconciler.commands.exitcodes import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from reconciler.commands.options import OutputFormat, connect_org, file_in_the_way, sandbox_db_problem
+from reconciler.commands.options import OrgLogin, OutputFormat, connect_org, file_in_the_way, sandbox_db_problem
 from reconciler.commands.terminal import learn_people_of, shown, write_plan
 from reconciler.errors import CommandError
 from reconciler.model import DesiredState
@@ -38,6 +38,7 @@ class PlanOptions:
     detailed_exitcode: bool = False
     redact: bool = False
     today: dt.date = field(default_factory=dt.date.today)
+    login: OrgLogin = OrgLogin()  # --target-org, --auth-url-file, --expect-org
 
 
 def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -46,7 +47,7 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
         check_out_path(options.out)
         check_sandbox_db_path(options)
         desired = load_valid_config(options.path, options.today, err, "no plan was made")
-        plan = make_plan(desired, options)
+        plan = make_plan(desired, options, err)
         if options.out is not None:
             save_plan(plan, options.out, err)
     except CommandError as abort:
@@ -72,14 +73,14 @@ def report(abort: CommandError, output_format: str, out: TextIO, err: TextIO) ->
     return abort.exit_code
 
 
-def make_plan(desired: DesiredState, options: PlanOptions) -> Plan:
+def make_plan(desired: DesiredState, options: PlanOptions, err: TextIO | None = None) -> Plan:
     """Connect, observe, diff; the request count covers everything this command sent to the org."""
     from reconciler.org.connect import OrgError
     from reconciler.org.observe import observe
     from reconciler.plan.build import build_plan
 
     try:
-        conn = connect_org(options.org, options.sandbox_db)
+        conn = connect_org(options.org, options.sandbox_db, options.login, expect_org=desired.org.id, err=err)
     except OrgError as exc:
         raise CommandError(f"error: {exc}", json_code=error_code(exc)) from None
     try:
@@ -133,6 +134,6 @@ def check_out_path(path: Path | None) -> None:
 
 def check_sandbox_db_path(options: PlanOptions) -> None:
     """Refuses a sandbox database that can't be created because a file stands where a directory must be."""
-    problem = sandbox_db_problem(options.org, options.sandbox_db)
+    problem = sandbox_db_problem(options.org, options.sandbox_db, options.login)
     if problem:
         raise CommandError(f"error: {problem}", json_code="connect-failed")

@@ -77,6 +77,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.settings: dict[str, dict[str, _Setting]] = {"chatter": {}, "invitations": {}, "policy": {}}
         self.section_sources: dict[str, Source] = {}
+        self.org_id: tuple[str, Source] | None = None
         self.groups: dict[str, Group] = {}
         self.users: dict[str, ChatterUser | ExternalUser] = {}
         self.permission_sets: dict[str, PermissionSetAssignments] = {}
@@ -91,6 +92,7 @@ class _Builder:
         if isinstance(data.get("org"), dict) and ("org",) not in checked.broken:
             for section in ("chatter", "invitations"):
                 self._settings(checked, ("org", section), section)
+            self._org_id(checked)
         if isinstance(data.get("policy"), dict):
             self._settings(checked, ("policy",), "policy")
         for index, item in self._items(checked, "groups"):
@@ -151,6 +153,19 @@ class _Builder:
                 value = [value[i].lower() for i in kept]
                 items = {f"{key}[{n}]": doc.at((*path, key, i)) for n, i in enumerate(kept)}
             self.settings[section][key] = _Setting(value, where, items)
+
+    def _org_id(self, checked: Checked) -> None:
+        """The org pin (`org.id`): one per config, like every setting."""
+        doc, at = checked.document, ("org", "id")
+        value = _get(doc.data, at)
+        if not isinstance(value, str) or not checked.clean(at):
+            return
+        where = doc.key_at(at)
+        if self.org_id is not None:
+            self.problems.append(problem("duplicate-setting", where,
+                                         f"org.id is already set at {_place(self.org_id[1], where)}"))
+            return
+        self.org_id = (value, where)
 
     def _distinct(self, doc: Document, path: PathKey, values: list[str], indexes: list[int] | None = None) -> list[int]:
         """Indexes (among `indexes`, default all) of each value's first occurrence, case-insensitively; repeats are
@@ -280,7 +295,8 @@ class _Builder:
 
     def desired(self, files: list[str]) -> DesiredState:
         return DesiredState(
-            org=OrgSettings(chatter=self._chatter(), invitations=self._invitations()),
+            org=OrgSettings(chatter=self._chatter(), invitations=self._invitations(),
+                            id=self.org_id[0] if self.org_id else None),
             groups=tuple(self.groups.values()),
             chatter_users=tuple(u for u in self.users.values() if isinstance(u, ChatterUser)),
             external_users=tuple(u for u in self.users.values() if isinstance(u, ExternalUser)),

@@ -1,15 +1,22 @@
-"""Connecting to an org: the built-in sandbox (`--org sandbox`) or a real org from environment variables
-(`--org env`). Both end in the same place: simple-salesforce with an instance URL, an access token and
-guestlist's own requests.Session (docs/decisions/one-client-code-path.md).
+"""Connecting to an org: the built-in sandbox (`--org sandbox`), a real org from environment variables
+(`--org env`), the Salesforce CLI's login (`--target-org ALIAS`, or `--org sf` for the CLI's default org) or an
+SFDX auth URL (`--auth-url-file PATH|-`). All end in the same place: simple-salesforce with an instance URL, an
+access token and guestlist's own requests.Session (docs/decisions/one-client-code-path.md).
 
 Credentials from the environment, tried in this order (the first complete set wins):
 
-1. `SF_INSTANCE_URL` + `SF_ACCESS_TOKEN`: an existing session (e.g. from `sf org display`); never refreshed.
-2. `SF_USERNAME` + `SF_CONSUMER_KEY` + `SF_PRIVATE_KEY_FILE`: OAuth 2.0 JWT bearer flow (the usual CI choice).
-3. `SF_USERNAME` + `SF_PASSWORD` + `SF_SECURITY_TOKEN`: the SOAP partner `login` call, or the OAuth username-
+1. `SF_INSTANCE_URL` (or `SF_ORG_INSTANCE_URL`) + `SF_ACCESS_TOKEN`: an existing session; never refreshed.
+2. `SF_AUTH_URL` (or `SFDX_AUTH_URL`): an SFDX auth URL; guestlist exchanges its refresh token itself.
+3. `SF_USERNAME` + `SF_CONSUMER_KEY` + `SF_PRIVATE_KEY_FILE` (or `SF_PRIVATE_KEY`, the PEM text): OAuth 2.0 JWT
+   bearer flow (the usual CI choice).
+4. `SF_USERNAME` + `SF_PASSWORD` + `SF_SECURITY_TOKEN`: the SOAP partner `login` call, or the OAuth username-
    password flow when `SF_CONSUMER_KEY` + `SF_CONSUMER_SECRET` are set too. `SF_SECURITY_TOKEN` may be set
    empty for an org that trusts your IP range.
-4. `SF_CONSUMER_KEY` + `SF_CONSUMER_SECRET`: OAuth 2.0 client credentials flow (needs a My Domain login URL).
+5. `SF_CONSUMER_KEY` + `SF_CONSUMER_SECRET`: OAuth 2.0 client credentials flow (needs a My Domain login URL).
+
+The CLI's names `SF_ORG_INSTANCE_URL` and `SFDX_AUTH_URL` are read when guestlist's own are unset
+(docs/reference/ecosystem.md §1.5). An optional pin (`expect_org`, from `--expect-org` or the config's `org.id`)
+refuses any other org right after the connected user is known, before anything else is read.
 
 Token requests go to `SF_LOGIN_URL` (default https://login.salesforce.com). `SF_CA_FILE` names a PEM bundle that
 replaces the trust store for this connection (e.g. the CA of a sandbox started with `guestlist sandbox serve`);
@@ -43,16 +50,20 @@ from simple_salesforce.metadata import SfdcMetadataApi
 
 from reconciler.guard import hold_secret
 from reconciler.model import OrgIdentity
+from reconciler.org.auth_url import AuthUrl, AuthUrlError, parse_auth_url, read_auth_url_file
 from reconciler.org.metadata_client import MetadataApi
 from reconciler.org.requests import DEFAULT_TIMEOUT, RequestCounter, build_session, redact
+from reconciler.org.sf_cli import LOGIN_AGAIN, SfCliError, cli_login
 
 API_VERSION = "59.0"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_SANDBOX_DB = Path(".guestlist/sandbox.sqlite3")
 JWT_LIFETIME = dt.timedelta(minutes=3)  # Salesforce accepts assertions that expire within 3 minutes
-ORGS = ("sandbox", "env")
+ORGS = ("sandbox", "env", "sf")
 SANDBOX_PASSWORD = "sandbox"  # the built-in sandbox's connected administrator (published, not a secret)
-SECRET_VARIABLES = ("SF_ACCESS_TOKEN", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_SECRET")
+SECRET_VARIABLES = ("SF_ACCESS_TOKEN", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_SECRET", "SF_AUTH_URL",
+                    "SF_PRIVATE_KEY")
+SYNONYMS = {"SF_INSTANCE_URL": "SF_ORG_INSTANCE_URL", "SF_AUTH_URL": "SFDX_AUTH_URL"}  # guestlist's: the CLI's
 
 
 class OrgError(Exception):
@@ -83,18 +94,38 @@ class CredentialSet:
     method: str
     variables: tuple[str, ...]
     may_be_empty: frozenset[str] = frozenset()
+    alternatives: Mapping[str, str] = field(default_factory=dict)  # a variable that may stand in for another
 
     def missing(self, env: Mapping[str, str]) -> list[str]:
-        return [v for v in self.variables if not (env.get(v) or (v in self.may_be_empty and v in env))]
+        return [v for v in self.variables
+                if not (self._present(v, env) or self._present(self.alternatives.get(v), env))]
+
+    def _present(self, variable: str | None, env: Mapping[str, str]) -> bool:
+        return variable is not None and bool(env.get(variable) or (variable in self.may_be_empty and variable in env))
+
+    def named(self, variable: str) -> str:
+        alternative = self.alternatives.get(variable)
+        return f"{variable} (or {alternative})" if alternative else variable
 
 
 ACCESS_TOKEN = CredentialSet("access token", ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN"))
-JWT_BEARER = CredentialSet("JWT bearer", ("SF_USERNAME", "SF_CONSUMER_KEY", "SF_PRIVATE_KEY_FILE"))
+AUTH_URL = CredentialSet("SFDX auth URL", ("SF_AUTH_URL",))
+JWT_BEARER = CredentialSet("JWT bearer", ("SF_USERNAME", "SF_CONSUMER_KEY", "SF_PRIVATE_KEY_FILE"),
+                           alternatives={"SF_PRIVATE_KEY_FILE": "SF_PRIVATE_KEY"})
 PASSWORD = CredentialSet(
     "username and password", ("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN"), frozenset({"SF_SECURITY_TOKEN"})
 )
 CLIENT_CREDENTIALS = CredentialSet("client credentials", ("SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"))
-CREDENTIAL_SETS = (ACCESS_TOKEN, JWT_BEARER, PASSWORD, CLIENT_CREDENTIALS)
+CREDENTIAL_SETS = (ACCESS_TOKEN, AUTH_URL, JWT_BEARER, PASSWORD, CLIENT_CREDENTIALS)
+
+
+def with_synonyms(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` with guestlist's variable set from the CLI's name for it where guestlist's own is unset or empty."""
+    merged = dict(env)
+    for ours, theirs in SYNONYMS.items():
+        if not merged.get(ours) and merged.get(theirs):
+            merged[ours] = merged[theirs]
+    return merged
 
 
 @dataclass(frozen=True)
@@ -120,20 +151,47 @@ class EnvCredentials:
         held = [self.values[name] for name in SECRET_VARIABLES if self.values.get(name)]
         if self.values.get("SF_PASSWORD"):
             held.append(self.values["SF_PASSWORD"] + self.values.get("SF_SECURITY_TOKEN", ""))
+        if self.values.get("SF_AUTH_URL"):
+            held.extend(self.auth_url().secrets())
         return tuple(held)
+
+    def auth_url(self) -> AuthUrl:
+        """The parsed SFDX auth URL of AUTH_URL credentials."""
+        try:
+            return parse_auth_url(self.values["SF_AUTH_URL"], self.values.get(AUTH_URL_SOURCE, "SF_AUTH_URL"))
+        except AuthUrlError as exc:
+            raise ConnectError(str(exc)) from None
 
 
 def select_credentials(env: Mapping[str, str]) -> EnvCredentials:
     """The first complete credential set in `env` (order in the module docstring), or a ConnectError that says
     which variables are missing."""
+    env = with_synonyms(env)
     login_url = normalise_url("SF_LOGIN_URL", env.get("SF_LOGIN_URL") or DEFAULT_LOGIN_URL)
     for kind in CREDENTIAL_SETS:
         if not kind.missing(env):
-            names = set(kind.variables)
+            names = set(kind.variables) | set(kind.alternatives.values())
             if kind is PASSWORD:  # with a connected app's key and secret, the OAuth username-password flow
                 names |= {"SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"}
-            return EnvCredentials(kind, login_url, {name: env.get(name, "") for name in names})
+            values = {name: env.get(name, "") for name in names}
+            if kind is AUTH_URL:
+                source = "SF_AUTH_URL" if env.get("SF_AUTH_URL") != env.get("SFDX_AUTH_URL") else "SFDX_AUTH_URL"
+                return auth_url_credentials(values["SF_AUTH_URL"], source)
+            return EnvCredentials(kind, login_url, values)
     raise ConnectError(_missing_message(env))
+
+
+AUTH_URL_SOURCE = "source of SF_AUTH_URL"  # not a variable: where the URL came from, for messages
+
+
+def auth_url_credentials(text: str, source: str) -> EnvCredentials:
+    """Credentials from an SFDX auth URL (`source` names where it came from); the login URL is the URL's host."""
+    try:
+        parsed = parse_auth_url(text, source)
+    except AuthUrlError as exc:
+        raise ConnectError(str(exc)) from None
+    hold_secret(*parsed.secrets())
+    return EnvCredentials(AUTH_URL, parsed.login_url, {"SF_AUTH_URL": parsed.text, AUTH_URL_SOURCE: source})
 
 
 def _missing_message(env: Mapping[str, str]) -> str:
@@ -141,11 +199,11 @@ def _missing_message(env: Mapping[str, str]) -> str:
     lines = ["--org env: no complete set of Salesforce credentials in the environment."]
     for kind in sorted(partial, key=lambda k: len(k.missing(env))):
         missing = kind.missing(env)
-        lines.append(f"  {kind.method}: missing {', '.join(missing)}")
+        lines.append(f"  {kind.method}: missing {', '.join(kind.named(v) for v in missing)}")
     lines.append("Set one of:")
     for kind in CREDENTIAL_SETS:
         note = " (SF_SECURITY_TOKEN may be empty)" if kind is PASSWORD else ""
-        lines.append(f"  {kind.method}: {' + '.join(kind.variables)}{note}")
+        lines.append(f"  {kind.method}: {' + '.join(kind.named(v) for v in kind.variables)}{note}")
     lines.append(f"Token requests go to SF_LOGIN_URL (default {DEFAULT_LOGIN_URL}).")
     return "\n".join(lines)
 
@@ -181,9 +239,15 @@ def jwt_claims(consumer_key: str, username: str, audience: str, now: dt.datetime
 def request_token(session: requests.Session, creds: EnvCredentials) -> Token:
     """Runs the credentials' token request against the login URL."""
     values, login_url = creds.values, creds.login_url
+    if creds.kind is AUTH_URL:
+        parsed = creds.auth_url()
+        form = {"grant_type": "refresh_token", "client_id": parsed.client_id, "refresh_token": parsed.refresh_token}
+        if parsed.client_secret:
+            form["client_secret"] = parsed.client_secret
+        return _oauth_token(session, creds, form)
     if creds.kind is JWT_BEARER:
         claims = jwt_claims(values["SF_CONSUMER_KEY"], values["SF_USERNAME"], login_url, dt.datetime.now(dt.UTC))
-        assertion = _sign(claims, values["SF_PRIVATE_KEY_FILE"])
+        assertion = _sign(claims, *_private_key(values))
         hold_secret(assertion)
         form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
         return _oauth_token(session, creds, form)
@@ -210,17 +274,25 @@ def request_token(session: requests.Session, creds: EnvCredentials) -> Token:
     raise AssertionError(f"no token request for {creds.method}")
 
 
-def _sign(claims: dict[str, Any], key_file: str) -> str:
-    """The RS256-signed assertion; a key that cannot sign becomes a ConnectError naming the file only."""
-    try:
-        key = Path(key_file).expanduser().read_bytes()
-    except OSError as exc:
-        raise ConnectError(f"SF_PRIVATE_KEY_FILE: cannot read {key_file}: {exc.strerror}") from None
+def _private_key(values: Mapping[str, str]) -> tuple[bytes, str]:
+    """The PEM key and how to name it: the file SF_PRIVATE_KEY_FILE names, else the text of SF_PRIVATE_KEY."""
+    key_file = values.get("SF_PRIVATE_KEY_FILE")
+    if key_file:
+        try:
+            return Path(key_file).expanduser().read_bytes(), f"SF_PRIVATE_KEY_FILE: {key_file}"
+        except OSError as exc:
+            raise ConnectError(f"SF_PRIVATE_KEY_FILE: cannot read {key_file}: {exc.strerror}") from None
+    text = values.get("SF_PRIVATE_KEY", "").replace("\\n", "\n")  # CI secrets often hold the newlines escaped
+    return text.encode(), "SF_PRIVATE_KEY: the text"
+
+
+def _sign(claims: dict[str, Any], key: bytes, named: str) -> str:
+    """The RS256-signed assertion; a key that cannot sign becomes a ConnectError naming where the key came from."""
     hold_secret(*(line for line in key.decode("ascii", "replace").split() if len(line) >= 16))
     try:
         return jwt.encode(claims, key, algorithm="RS256")
     except (ValueError, TypeError, jwt.exceptions.PyJWTError):
-        raise ConnectError(f"SF_PRIVATE_KEY_FILE: {key_file} is not an unencrypted PEM RSA private key") from None
+        raise ConnectError(f"{named} is not an unencrypted PEM RSA private key") from None
 
 
 def _oauth_token(
@@ -429,9 +501,25 @@ class OrgConnection:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def describe(self) -> str:
+        """One line saying where this connection is: user, org id, instance, and how it logged in."""
+        user = self.user_info.get("preferred_username") or self.user_id
+        return (f"connected to {user} (org {self.user_info.get('organization_id', '?')}, {self.instance_url}) "
+                f"via {self.method}")
+
     def __repr__(self) -> str:
         return (f"OrgConnection(instance_url={self.instance_url!r}, method={self.method!r}, "
                 f"is_sandbox={self.is_sandbox}, requests={self.counter.total})")
+
+
+@dataclass(frozen=True)
+class Login:
+    """How to log in besides `--org`: a Salesforce CLI alias or username (`--target-org`), an SFDX auth URL file
+    (`--auth-url-file`, "-" for stdin), and the org id the connection must reach (`--expect-org`/`org.id`)."""
+
+    target_org: str | None = None
+    auth_url_file: str | None = None
+    expect_org: str | None = None
 
 
 def connect(
@@ -439,16 +527,102 @@ def connect(
     *,
     sandbox_db: Path = DEFAULT_SANDBOX_DB,
     env: Mapping[str, str] = os.environ,
+    login: Login = Login(),
 ) -> OrgConnection:
-    """Opens `org` ("sandbox" or "env"); raises ConnectError with a message fit for the user."""
+    """Opens `org` ("sandbox", "env" or "sf"), or what `login` names; raises ConnectError with a message fit for
+    the user. A pinned org (`login.expect_org`) is checked before anything but the connected user is read."""
+    expect = org_id_18(login.expect_org, "--expect-org") if login.expect_org else None
+    if login.target_org is not None or org == "sf":
+        return _connect_sf(login.target_org, env, expect)
+    if login.auth_url_file is not None:
+        try:
+            parsed = read_auth_url_file(login.auth_url_file)
+        except AuthUrlError as exc:
+            raise ConnectError(str(exc)) from None
+        source = "--auth-url-file " + ("- (stdin)" if login.auth_url_file == "-" else login.auth_url_file)
+        return _connect_with(auth_url_credentials(parsed.text, source), env, expect)
     if org == "sandbox":
-        return _connect_sandbox(Path(sandbox_db))
+        return _connect_sandbox(Path(sandbox_db), expect)
     if org == "env":
-        return _connect_env(env)
+        return _connect_env(env, expect)
     raise ConnectError(f"unknown org {org!r}: use one of {', '.join(ORGS)}")
 
 
-def _connect_sandbox(db: Path) -> OrgConnection:
+# ---------------------------------------------------------------------------------------------------------------
+# Org ids and the pin
+
+_ID_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_ORG_ID = re.compile(r"00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?")
+
+
+def org_id_18(value: str, source: str) -> str:
+    """The 18-character form of an org id (15 or 18 characters, starting 00D); ConnectError naming `source` for
+    anything else, or for an 18-character id whose case-check suffix is wrong."""
+    value = value.strip()
+    if not _ORG_ID.fullmatch(value):
+        raise ConnectError(f"{source}: {value!r} is not an org id (15 or 18 letters and digits starting 00D)")
+    full = value[:15] + "".join(
+        _ID_SUFFIX[sum(1 << i for i, char in enumerate(value[start:start + 5]) if char.isupper())]
+        for start in (0, 5, 10)
+    )
+    if len(value) == 18 and value[15:].upper() != full[15:]:
+        raise ConnectError(f"{source}: {value!r} is not an org id (its last 3 characters don't match the first 15)")
+    return full
+
+
+def check_pin(actual: str, expect: str | None, where: str) -> None:
+    """Refuses an org other than the pinned one, both ids in the message."""
+    if expect is None:
+        return
+    found = org_id_18(actual, "the org's id")
+    if found != expect:
+        raise ConnectError(f"refusing {where}: it is org {found}, but the pin (--expect-org or the config's org.id) "
+                           f"expects org {expect}; nothing was read from it")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The Salesforce CLI's login
+
+
+def _connect_sf(target: str | None, env: Mapping[str, str], expect: str | None) -> OrgConnection:
+    try:
+        cli = cli_login(target, env)
+    except SfCliError as exc:
+        raise ConnectError(str(exc)) from None
+    check_pin(cli.org_id, expect, cli.instance_url)
+    named = cli.target or cli.username
+    method = f"sf CLI alias {named!r}" if cli.target and cli.target != cli.username else f"sf CLI login {named!r}"
+    ca_file = _ca_file(env)
+    counter = RequestCounter()
+    session = build_session(counter, ca_file=ca_file, trust_env=True)
+    instance_url = normalise_url("instanceUrl of `sf org display`", cli.instance_url)
+
+    def refresh() -> Token:
+        from reconciler.org.sf_cli import access_token, find_sf
+
+        try:
+            fresh = access_token(find_sf(env), named, env)
+        except SfCliError as exc:
+            raise ConnectError(f"{exc}; {LOGIN_AGAIN.format(target=named)}") from None
+        if fresh == sf_token():
+            raise ConnectError(f"the Salesforce CLI could not renew the session of {named!r}: "
+                               f"{LOGIN_AGAIN.format(target=named)}")
+        return Token(fresh, instance_url)
+
+    def sf_token() -> str:
+        return conn.sf.session_id if conn is not None else cli.access_token
+
+    conn: OrgConnection | None = None
+    try:
+        conn = _open(session, counter, Token(cli.access_token, instance_url), method, False, refresh=refresh,
+                     stop=None, secrets=(), expect=expect)
+        return conn
+    except BaseException:
+        session.close()
+        raise
+
+
+def _connect_sandbox(db: Path, expect: str | None = None) -> OrgConnection:
     from reconciler.sandbox.runner import start_sandbox  # the sandbox's one entry point (its factory)
 
     try:
@@ -466,7 +640,7 @@ def _connect_sandbox(db: Path) -> OrgConnection:
 
     try:  # the sandbox's password is public, so it is no secret to redact
         return _open(session, counter, Token(info.access_token, info.instance_url), "sandbox", True,
-                     refresh=refresh, stop=running.stop, secrets=())
+                     refresh=refresh, stop=running.stop, secrets=(), expect=expect)
     except BaseException:
         session.close()
         running.stop()
@@ -480,12 +654,20 @@ def sandbox_credentials(instance_url: str, username: str) -> EnvCredentials:
     return EnvCredentials(PASSWORD, instance_url, values)
 
 
-def _connect_env(env: Mapping[str, str]) -> OrgConnection:
-    creds = select_credentials(env)
-    hold_secret(*creds.secrets())
+def _connect_env(env: Mapping[str, str], expect: str | None = None) -> OrgConnection:
+    return _connect_with(select_credentials(env), env, expect)
+
+
+def _ca_file(env: Mapping[str, str]) -> str | None:
     ca_file = env.get("SF_CA_FILE") or None
     if ca_file is not None and not Path(ca_file).is_file():
         raise ConnectError(f"SF_CA_FILE: no such file: {ca_file}")
+    return ca_file
+
+
+def _connect_with(creds: EnvCredentials, env: Mapping[str, str], expect: str | None) -> OrgConnection:
+    hold_secret(*creds.secrets())
+    ca_file = _ca_file(env)
     counter = RequestCounter()
     session = build_session(counter, ca_file=ca_file, trust_env=True)
     refresh: Callable[[], Token] | None = None
@@ -500,7 +682,7 @@ def _connect_env(env: Mapping[str, str]) -> OrgConnection:
                 return request_token(session, creds)
 
         return _open(session, counter, token, creds.method, False, refresh=refresh, stop=None,
-                     secrets=creds.secrets())
+                     secrets=creds.secrets(), expect=expect)
     except BaseException:
         session.close()
         raise
@@ -516,6 +698,7 @@ def _open(
     refresh: Callable[[], Token] | None,
     stop: Callable[[], None] | None,
     secrets: tuple[str, ...],
+    expect: str | None = None,
 ) -> OrgConnection:
     """The one code path: simple-salesforce with instance URL + token + our session, checked with userinfo."""
     hold_secret(token.access_token, *secrets)
@@ -538,6 +721,7 @@ def _open(
     if not isinstance(user_info, dict) or not user_info.get("user_id"):
         raise ConnectError(f"{token.instance_url} did not answer /services/oauth2/userinfo with a user: "
                            "is this a Salesforce instance URL?")
+    check_pin(str(user_info.get("organization_id", "")), expect, token.instance_url)
 
     reauthenticate = None
     if refresh is not None:

@@ -38,7 +38,7 @@ def test_the_format_names_are_the_public_contract() -> None:
     loaded = schema()
     definitions = loaded["$defs"]
     assert _keys(loaded) == {"version", "org", "groups", "chatter_users", "external_users", "permission_sets", "policy"}
-    assert _keys(definitions["org"]) == {"chatter", "invitations"}
+    assert _keys(definitions["org"]) == {"id", "chatter", "invitations"}
     assert _keys(definitions["org"]["properties"]["chatter"]) == {
         "enabled", "customer_invitations", "unlisted_groups", "group_archiving"}
     assert _keys(definitions["org"]["properties"]["invitations"]) == {"allowed", "domains"}
