@@ -494,6 +494,17 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "clients.md §1.3 (claims as simple-salesforce sends them, exp a string)",
     ),
     Assumption(
+        "oauth-refresh-token",
+        "The refresh_token grant and how the sandbox issues refresh tokens",
+        "grant_type=refresh_token with client_id (the sandbox's connected app, or the CLI's PlatformCLI with no "
+        "secret; a client_secret, when sent, must be the app's) and a refresh token issued to that client answers "
+        "like the other grants, without a new refresh token; an unknown or revoked token, or an inactive user, is "
+        "400 invalid_grant 'expired access/refresh token'. Refresh tokens come from `guestlist sandbox auth-url` "
+        "(no authorization-code flow), shaped 5Aep + 83 characters, and last until the org is reset.",
+        "ecosystem.md §1.1 (auth URL, refresh token, PlatformCLI); the error text is the one sfdx-hardis documents "
+        "for an expired token (UNVERIFIED against an org)",
+    ),
+    Assumption(
         "oauth-bad-token",
         "userinfo and identity URL with a missing or invalid token",
         "403 text/plain 'Bad_OAuth_Token'.",

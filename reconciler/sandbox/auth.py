@@ -1,4 +1,6 @@
-"""Sign-in to the sandbox org: passwords, access tokens shaped `<org id>!<secret>` (clients.md §4.2), userinfo."""
+"""Sign-in to the sandbox org: passwords, access tokens shaped `<org id>!<secret>` (clients.md §4.2), refresh
+tokens for one connected app (the OAuth `refresh_token` grant; the sandbox issues them on request, assumption
+"oauth-refresh-token"), userinfo."""
 
 from __future__ import annotations
 
@@ -50,6 +52,32 @@ def issue_token(session: Session, user_id: str) -> str:
         (token, ids.to18(user_id), session.now),
     )
     return token
+
+
+_REFRESH_DDL = ('CREATE TABLE IF NOT EXISTS "_refresh_tokens" ("token" TEXT PRIMARY KEY, "user_id" TEXT NOT NULL, '
+                '"client_id" TEXT NOT NULL, "issued" TEXT)')
+
+
+def issue_refresh_token(session: Session, user_id: str, client_id: str) -> str:
+    """A new refresh token for the user and connected app (`5Aep` then random letters, digits and dots, the
+    shape of Salesforce's, assumption "oauth-refresh-token"); it outlives access tokens until the org is reset."""
+    session.conn.execute(_REFRESH_DDL)
+    token = "5Aep" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(83))
+    session.conn.execute(
+        'INSERT INTO "_refresh_tokens" ("token", "user_id", "client_id", "issued") VALUES (?, ?, ?, ?)',
+        (token, ids.to18(user_id), client_id, session.now),
+    )
+    return token
+
+
+def user_for_refresh_token(session: Session, token: str, client_id: str) -> str | None:
+    """The active user a refresh token was issued to for `client_id`, or None."""
+    session.conn.execute(_REFRESH_DDL)
+    return session.scalar(
+        'SELECT t."user_id" FROM "_refresh_tokens" t JOIN "User" u ON u."Id" = t."user_id" '
+        'WHERE t."token" = ? AND t."client_id" = ? AND u."IsActive" = 1',
+        (token, client_id),
+    )
 
 
 def user_for_token(session: Session, token: str) -> str | None:

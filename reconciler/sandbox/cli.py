@@ -180,5 +180,42 @@ def limits(
     _print(current)
 
 
+@sandbox_app.command("auth-url")
+def auth_url(
+    instance_url: Annotated[str, typer.Option(
+        "--instance-url", help="Where the sandbox is served (the instance_url `sandbox serve` prints).")],
+    db: DbOption = DEFAULT_DB,
+    username: Annotated[str | None, typer.Option(
+        "--username", help="The user to log in as (default: the connected administrator).")] = None,
+    client_id: Annotated[str, typer.Option(
+        "--client-id", help="guestlist-sandbox (the sandbox's connected app, with its secret) or PlatformCLI "
+                            "(the Salesforce CLI's, no secret).")] = "guestlist-sandbox",
+) -> None:
+    """Print an SFDX auth URL (force://clientId:secret:refreshToken@host) holding a new refresh token for a user,
+    for `guestlist plan --auth-url-file` or `sf org login sfdx-url`. It is a credential: keep it secret."""
+    from urllib.parse import urlsplit
+
+    from reconciler.sandbox.routes.oauth import CONSUMER_KEY, CONSUMER_SECRET, REFRESH_CLIENTS
+
+    parts = urlsplit(instance_url.strip())
+    if parts.scheme != "https" or not parts.netloc or parts.path.strip("/"):
+        raise _fail(f"--instance-url {instance_url!r} is not a URL like https://127.0.0.1:8443")
+    if client_id not in REFRESH_CLIENTS:
+        raise _fail(f"--client-id {client_id!r} is not one of {', '.join(REFRESH_CLIENTS)}")
+    store = _open(_existing(db))
+    try:
+        with store.session() as session:
+            wanted = username or session.retrieve("User", session.meta("admin_user_id") or "", ["Username"])["Username"]
+            found = session.query("SELECT Id FROM User WHERE Username = '" + wanted.replace("\\", "\\\\")
+                                  .replace("'", "\\'") + "' AND IsActive = true")
+            if not found.records:
+                raise _fail(f"--username {wanted!r}: no active user has that username")
+            token = session.issue_refresh_token(str(found.records[0]["Id"]), client_id)
+    finally:
+        store.close()
+    secret = CONSUMER_SECRET if client_id == CONSUMER_KEY else ""
+    typer.echo(f"force://{client_id}:{secret}:{token}@{parts.netloc}")
+
+
 def _print(data: dict[str, Any]) -> None:
     typer.echo(json.dumps(data))

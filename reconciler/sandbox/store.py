@@ -565,6 +565,12 @@ class Session:
     def user_for_token(self, token: str) -> str | None:
         return auth.user_for_token(self, token)
 
+    def issue_refresh_token(self, user_id: str, client_id: str) -> str:
+        return auth.issue_refresh_token(self, user_id, client_id)
+
+    def user_for_refresh_token(self, token: str, client_id: str) -> str | None:
+        return auth.user_for_refresh_token(self, token, client_id)
+
     def expire_tokens(self) -> None:
         auth.expire_tokens(self)
 

@@ -1,6 +1,9 @@
-"""OAuth 2.0: the token endpoint (password, JWT bearer, client credentials), userinfo and the identity URL.
+"""OAuth 2.0: the token endpoint (password, JWT bearer, client credentials, refresh token), userinfo and the
+identity URL.
 
-The sandbox has one connected app (CONSUMER_KEY / CONSUMER_SECRET). A JWT bearer assertion is checked for shape
+The sandbox has one connected app (CONSUMER_KEY / CONSUMER_SECRET), and knows the Salesforce CLI's default app
+(CLI_CLIENT_ID, no secret) for refresh tokens, so `sf org login sfdx-url` works against it. A refresh token comes
+from `guestlist sandbox auth-url` (assumption "oauth-refresh-token"). A JWT bearer assertion is checked for shape
 and claims (alg RS256, iss = that consumer key, sub = an active username, aud, exp) but its signature is not
 verified: the sandbox has no certificate uploaded to compare with (assumption "oauth-jwt").
 """
@@ -23,6 +26,8 @@ from reconciler.sandbox.store import Session, Store
 
 CONSUMER_KEY = "guestlist-sandbox"
 CONSUMER_SECRET = "guestlist-sandbox-secret"
+CLI_CLIENT_ID = "PlatformCLI"  # the Salesforce CLI's default connected app (ecosystem.md §1.1, §1.4)
+REFRESH_CLIENTS = (CONSUMER_KEY, CLI_CLIENT_ID)
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}
 CLOCK_SKEW_S = 300
@@ -72,6 +77,8 @@ def token(
             )
             _check_client(client_id, client_secret)
             user_id = session.meta("admin_user_id") or ""
+        elif grant == "refresh_token":
+            user_id = _refresh_user(session, form)
         else:
             raise OAuthError("unsupported_grant_type", "grant type not supported")
         access_token = session.issue_token(user_id)
@@ -105,6 +112,21 @@ def identity(session: Session, user_id: str, instance_url: str) -> dict[str, Any
             "metadata": f"{instance_url}/services/Soap/m/{{version}}/{info['organization_id']}",
         },
     }
+
+
+def _refresh_user(session: Session, form: dict[str, str]) -> str:
+    """The user a refresh token was issued to, for the client that presents it (its secret checked when sent)."""
+    assumed("oauth-refresh-token")
+    client_id = form.get("client_id", "")
+    if client_id not in REFRESH_CLIENTS:
+        raise OAuthError("invalid_client_id", "client identifier invalid")
+    secret = form.get("client_secret")
+    if secret and (client_id != CONSUMER_KEY or not secrets.compare_digest(secret, CONSUMER_SECRET)):
+        raise OAuthError("invalid_client", "invalid client credentials")
+    user_id = session.user_for_refresh_token(form.get("refresh_token", ""), client_id)
+    if user_id is None:
+        raise OAuthError("invalid_grant", "expired access/refresh token")
+    return str(user_id)
 
 
 def _check_client(client_id: str | None, client_secret: str | None) -> None:
