@@ -106,9 +106,11 @@ def connect_org(org: str, sandbox_db: Path | None, login: OrgLogin = OrgLogin(),
     pinned to `login.expect_org` or else `expect_org` (the config's `org.id`); says on `err` (stderr) where it
     connected. Raises OrgError (an unknown name, credentials missing or refused, the org unreachable, another
     org than the pinned one)."""
-    from reconciler.org.connect import DEFAULT_SANDBOX_DB, Login, connect
+    from reconciler.org.connect import DEFAULT_SANDBOX_DB, Login, connect, org_id_18
 
     pin = login.expect_org or expect_org
+    if pin is not None and login.expect_org is None:
+        pin = org_id_18(pin, "org.id in the config")
     conn = connect(org, sandbox_db=sandbox_db or DEFAULT_SANDBOX_DB,
                    login=Login(login.target_org, login.auth_url_file, pin))
     print(conn.describe(), file=err or sys.stderr, flush=True)

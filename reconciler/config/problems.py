@@ -81,6 +81,7 @@ _CATALOGUE: tuple[Rule, ...] = (
     Rule("invalid-username", E, "not a Salesforce username (they look like email addresses)"),
     Rule("invalid-domain", E, "not an email domain"),
     Rule("invalid-date", E, "not a valid date (YYYY-MM-DD)"),
+    Rule("invalid-org-id", E, "org.id is not an org id (00D, 15 or 18 letters and digits)"),
     Rule("invalid-max-removals", E, "policy.max_removals is neither a count nor a percentage like 25%"),
     Rule("invalid-permission-set-name", E, "not a permission set API name"),
     Rule("member-identity", E, "a member entry names exactly one of user: or customer:"),

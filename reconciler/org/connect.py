@@ -108,8 +108,9 @@ class CredentialSet:
         return f"{variable} (or {alternative})" if alternative else variable
 
 
-ACCESS_TOKEN = CredentialSet("access token", ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN"))
-AUTH_URL = CredentialSet("SFDX auth URL", ("SF_AUTH_URL",))
+ACCESS_TOKEN = CredentialSet("access token", ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN"),
+                             alternatives={"SF_INSTANCE_URL": "SF_ORG_INSTANCE_URL"})
+AUTH_URL = CredentialSet("SFDX auth URL", ("SF_AUTH_URL",), alternatives={"SF_AUTH_URL": "SFDX_AUTH_URL"})
 JWT_BEARER = CredentialSet("JWT bearer", ("SF_USERNAME", "SF_CONSUMER_KEY", "SF_PRIVATE_KEY_FILE"),
                            alternatives={"SF_PRIVATE_KEY_FILE": "SF_PRIVATE_KEY"})
 PASSWORD = CredentialSet(
@@ -586,10 +587,9 @@ def check_pin(actual: str, expect: str | None, where: str) -> None:
 
 def _connect_sf(target: str | None, env: Mapping[str, str], expect: str | None) -> OrgConnection:
     try:
-        cli = cli_login(target, env)
+        cli = cli_login(target, env, lambda org_id, instance_url: check_pin(org_id, expect, instance_url))
     except SfCliError as exc:
         raise ConnectError(str(exc)) from None
-    check_pin(cli.org_id, expect, cli.instance_url)
     named = cli.target or cli.username
     method = f"sf CLI alias {named!r}" if cli.target and cli.target != cli.username else f"sf CLI login {named!r}"
     ca_file = _ca_file(env)

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,13 +47,16 @@ def is_placeholder(token: str) -> bool:
     return token.strip().upper().startswith(REDACTED_PREFIX)
 
 
-def cli_login(target: str | None, env: Mapping[str, str] = os.environ) -> SfLogin:
+def cli_login(target: str | None, env: Mapping[str, str] = os.environ,
+              check_org: Callable[[str, str], None] = lambda org_id, instance_url: None) -> SfLogin:
     """The login the CLI holds for `target` (an alias or username; None: SF_TARGET_ORG, then the CLI's own
-    default target-org). Raises SfCliError."""
+    default target-org). `check_org(org id, instance URL)` may refuse the org before the token is asked for.
+    Raises SfCliError (or what `check_org` raises)."""
     target = target or env.get("SF_TARGET_ORG") or None
     executable = find_sf(env)
     display = _result(run_sf(executable, ["org", "display", *_target_args(target), "--json"], env), target)
     instance_url, username, org_id = (_text(display, key, target) for key in ("instanceUrl", "username", "id"))
+    check_org(org_id, instance_url)
     token = access_token(executable, target or username, env, fallback=str(display.get("accessToken") or ""))
     return SfLogin(target or "", instance_url, username, org_id, token)
 
