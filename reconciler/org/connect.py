@@ -53,7 +53,7 @@ from reconciler.model import OrgIdentity
 from reconciler.org.auth_url import AuthUrl, AuthUrlError, parse_auth_url, read_auth_url_file
 from reconciler.org.metadata_client import MetadataApi
 from reconciler.org.requests import DEFAULT_TIMEOUT, RequestCounter, build_session, redact
-from reconciler.org.sf_cli import LOGIN_AGAIN, SfCliError, cli_login
+from reconciler.org.sf_cli import LOGIN_AGAIN, SfCliError, access_token, cli_login, find_sf
 
 API_VERSION = "59.0"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
@@ -597,26 +597,24 @@ def _connect_sf(target: str | None, env: Mapping[str, str], expect: str | None) 
     session = build_session(counter, ca_file=ca_file, trust_env=True)
     instance_url = normalise_url("instanceUrl of `sf org display`", cli.instance_url)
 
-    def refresh() -> Token:
-        from reconciler.org.sf_cli import access_token, find_sf
+    last_token = cli.access_token
 
+    def refresh() -> Token:
+        """Asks the CLI again (it refreshes its login); the same token again means it could not."""
+        nonlocal last_token
         try:
             fresh = access_token(find_sf(env), named, env)
         except SfCliError as exc:
             raise ConnectError(f"{exc}; {LOGIN_AGAIN.format(target=named)}") from None
-        if fresh == sf_token():
+        if fresh == last_token:
             raise ConnectError(f"the Salesforce CLI could not renew the session of {named!r}: "
                                f"{LOGIN_AGAIN.format(target=named)}")
+        last_token = fresh
         return Token(fresh, instance_url)
 
-    def sf_token() -> str:
-        return conn.sf.session_id if conn is not None else cli.access_token
-
-    conn: OrgConnection | None = None
     try:
-        conn = _open(session, counter, Token(cli.access_token, instance_url), method, False, refresh=refresh,
+        return _open(session, counter, Token(cli.access_token, instance_url), method, False, refresh=refresh,
                      stop=None, secrets=(), expect=expect)
-        return conn
     except BaseException:
         session.close()
         raise

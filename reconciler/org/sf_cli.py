@@ -1,4 +1,4 @@
-"""The Salesforce CLI's login, used without reading its files (docs/reference/ecosystem.md §1.2, §1.5).
+"""The Salesforce CLI's login, used without reading its files (ecosystem.md §1.2 and ecosystem.md §1.5).
 
 `sf org display --target-org X --json` gives the instance URL, username and org id; since the CLI release of
 May 2026 its `accessToken` is a `[REDACTED] ...` placeholder, so the token comes from

@@ -26,7 +26,7 @@ from reconciler.sandbox.store import Session, Store
 
 CONSUMER_KEY = "guestlist-sandbox"
 CONSUMER_SECRET = "guestlist-sandbox-secret"
-CLI_CLIENT_ID = "PlatformCLI"  # the Salesforce CLI's default connected app (ecosystem.md §1.1, §1.4)
+CLI_CLIENT_ID = "PlatformCLI"  # the Salesforce CLI's default connected app (ecosystem.md §1.1 and ecosystem.md §1.4)
 REFRESH_CLIENTS = (CONSUMER_KEY, CLI_CLIENT_ID)
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}
