@@ -167,3 +167,14 @@ def test_a_session_the_cli_cannot_renew_says_to_log_in_again(tmp_path: Path) -> 
         assert code == 1
         assert "log in again: sf org login web --target-org prod" in stderr
         assert fresh.info.access_token not in stderr
+
+
+def test_apply_writes_to_the_org_the_cli_is_logged_in_to(tmp_path: Path) -> None:
+    with start_sandbox(tmp_path / "org.sqlite3", seed="demo") as fresh:
+        bindir = install(tmp_path, orgs(fresh))
+        code, stdout, stderr = run(["apply", DESIRED, "--today", TODAY, "-o", "prod", "--yes", "--allow-irreversible",
+                                    "--journal", str(tmp_path / "j.jsonl")], bindir, fresh)
+        assert code == 0, stderr
+        assert "Converged" in stdout and "via sf CLI alias 'prod'" in stderr
+        document = json.loads(run(plan("-o", "prod"), bindir, fresh)[1])
+        assert set(document["summary"].values()) == {0}  # the org now holds what the config declares
