@@ -44,6 +44,11 @@ def plan_against(org: RunningSandbox, *args: str):
     return invoke([str(REPO / "desired"), "--org", "env", *args], {**NO_CREDENTIALS, **env_of(org)})
 
 
+def error_lines(stderr: str) -> str:
+    """stderr without the line saying where plan connected (printed before it reads the org)."""
+    return "\n".join(line for line in stderr.strip().splitlines() if not line.startswith("connected to "))
+
+
 def set_faults(org: RunningSandbox, rules: list[dict]) -> None:
     session = requests.Session()
     session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
@@ -124,7 +129,7 @@ def test_a_spent_daily_allowance_is_said_in_plain_words(demo_db: Path, tmp_path:
     assert limits.exit_code == 0, limits.stdout + limits.stderr
     result = invoke([str(REPO / "desired"), "--org", "sandbox", "--sandbox-db", str(db), "--format", "json"], {})
     assert result.exit_code == 1
-    line = result.stderr.strip()
+    line = error_lines(result.stderr)
     assert "\n" not in line and "HTTP 403" not in line and "fault" not in line
     assert "the org's daily API request allowance is spent (the org last reported 3 of 3 used)" in line
     assert "rolling 24 hours" in line and "raise the org's API request limit" in line
@@ -150,7 +155,7 @@ def test_org_failures_while_reading_are_one_plain_line(org: RunningSandbox, kind
     finally:
         set_faults(org, [])
     assert result.exit_code == 1
-    line = result.stderr.strip()
+    line = error_lines(result.stderr)
     assert "\n" not in line and line.startswith("error: reading ") and expected in line, line
     assert org.info.access_token not in result.stdout + result.stderr
     error = one_json_object(result.stdout)["error"]
@@ -165,7 +170,7 @@ def test_an_ended_session_that_cannot_be_renewed_is_one_plain_line(demo_db: Path
     with start_sandbox(db, faults=FaultPlan((FaultRule(FaultKind.EXPIRED_SESSION, path="/query"),))) as running:
         result = plan_against(running, "--format", "json")
     assert result.exit_code == 1
-    line = result.stderr.strip()
+    line = error_lines(result.stderr)
     assert "\n" not in line and line.startswith("error: reading ") and running.info.access_token not in line
     assert ("the org does not accept the session (HTTP 401 INVALID_SESSION_ID); an access token cannot be "
             "renewed: set a fresh SF_ACCESS_TOKEN") in line
