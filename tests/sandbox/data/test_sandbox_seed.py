@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox.store import Session
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from reconciler.sandbox.store import Session, Store
 
 from .conftest import user_id
 
@@ -44,16 +49,31 @@ def test_people_who_should_go(s: Session) -> None:
     assert victor.total_size == 1
 
 
+PENDING = "SELECT InvitedUserEmail, CreatedDate FROM CollaborationInvitation WHERE Status = 'Sent' ORDER BY CreatedDate"
+
+
 def test_settings_and_invitations(s: Session) -> None:
     assert s.chatter_settings()["enableInviteCsnUsers"] is False
-    pending = _values(
-        s,
-        "SELECT InvitedUserEmail, CreatedDate FROM CollaborationInvitation WHERE Status = 'Sent' ORDER BY CreatedDate",
-    )
-    assert pending == [
-        ("mike@contoso.com", "2026-07-15T09:00:00.000+0000"),
-        ("raj@contoso.com", "2026-11-02T09:00:00.000+0000"),
-    ]
+    [mike, raj] = _values(s, PENDING)
+    assert mike == ("mike@contoso.com", "2026-07-15T09:00:00.000+0000")  # stale: older than 60 days
+    assert raj[0] == "raj@contoso.com"
+
+
+@pytest.mark.parametrize("created", ["2026-11-22", "2027-06-01", "2030-01-01", "2099-01-31"])
+def test_the_pending_invitation_is_three_weeks_old_whenever_the_org_is_created(tmp_path: Path, created: str) -> None:
+    """The rest of the history is fixed in 2026; only what ages with the calendar follows the creation date."""
+    moment = dt.datetime.fromisoformat(f"{created}T15:30:00+00:00")
+    store = Store(tmp_path / "org.sqlite3", clock=lambda: moment)
+    try:
+        with store.session() as s:
+            [mike, raj] = _values(s, PENDING)
+            three_weeks_before = (moment.date() - dt.timedelta(days=21)).isoformat()
+            assert raj == ("raj@contoso.com", f"{three_weeks_before}T09:00:00.000+0000")
+            assert mike == ("mike@contoso.com", "2026-07-15T09:00:00.000+0000")
+            assert s.query("SELECT CreatedDate FROM User WHERE Username = 'alice@acme.com'").records[0][
+                "CreatedDate"] == "2026-02-02T09:00:00.000+0000"
+    finally:
+        store.close()
 
 
 def test_missing_people(s: Session) -> None:
