@@ -98,3 +98,17 @@ def test_soft_deleted_rows_need_query_all(s: Session) -> None:
     soql = "SELECT Id, IsDeleted FROM Account WHERE Name = 'Deleted Ltd'"
     assert s.query(soql).records == []
     assert s.query(soql, include_deleted=True).records[0]["IsDeleted"] is True
+
+
+def test_a_reset_sets_the_demo_up_again_with_a_fresh_pending_invitation(tmp_path: Path) -> None:
+    moments = [dt.datetime(2027, 1, 10, 9, tzinfo=dt.UTC)]
+    store = Store(tmp_path / "org.sqlite3", clock=lambda: moments[-1])
+    try:
+        moments.append(dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC))  # three years later, the org's invitation is old
+        with store.session() as s:
+            assert _values(s, PENDING)[1] == ("raj@contoso.com", "2026-12-20T09:00:00.000+0000")
+        store.reset()
+        with store.session() as s:
+            assert _values(s, PENDING)[1] == ("raj@contoso.com", "2029-12-11T09:00:00.000+0000")
+    finally:
+        store.close()
