@@ -12,6 +12,7 @@ from reconciler.plan.context import PlanContext
 # Every blocker code, for docs/plan-json.md and tests.
 BLOCKER_CODES: dict[str, str] = {
     "missing-owner": "a group's owner is not a user in the org",
+    "owner-role-member": "a group's owner listed with role: member (the owner is always a manager)",
     "missing-user": "a member or assignee is not a user in the org nor declared",
     "missing-profile": "a declared user's profile does not exist",
     "missing-license": "a profile's licence does not exist",

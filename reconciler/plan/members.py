@@ -210,16 +210,20 @@ class _GroupMembers:
             self.wanted = {handle: _Wanted(implicit, owner, implicit=True), **self.wanted}
 
     def _role(self, wanted: _Wanted) -> Role:
+        """The owner is always a manager (docs/reference/salesforce-api.md §1): a declared `role: member` for them
+        is a difference nothing can write, so it blocks; a role left out simply yields."""
+        entry = wanted.member
         if self.t.owner is not None and wanted.user.same(self.t.owner):
-            if wanted.member.role is Role.MEMBER and not wanted.implicit:
-                self.ctx.warn(
-                    "owner-role",
-                    f"{wanted.user.username} owns group {self.name!r}, so stays a manager",
-                    wanted.member.source,
-                    self._key(wanted.member.identity),
+            if entry.role is Role.MEMBER and "role" in entry.sources and not wanted.implicit:
+                self.ctx.block(
+                    "owner-role-member",
+                    f"{wanted.user.username} owns group {self.name!r}, and a group's owner is always a manager: "
+                    "declare role: manager for them (or leave role out), or name another owner (owner: <username>)",
+                    entry.sources["role"],
+                    self._key(entry.identity),
                 )
             return Role.MANAGER
-        return wanted.member.role
+        return entry.role
 
     def _key(self, identity: str) -> str:
         return MEMBER.key(self.name, identity)
