@@ -226,10 +226,11 @@ def _check_portal_role(ctx: PlanContext, declared: ExternalUser, observed: Obser
     """User.PortalRole is create-only ("C N", reference salesforce-api.md §5 User fields): a difference is a manual
     step, never a silent "no changes"."""
     wanted, current = declared.portal_role, observed.portal_role
-    if wanted is not None and current is not None and wanted != current:
+    if wanted is not None and wanted != current:  # the org showing no role differs too (never a quiet skip)
+        now = "no role" if current is None else current.value
         ctx.manual(
             "portal-role-create-only",
-            f"change the portal role of {declared.username} from {current.value} to {wanted.value} (the API sets "
+            f"change the portal role of {declared.username} from {now} to {wanted.value} (the API sets "
             "it only on create)",
             f"Setup > Users > {declared.username} > Edit > Role",
             declared.source,
