@@ -52,6 +52,7 @@ class _Tally:
     activated: set[str] = field(default_factory=set)
     changed: set[str] = field(default_factory=set)
     managed_access: int = 0
+    contacts: set[str] = field(default_factory=set)  # contact_for's keys: contact creates, ambiguous-account blockers
 
     def plan(self, ref: UserRef) -> None:
         self.planned[ref.username] = ref
@@ -177,7 +178,7 @@ def _create_user(
         people=(_person(declared, external),),
     )
     if isinstance(declared, ExternalUser):
-        if not _attach_contact(ctx, declared, draft):
+        if not _attach_contact(ctx, tally, declared, draft):
             return
         if declared.portal_role is not None and declared.license is not CommunityLicense.CUSTOMER_COMMUNITY:
             draft.values["PortalRole"] = USER.field("portal_role").to_sf(declared.portal_role)
@@ -188,9 +189,9 @@ def _create_user(
     ctx.people.gain(_person(declared, external), f"user ({license_name or declared.profile})")
 
 
-def _attach_contact(ctx: PlanContext, declared: ExternalUser, draft: Draft) -> bool:
+def _attach_contact(ctx: PlanContext, tally: _Tally, declared: ExternalUser, draft: Draft) -> bool:
     """Sets ContactId (a live contact or the contact this plan creates). False when the user can't be created."""
-    contact = contact_for(ctx, declared)
+    contact = contact_for(ctx, declared, tally.contacts)
     if contact is None:
         return False
     if contact.id is not None:
