@@ -95,13 +95,19 @@ def _show_access_token(config: dict[str, object], target: str | None, mode: str)
 
 
 def _error(target: str | None, command: str) -> int:
-    """sf's error JSON (sf-plugins-core SfCommandError.toJson), on stdout like the real CLI under --json."""
-    name = "NamedOrgNotFoundError" if target else "NoDefaultEnvError"
-    message = f"No authorization information found for {target}." if target else "No default environment found."
-    print(json.dumps({"code": "1", "context": command, "commandName": command, "message": message, "name": name,
-                      "status": 1, "stack": f"{name}: {message}\n    at ...", "exitCode": 1, "actions": [],
-                      "warnings": []}, indent=2))
-    return 1
+    """sf's error JSON on stdout, as CLI 2.146.3 printed it for an unknown alias (ecosystem.md §1.6): a flag
+    parse error, exit 2."""
+    if target:
+        name, code = "NamedOrgNotFoundError", 2
+        message = (f"Parsing --target-org \n\tNo authorization information found for {target}.\n"
+                   "See more help with --help")
+        actions = ["It looks like you mistyped the username or alias. Did you mean \"prod\"?"]
+    else:
+        name, code, message, actions = "NoDefaultEnvError", 1, "No default environment found.", []
+    print(json.dumps({"name": name, "message": message, "exitCode": code, "actions": actions, "context": command,
+                      "cause": "undefined", "warnings": [], "code": name, "status": code, "commandName": command,
+                      "stack": f"{name}: {message}\n    at ..."}, indent=2))
+    return code
 
 
 def _login(org: dict[str, str]) -> str:
