@@ -138,6 +138,9 @@ def _error_message(envelope: Mapping[str, Any], target: str | None) -> str:
     hint = ""
     if name in NO_LOGIN_ERRORS or "No authorization" in message:
         hint = f"; see `sf org list`, or log in: sf org login web --alias {target or 'ALIAS'}"
+    actions = envelope.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], str):
+        hint += " (sf: " + " ".join(actions[0].split()) + ")"
     return f"the Salesforce CLI has no usable login for {who} ({name}: {message}){hint}"
 
 

@@ -110,7 +110,8 @@ def test_a_redacted_placeholder_is_never_used_as_a_token(served, tmp_path: Path)
 @pytest.mark.parametrize(("mode", "target", "expect"), [
     ("current", "nope", "the Salesforce CLI has no usable login for --target-org 'nope' (NamedOrgNotFoundError: "
                         "Parsing --target-org No authorization information found for nope. See more help with "
-                        "--help); see `sf org list`"),
+                        "--help); see `sf org list`, or log in: sf org login web --alias nope (sf: It looks like you "
+                        "mistyped the username or alias. Did you mean \"prod\"?)"),
     ("malformed", "prod", "the Salesforce CLI did not answer with JSON (exit 0)"),
 ])
 def test_cli_failures_are_one_clear_line(served, tmp_path: Path, mode: str, target: str, expect: str) -> None:
