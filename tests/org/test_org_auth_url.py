@@ -173,3 +173,16 @@ def test_the_missing_variables_message_names_the_alternatives(served) -> None:
     assert code == 1
     assert "JWT bearer: missing SF_PRIVATE_KEY_FILE (or SF_PRIVATE_KEY)" in stderr
     assert "SFDX auth URL: SF_AUTH_URL (or SFDX_AUTH_URL)" in stderr
+
+
+def test_every_secret_part_of_an_auth_url_is_held_by_the_output_guard() -> None:
+    from reconciler import guard
+    from reconciler.org.auth_url import parse_auth_url
+
+    refresh_token = "5Aep" + "Q7" * 40
+    url = f"force://some-app:a-client-secret-1234:{refresh_token}@example.my.salesforce.com"
+    parsed = parse_auth_url(json.dumps({"result": {"sfdxAuthUrl": url}}), "test")
+    assert (parsed.client_id, parsed.login_url) == ("some-app", "https://example.my.salesforce.com")
+    shown = guard.mask(f"url {url}; token {refresh_token}; secret a-client-secret-1234; app some-app")
+    assert refresh_token not in shown and "a-client-secret-1234" not in shown and url not in shown
+    assert "some-app" in shown and refresh_token not in repr(parsed)
