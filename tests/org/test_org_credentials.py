@@ -59,7 +59,8 @@ def test_an_empty_environment_lists_every_way_to_connect() -> None:
     with pytest.raises(ConnectError) as err:
         select_credentials({})
     message = str(err.value)
-    for line in ("SF_INSTANCE_URL + SF_ACCESS_TOKEN", "SF_USERNAME + SF_CONSUMER_KEY + SF_PRIVATE_KEY_FILE",
+    for line in ("SF_INSTANCE_URL (or SF_ORG_INSTANCE_URL) + SF_ACCESS_TOKEN", "SF_AUTH_URL (or SFDX_AUTH_URL)",
+                 "SF_USERNAME + SF_CONSUMER_KEY + SF_PRIVATE_KEY_FILE (or SF_PRIVATE_KEY)",
                  "SF_USERNAME + SF_PASSWORD + SF_SECURITY_TOKEN", "SF_CONSUMER_KEY + SF_CONSUMER_SECRET"):
         assert line in message
     assert "missing" not in message
