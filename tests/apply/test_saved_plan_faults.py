@@ -6,7 +6,7 @@ applied with `apply --plan` while the sandbox injects a fault, then planned and 
 (b) every run converges, with no duplicate record and no removal that no applied plan asked for;
 (c) control: a saved plan IS refused (exit 4, nothing written) when someone else wrote in between.
 
-The normal suite runs SMALL_RUNS seeds; GUESTLIST_FAULT_RUNS=1000 runs that many and prints its figures.
+The normal suite runs SMALL_RUNS seeds; GUESTLIST_FAULT_RUNS=1000 runs that many (figures printed; see them with -s).
 """
 
 from __future__ import annotations
@@ -70,11 +70,10 @@ def test_saved_plans_under_faults_are_refused_only_when_someone_else_wrote(
     figures = Figures()
     for seed in range(RUNS):
         _one_run(sandbox, tmp_path / f"run{seed}", random.Random(seed), figures, seed)
-    if RUNS != SMALL_RUNS:
-        print(f"\n{figures.runs} runs, {figures.applies} applies, {figures.saved_plans} saved plans, "
-              f"{len(figures.false_stale)} refused as stale with nothing else writing, {figures.controls_refused} "
-              f"control plans refused (exit 4), {figures.controls_skipped} controls skipped; apply exits "
-              f"{dict(sorted(figures.exits.items()))}; converged after rounds {dict(sorted(figures.rounds.items()))}")
+    print(f"\n{figures.runs} runs, {figures.applies} applies, {figures.saved_plans} saved plans, "
+          f"{len(figures.false_stale)} refused as stale with nothing else writing, {figures.controls_refused} "
+          f"control plans refused (exit 4), {figures.controls_skipped} controls skipped; apply exits "
+          f"{dict(sorted(figures.exits.items()))}; converged after rounds {dict(sorted(figures.rounds.items()))}")
     assert figures.false_stale == []
     assert figures.controls_refused > 0  # the control case ran and was caught
 
@@ -135,22 +134,32 @@ def _saved_apply(sandbox: RunningSandbox, config: Path, work: Path, rng: random.
 
 
 def _control(sandbox: RunningSandbox, config: Path, work: Path, figures: Figures, seed: int) -> bool:
-    """Someone else edits a group the saved plan relies on between plan and apply: refused, exit 4, nothing
-    written. False when the plan relies on no group (nothing to edit)."""
+    """Someone else writes between plan and apply: edits a group the saved plan relies on (even seeds) or creates a
+    membership the plan creates (odd seeds). Refused, exit 4, nothing written. False when the plan offers neither."""
     saved = _save_plan(sandbox, config, work, figures)
-    groups = [record_id for record_id in json.loads(saved.read_text())["fingerprints"] if record_id.startswith("0F9")]
-    if not groups:
-        figures.controls_skipped += 1
-        return False
+    document = json.loads(saved.read_text())
+    groups = [record_id for record_id in document["fingerprints"] if record_id.startswith("0F9")]
+    members = [c for c in document["changes"] if c["action"] == "create" and c["sobject"] == "CollaborationGroupMember"
+               and not c["refs"]]
     with connect("env", env=org_env(sandbox)) as conn:
-        conn.sf.CollaborationGroup.update(groups[seed % len(groups)], {"Description": f"edited meanwhile ({seed})"})
+        if members and (seed % 2 or not groups):
+            member = members[seed % len(members)]
+            conn.sf.CollaborationGroupMember.create(dict(member["values"]))
+            expected = f"{member['key']} exists already"
+        elif groups:
+            group = groups[seed % len(groups)]
+            conn.sf.CollaborationGroup.update(group, {"Description": f"edited meanwhile ({seed})"})
+            expected = f"({group}) changed"
+        else:
+            figures.controls_skipped += 1
+            return False
     before = census(sandbox)
     result = guestlist(sandbox, "apply", str(config), "--org", "env", "--today", TODAY, "--plan", str(saved),
                        "--journal", str(work / "journal.jsonl"), "--yes", "--allow-irreversible", "--force",
                        "--lock-timeout", "0")
     figures.applies += 1
     assert result.exit_code == STALE, f"seed {seed}: {result.output}"
-    assert "the org changed since this plan was made" in result.stderr
+    assert "the org changed since this plan was made" in result.stderr and expected in result.stderr, result.stderr
     assert census(sandbox) == before
     figures.controls_refused += 1
     return True
