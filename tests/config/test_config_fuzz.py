@@ -82,15 +82,15 @@ INSERTS += [b"\xff", b"\xc3", b"\xed\xa0\x80", b"- ", b": ", b"[", b"{", b"&x ",
 
 
 def _mutate(data: bytes, rng: random.Random) -> bytes:
-    """One edit: delete, insert or duplicate bytes or a line, or swap a line's indentation."""
+    """One edit: delete, insert or duplicate bytes or a line, swap a line's indentation, add a comment."""
     lines = data.splitlines(keepends=True) or [b""]
     line = rng.randrange(len(lines))
     at = rng.randint(0, len(data))
-    match rng.randrange(7):
+    match rng.randrange(8):
         case 0:
             return data[:at] + data[at + rng.randint(1, 8):]
         case 1:
-            return data[:at] + rng.choice(INSERTS) * rng.randint(1, 3) + data[at:]
+            return data[:at] + rng.choice(INSERTS) * rng.choice((1, 1, 2, 3, 8, 16)) + data[at:]  # runs of breaks too
         case 2:
             return data[:at] + data[at:at + rng.randint(1, 16)] + data[at:]
         case 3:
@@ -102,6 +102,9 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
             indent = len(lines[line]) - len(body)
             lines[line] = rng.choice([b"\t" * max(1, indent // 2), b" " * max(0, indent + rng.choice((-2, -1, 1, 2))),
                                       b""]) + body
+        case 6:  # a comment full of what PyYAML, unlike editors, counts as line breaks
+            body = lines[line].rstrip(b"\r\n")
+            lines[line] = body + b"  # " + rng.choice(INSERTS[:9]) * rng.randint(1, 16) + lines[line][len(body):]
         case _:
             lines[line] = lines[line][:rng.randint(0, len(lines[line]))] + rng.choice(INSERTS) + lines[line][
                 rng.randint(0, len(lines[line])):]
