@@ -93,7 +93,6 @@ def test_a_semi_join_does_not_reveal_hidden_groups(org: tuple[Store, dict[str, s
                 "(SELECT Id FROM CollaborationGroup WHERE Name = 'Secret Room')")
         assert s.query(soql).records == []
         assert named(s, "CollaborationGroup", "Secret Room") == ids["secret"]  # the row is there, only hidden
-    with pytest.raises(ApiError):
-        with store.session() as s:
-            s.actor_id = ids["auditor"]
-            s.update("CollaborationGroup", ids["secret"], {"Name": "Renamed"})
+    with pytest.raises(ApiError), store.session() as s:
+        s.actor_id = ids["auditor"]
+        s.update("CollaborationGroup", ids["secret"], {"Name": "Renamed"})
