@@ -1,5 +1,5 @@
 """Experience Cloud sites in the sandbox: `guestlist sandbox site add/list`, Network records over the API, and
-CollaborationGroup.NetworkId with group names unique per site (real-orgs.md §1.1 to §1.3)."""
+CollaborationGroup.NetworkId with group names unique per site (real-orgs.md §1.1 to real-orgs.md §1.3)."""
 
 from __future__ import annotations
 
