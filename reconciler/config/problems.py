@@ -103,6 +103,7 @@ _CATALOGUE: tuple[Rule, ...] = (
     Rule("customer-in-company-domain", E, "a customer email inside the company domains (a colleague, not a customer)"),
     Rule("owner-not-internal", E, "a group owner that is a customer or an external (community) user"),
     Rule("owner-outside-company-domains", W, "a group owner whose username lies outside the company domains"),
+    Rule("owner-role-member", E, "a group's owner listed with role: member (the owner is always a manager)"),
     Rule("duplicate-member", E, "one person listed twice in a group"),
     Rule("member-is-external-user", E, "an Experience Cloud user listed as a member of an internal group"),
     Rule("message-only-for-customers", W, "message: on a user member (only invitations carry a message)"),

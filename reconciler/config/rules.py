@@ -30,6 +30,7 @@ from reconciler.model import (
     Member,
     MemberKind,
     Membership,
+    Role,
     Source,
 )
 
@@ -223,6 +224,18 @@ def owners(ctx: Context) -> Iterator[Problem]:
             yield problem("owner-outside-company-domains", at(group, "owner"),
                           f"the owner of '{group.name}', {group.owner}, is outside the company domains "
                           f"({', '.join(ctx.company_domains)})")
+
+
+@check
+def owner_listed_as_member(ctx: Context) -> Iterator[Problem]:
+    """The owner is always one of the group's managers (docs/reference/salesforce-api.md §1: roles owner, manager,
+    member; §13 3: the owner's membership row has CollaborationRole Admin), so `role: member` can't hold."""
+    for group, member in ctx.members():
+        if (group.owner is not None and member.kind is MemberKind.USER and member.identity == group.owner
+                and member.role is Role.MEMBER and "role" in member.sources):
+            yield problem("owner-role-member", member.sources["role"],
+                          f"{member.identity} owns '{group.name}', and a group's owner is always a manager: "
+                          "write role: manager or leave role out")
 
 
 @check

@@ -1,4 +1,6 @@
-"""The sandbox's starting orgs, built through the same rules as API calls, with fixed ids and timestamps.
+"""The sandbox's starting orgs, built through the same rules as API calls, with fixed ids and timestamps, except
+for what ages with the calendar: raj's pending invitation is sent PENDING_INVITATION_AGE_DAYS before the database
+is created, so a new demo org plans the same whatever the date (docs/decisions/demo-dates.md).
 
 `empty`: the licences, the standard profiles (each with its own permission set), the "Invite Customers To
 Chatter" permission set, the role CEO and one active System Administrator, admin@acme.com (password `sandbox`),
@@ -13,7 +15,8 @@ who is the connected user.
 - wrong roles: dan is a member (not a manager) of "Acme Announcements"; sam.patel has the portal role Worker
   instead of Manager; carol's notifications in "Acme Partner Hub" are daily instead of weekly;
 - a setting off: ChatterSettings.enableInviteCsnUsers is false;
-- invitations: raj@contoso.com is pending (Sent), mike@contoso.com has a stale Sent invitation older than 60 days;
+- invitations: raj@contoso.com is pending (Sent three weeks before the org was created), mike@contoso.com has a
+  stale Sent invitation from 2026-07-15, older than 60 days;
 - missing people: the Chatter Free user grace@acme.co.uk, the Customer Community Plus user lena.berg, the
   customers li.wei@globex.com and tom@contoso.com; missing assignments: bob's Invite_Customers_To_Chatter and
   nina.ross's Deal_Registration.
@@ -21,6 +24,7 @@ who is the connected user.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox.objects.licences import recount_usage
@@ -33,6 +37,7 @@ ADMIN_USERNAME = "admin@acme.com"
 PASSWORD = "sandbox"
 ORG_NAME = "Acme"
 EPOCH = "2026-01-05T09:00:00.000+0000"
+PENDING_INVITATION_AGE_DAYS = 21  # well inside the 60 days an invitation can be accepted (plan/assumptions.py)
 
 # (Name, MasterLabel, LicenseDefinitionKey, TotalLicenses); totals small enough for tests to reach
 LICENCES = (
@@ -80,11 +85,12 @@ def populate(session: Session, seed: str) -> None:
     """Fill a new (or reset) database with the `empty` or `demo` org."""
     if seed not in ("empty", "demo"):
         raise ValueError(f"unknown seed {seed!r}: 'demo' or 'empty'")
+    created = session.now  # the store's clock: when this database is set up
     session.restart_ids()
     session.now = EPOCH
     _empty(session)
     if seed == "demo":
-        _Demo(session).build()
+        _Demo(session, created).build()
     recount_usage(session)
     session.now = EPOCH
 
@@ -175,14 +181,19 @@ def _empty(session: Session) -> None:
 
 
 class _Demo:
-    """Builds the demo org step by step; `at(day)` moves the clock so rows carry plausible, fixed dates."""
+    """Builds the demo org step by step; `at(day)` moves the clock so rows carry plausible, fixed dates (the
+    pending invitation's date follows `created`, the moment the database is set up)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, created: str) -> None:
         self.s = session
+        self.created = dt.date.fromisoformat(created[:10])
         self.profiles = {name: _by_name(session, "Profile", name) for name, *_ in PROFILES}
 
     def at(self, date: str, time: str = "09:00:00") -> None:
         self.s.now = f"{date}T{time}.000+0000"
+
+    def _days_before_creation(self, days: int) -> str:
+        return (self.created - dt.timedelta(days=days)).isoformat()
 
     def user(self, username: str, first: str, last: str, profile: str, email: str | None = None, **extra: Any) -> str:
         return self.s.create(
@@ -304,8 +315,8 @@ class _Demo:
         self.member(deal_room, jane, "Admin")
         self.at("2026-07-15")
         self.invite(people["alice"], hub, "mike@contoso.com")  # stale: older than 60 days
-        self.at("2026-11-02")
-        self.invite(people["alice"], hub, "raj@contoso.com")
+        self.at(self._days_before_creation(PENDING_INVITATION_AGE_DAYS))
+        self.invite(people["alice"], hub, "raj@contoso.com")  # pending, whatever the date the demo is set up
 
         self.at("2026-05-04")
         self._external_users(people)

@@ -73,6 +73,10 @@ CASES: dict[str, tuple[str, str]] = {
         ORG + "groups: [{name: Hub, owner: alice@globex.com}]\n",
         ORG + "groups: [{name: Hub, owner: alice@acme.com.uat}]\n",
     ),
+    "owner-role-member": (
+        ORG + HUB + "      - user: alice@acme.com\n        role: member\n",
+        ORG + HUB + "      - user: alice@acme.com\n        role: manager\n",
+    ),
     "duplicate-member": (
         ORG + HUB + "      - user: bob@acme.com\n      - user: BOB@acme.com\n",
         ORG + HUB + "      - user: bob@acme.com\n      - user: bob@acme.co.uk\n",
@@ -197,3 +201,19 @@ def test_a_problem_points_at_the_offending_key(tmp_path: Path) -> None:
     assert (found.line, found.col, found.rule) == (7, 5, "allow-customers-needs-private")
     assert str(found) == (f"{tmp_path / 'config.yaml'}:7:5: error allow-customers-needs-private: group 'Hub' is "
                           "public: only private or unlisted groups can allow customers")
+
+
+@pytest.mark.parametrize("entry", [
+    "      - user: alice@acme.com\n",
+    "      - user: Alice@Acme.com\n        notify: daily\n",
+    "      - user: bob@acme.com\n        role: member\n",
+])
+def test_the_owner_without_a_role_or_another_member_with_role_member_is_valid(tmp_path: Path, entry: str) -> None:
+    assert load_text(tmp_path, ORG + HUB + entry).problems == ()
+
+
+def test_the_owner_with_role_member_is_located_at_the_role_and_says_what_to_write(tmp_path: Path) -> None:
+    [found] = load_text(tmp_path, ORG + HUB + "      - user: ALICE@acme.com\n        role: member\n").problems
+    assert (found.rule, found.line, found.col) == ("owner-role-member", ORG.count("\n") + 8, 9)
+    assert "alice@acme.com owns 'Hub'" in found.message
+    assert "write role: manager or leave role out" in found.message

@@ -270,7 +270,7 @@ def test_allow_customers_one_way_and_access_locked(org: RunningSandbox, config: 
     partners.write_text(text)
     edit(
         partners,
-        "      - customer: jane@contoso.com\n        expires: 2027-03-31\n        sponsor: bob@acme.com\n"
+        "      - customer: jane@contoso.com\n        expires: 2099-03-31\n        sponsor: bob@acme.com\n"
         "        message: Welcome to the Acme Partner Hub, Jane!\n",
         "",
     )
@@ -326,11 +326,11 @@ def test_a_licence_running_out_blocks(org: RunningSandbox, config: Path) -> None
 
 
 def test_expired_entries_are_removed_on_their_date(org: RunningSandbox) -> None:
-    result = plan(org, REPO / "desired", "--format", "json", "--today", "2027-03-01")
+    result = plan(org, REPO / "desired", "--format", "json", "--today", "2099-03-01")
     document = json.loads(result.stdout)
     found = changes(document)
     assert found["user:heidi@acme.com"]["values"] == {"IsActive": False}
-    assert found["user:heidi@acme.com"]["reason"] == "expired 2027-02-28"
+    assert found["user:heidi@acme.com"]["reason"] == "expired 2099-02-28"
     assert "invitation:Contoso Deal Room/tom@contoso.com" not in found  # expired before it was ever sent
 
 
