@@ -167,8 +167,9 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "unlisted-visibility",
         "Who sees unlisted groups",
         "A user without PermissionsManageUnlistedGroups (profile or permission set) sees an unlisted group only as "
-        "its member: SOQL on CollaborationGroup leaves the others out (and CollaborationGroupMember rows of those "
-        "groups), retrieve answers 404 NOT_FOUND, update and delete 400 INSUFFICIENT_ACCESS_OR_READONLY.",
+        "its member: SOQL on CollaborationGroup leaves the others out (and the CollaborationGroupMember and "
+        "CollaborationInvitation rows of those groups), retrieve answers 404 NOT_FOUND, update and delete 400 "
+        "INSUFFICIENT_ACCESS_OR_READONLY.",
         "real-orgs.md §2.1 (ObjRef Special Access Rules); the error codes of hidden records are unverified",
     ),
     Assumption(

@@ -41,6 +41,7 @@ def row_filters(session: Session) -> tuple[tuple[str, str], ...]:
     return (
         ("CollaborationGroup", f'{{t}}."Id" NOT IN ({hidden})'),
         ("CollaborationGroupMember", f'{{t}}."CollaborationGroupId" NOT IN ({hidden})'),
+        ("CollaborationInvitation", f'{{t}}."SharedEntityId" NOT IN ({hidden})'),
     )
 
 

@@ -28,20 +28,22 @@ def _names(s: Session, soql: str = "SELECT Name FROM CollaborationGroup") -> set
 
 @pytest.fixture
 def org(demo: Store) -> tuple[Store, dict[str, str]]:
-    """The demo org with unlisted groups on, an unlisted group owned by carol and a private one, and two users
-    without the permission: one with all data, and dan, a member of the unlisted group."""
+    """The demo org with unlisted groups on, an unlisted group owned by carol (allowing customers, with a pending
+    invitation) and a private one, and two users without the permission: one with all data, and dan, a member of
+    the unlisted group."""
     with demo.session() as s:
-        s.update_chatter_settings({"unlistedGroupsEnabled": True})
+        s.update_chatter_settings({"unlistedGroupsEnabled": True, "enableInviteCsnUsers": True})
         carol, dan = user_id(s, "carol@acme.com"), user_id(s, "dan@acme.com")
         ids = {
             "secret": s.create("CollaborationGroup", {"Name": "Secret Room", "CollaborationType": "Unlisted",
-                                                      "OwnerId": carol}),
+                                                      "OwnerId": carol, "CanHaveGuests": True}),
             "private": s.create("CollaborationGroup", {"Name": "Quiet Room", "CollaborationType": "Private",
                                                        "OwnerId": carol}),
             "auditor": _all_data_user(s, "auditor@acme.com"),
             "dan": dan,
         }
         s.create("CollaborationGroupMember", {"CollaborationGroupId": ids["secret"], "MemberId": dan})
+        s.create("CollaborationInvitation", {"SharedEntityId": ids["secret"], "InvitedUserEmail": "x@example.com"})
     return demo, ids
 
 
@@ -54,6 +56,8 @@ def test_modify_all_data_does_not_show_unlisted_groups(org: tuple[Store, dict[st
         assert s.query("SELECT COUNT() FROM CollaborationGroup WHERE Name = 'Secret Room'").total_size == 0
         members = s.query(f"SELECT Id FROM CollaborationGroupMember WHERE CollaborationGroupId = '{ids['secret']}'")
         assert members.records == []
+        invitations = s.query(f"SELECT Id FROM CollaborationInvitation WHERE SharedEntityId = '{ids['secret']}'")
+        assert invitations.records == []
         with raises("NOT_FOUND"):
             s.retrieve("CollaborationGroup", ids["secret"])
         with raises("INSUFFICIENT_ACCESS_OR_READONLY"):
@@ -71,6 +75,8 @@ def test_members_and_holders_of_the_permission_see_the_group(org: tuple[Store, d
         s.actor_id = ids["dan"]
         assert "Secret Room" in _names(s)
         assert s.retrieve("CollaborationGroup", ids["secret"])["Name"] == "Secret Room"
+        soql = f"SELECT Id FROM CollaborationInvitation WHERE SharedEntityId = '{ids['secret']}'"
+        assert len(s.query(soql).records) == 1
     with store.session() as s:
         s.actor_id = s.meta("admin_user_id")  # System Administrator: holds Manage Unlisted Groups
         assert {"Secret Room", "Quiet Room"} <= _names(s)
