@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -67,9 +68,10 @@ def parse_out(directory: str | None, out: str | None) -> str:
 def run(options: ExportOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
     check_options(options)
-    export, requests = read_org(options)
+    export, requests = read_org(options, progress_on(err))
     for warning in export.warnings():
         print(f"warning: {warning}", file=err)
+    print(f"exported {summary(export)}", file=err)
     if options.out == STDOUT:
         out.write(render_one(export, options.today))
         out.flush()
@@ -79,6 +81,30 @@ def run(options: ExportOptions, *, stdout: TextIO | None = None, stderr: TextIO 
     print(PRIVACY, file=err)
     print(f"API requests used: {requests}.", file=err)
     return EXIT_OK
+
+
+def progress_on(err: TextIO) -> Callable[[str], None]:
+    """One line per read on a terminal ("reading groups..."); nothing when stderr is a file or a pipe."""
+    if not getattr(err, "isatty", lambda: False)():
+        return lambda what: None
+    return lambda what: print(f"reading {what}...", file=err, flush=True)
+
+
+def summary(export: Export) -> str:
+    """What the export holds, counted: "3 groups (16 members), 2 Chatter Free users, ..."."""
+    parts = []
+    if export.groups is not None:
+        members = sum(len(group.members) for group in export.groups)
+        parts.append(f"{len(export.groups)} group(s) ({members} member(s) and invitation(s))")
+    if export.chatter_users is not None:
+        parts.append(f"{len(export.chatter_users)} Chatter Free user(s)")
+    if export.external_users is not None:
+        parts.append(f"{len(export.external_users)} external user(s)")
+    if export.permission_sets is not None:
+        parts.append(f"{len(export.permission_sets)} permission set(s)")
+    if export.chatter is not None:
+        parts.append(f"{len(export.chatter)} Chatter setting(s)")
+    return ", ".join(parts) or "nothing"
 
 
 def check_options(options: ExportOptions) -> None:
@@ -98,22 +124,28 @@ def check_options(options: ExportOptions) -> None:
         raise CommandError(f"error: --out {directory}: {blocker} is a file, not a directory")
 
 
-def read_org(options: ExportOptions) -> tuple[Export, int]:
+def read_org(options: ExportOptions, progress: Callable[[str], None]) -> tuple[Export, int]:
     """Connect and read; the request count covers everything this command sent to the org. Files in the way of
     the ones every export writes are refused once connected (the org is right), before the reads."""
-    from reconciler.org.connect import OrgError
+    from reconciler.org.connect import OrgError, SessionExpired
     from reconciler.org.export_reads import ExportReader
+    from reconciler.org.observe import CANNOT_RENEW
 
     try:
         conn = connect_org(options.org, options.sandbox_db)
     except OrgError as exc:
         raise CommandError(f"error: {exc}") from None
+    selection = Selection(options.sections, options.groups, options.authoritative, options.today)
     with conn:
         refuse_overwrite(options, FIXED_FILES if options.split else (SINGLE_FILE,))
         try:
-            reader = ExportReader(conn)
-            export = read_export(reader, Selection(options.sections, options.groups, options.authoritative,
-                                                   options.today))
+            try:
+                export = read_export(ExportReader(conn, progress), selection)
+            except SessionExpired as expired:  # reads change nothing: renew once and read again, as plan does
+                if conn.reauthenticate is None:
+                    raise SessionExpired(f"{expired}; {CANNOT_RENEW}") from None
+                conn.reauthenticate()
+                export = read_export(ExportReader(conn, progress), selection)
         except OrgError as exc:
             raise CommandError(f"error: {exc}") from None
         return export, conn.counter.total

@@ -43,9 +43,10 @@ GROUP_FIELDS = ("Id", "Name", *(setting.sf_field for setting in GROUP.fields), "
 class ExportReader:
     """Reads one org for an export; `requests` is the count of API requests sent so far on this connection."""
 
-    def __init__(self, conn: OrgConnection) -> None:
+    def __init__(self, conn: OrgConnection, progress: Callable[[str], None] = lambda what: None) -> None:
         self.conn = conn
         self.sf = conn.sf
+        self.progress = progress  # told what is being read, before each read
 
     @property
     def requests(self) -> int:
@@ -70,6 +71,7 @@ class ExportReader:
             raise OrgError(text) from None
 
     def _pages(self, what: str, soql: str) -> Iterator[Record]:
+        self.progress(what)
         with self.reading(what):
             yield from self.sf.query_all_iter(soql)
 
@@ -86,6 +88,7 @@ class ExportReader:
 
     def chatter_settings(self) -> dict[str, bool | None]:
         """ChatterSettings in guestlist's words (None: the org gave no value)."""
+        self.progress("ChatterSettings")
         with self.reading("ChatterSettings"):
             settings = self.sf.mdapi.ChatterSettings.read(["Chatter"])
         if isinstance(settings, list):  # no record: simple-salesforce returns the (empty) list
@@ -137,5 +140,3 @@ class ExportReader:
         template = "SELECT PermissionSetId, AssigneeId FROM PermissionSetAssignment WHERE {IN}"
         return self._pages_in("permission set assignments", template, "PermissionSetId", permission_set_ids)
 
-
-Progress = Callable[[str], None]

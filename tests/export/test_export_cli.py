@@ -7,6 +7,9 @@ from pathlib import Path
 
 import yaml
 
+from reconciler.sandbox.admin import connection
+from reconciler.sandbox.faults import FaultPlan
+from reconciler.sandbox.runner import start_sandbox
 from tests.export.helpers import TODAY, assert_contract, cli
 
 
@@ -84,3 +87,22 @@ def test_authoritative_where_nothing_is_left_out(demo_db: Path, tmp_path: Path) 
                      "Contoso Deal Room": "authoritative"}
     assert "warning: group 'Acme Partner Hub': membership stays additive" in run.stderr
     assert all(ps["membership"] == "authoritative" for ps in data["permission_sets"].values())
+
+
+def test_a_session_that_ends_mid_export_is_renewed_once(demo_db: Path) -> None:
+    """The org ends the session at the third query: with credentials guestlist can log in with, the export reads
+    again and comes out whole; with a bare access token it says what to do, exit 1."""
+    faults = FaultPlan.from_specs(["expired-session:path=/query,nth=3"])
+    with start_sandbox(demo_db, faults=faults) as running:
+        env = {"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": "",
+               "SF_LOGIN_URL": running.info.instance_url, "SF_CA_FILE": running.info.ca_file}
+        renewed = cli(["export", "--org", "env", "--today", TODAY], env)
+        assert renewed.code == 0, renewed.stderr
+        assert len(yaml.safe_load(renewed.stdout)["groups"]) == 3
+        running.admin.set_faults(faults)
+        fresh = connection(running.store)["access_token"]
+        token = {"SF_INSTANCE_URL": running.info.instance_url, "SF_ACCESS_TOKEN": fresh,
+                 "SF_CA_FILE": running.info.ca_file}
+        ended = cli(["export", "--org", "env", "--today", TODAY], token)
+        assert ended.code == 1 and ended.stdout == ""
+        assert "an access token cannot be renewed" in ended.stderr, ended.stderr
