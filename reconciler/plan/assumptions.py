@@ -82,7 +82,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "portal-role-create-only",
-        "portal_role is set when an external user is created; a different role on an existing user is a warning.",
+        "portal_role is set when an external user is created; a different role (or none) on an existing user is a "
+        "manual step.",
         "§5: User.PortalRole is createable, not updateable.",
     ),
     Assumption(

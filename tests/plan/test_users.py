@@ -325,3 +325,19 @@ def test_deactivating_a_group_owner_warns_that_the_group_needs_a_new_owner() -> 
     plan = plan_of(org, desired(chatter_users=(frank(active=False),)))
     [warning] = [w for w in plan.warnings if w.code == "deactivated-owner"]
     assert "'Team'" in warning.message
+
+
+def test_a_declared_portal_role_on_a_user_the_org_shows_with_none_is_a_manual_step() -> None:
+    """The org showing no portal role differs from a declared one too: a manual step, never a quiet "no changes"."""
+    org = OrgBuilder()
+    account = org.account("Initech")
+    lena = org.external("lena@initech.com.customers", account, "lena@initech.com",
+                        profile="Customer Community Plus User")
+    declared = partner(lena.username, lena.email, "Initech", first_name="Test", last_name="User",
+                       license=CommunityLicense.CUSTOMER_COMMUNITY_PLUS, profile="Customer Community Plus User",
+                       portal_role=PortalRole.MANAGER)
+    plan = plan_of(org, desired(external_users=(declared,)))
+    assert plan.changes == () and plan.differs
+    [step] = plan.manual_steps
+    assert (step.code, step.key) == ("portal-role-create-only", f"user:{lena.username}")
+    assert "from no role to manager" in step.step
