@@ -30,6 +30,7 @@ LIKELY = st.sampled_from([True, True, False])
 LICENCES = {"Customer Community": "Customer Community User", "Customer Community Plus": "Customer Community Plus User",
             "Partner Community": "Partner Community User"}
 GROUP_NAMES = ["Alpha", "Beta Room", "gamma", "Delta Hub", "Ünïcode: 'quoted' #1"]
+DESCRIPTIONS = st.sampled_from([None, "Plans: Q1 & Q2", "yes", 'Line 1\nLine 2: "quoted"'])
 CUSTOMER_EMAILS = ["c0@contoso.com", "c1@globex.com", "c2@initech.com", "c3@contoso.com"]
 
 
@@ -92,7 +93,7 @@ def worlds(draw: st.DrawFn) -> World:
         invited = draw(st.lists(st.tuples(st.sampled_from(CUSTOMER_EMAILS), LIKELY, st.booleans()),
                                 min_size=1, max_size=3, unique_by=lambda m: m[0])) if guests else []
         groups.append(GroupSpec(name, access, guests, draw(st.integers(0, len(internal) - 1)),
-                                draw(st.sampled_from([None, "Plans: Q1 & Q2", "yes"])), draw(st.booleans()),
+                                draw(DESCRIPTIONS), draw(st.booleans()),
                                 draw(st.booleans()), tuple(members), tuple(invited)))
     assigned = draw(st.lists(st.tuples(st.sampled_from(["Invite_Customers_To_Chatter", "Extra_Access"]),
                                        st.integers(0, people - 1)), max_size=4, unique=True))
