@@ -113,7 +113,7 @@ class _Export:
         self.by_email: dict[str, list[OrgUser]] = {}  # the users sharing a customer's email, lower-cased
         self.exported_people: set[str] = set()  # ids of the people the export names
         self.exported_external: set[str] = set()  # ids of the external users it declares
-        self.left_out: list[Note] = []  # notes on the export as a whole: what it leaves out and why
+        self.left_out: list[tuple[str, Note]] = []  # (section, note): what the export leaves out and why
 
     def build(self) -> Export:
         org = self.reader.organization()
@@ -133,8 +133,13 @@ class _Export:
             chatter_users=chatter_users if "chatter_users" in shown else None,
             external_users=external_users if "external_users" in shown else None,
             permission_sets=permission_sets if "permission_sets" in shown else None,
-            notes=(*self.left_out, *((_INVITATIONS_NOTE,) if "org" in shown else ())),
+            notes=(*(note for section, note in self.left_out if section in shown),
+                   *((_INVITATIONS_NOTE,) if "org" in shown else ())),
         )
+
+    def _leave_out(self, section: str, text: str) -> None:
+        """A note (and warning) on the export as a whole, shown when its section is exported."""
+        self.left_out.append((section, Note(text)))
 
     # -- org ------------------------------------------------------------------------------------------------------
 
@@ -182,8 +187,9 @@ class _Export:
         """The user's entry, or None (with a note on the whole export) when a required value doesn't fit."""
         for key, value in (("username", user.username), ("email", user.email), ("last_name", user.last_name)):
             if not fits(definition, key, value):
-                self.left_out.append(Note(f"user {user.username!r} is not exported: its {key} {value!r} is not "
-                                           "one the config format accepts"))
+                section = "chatter_users" if definition == "chatterUser" else "external_users"
+                self._leave_out(section, f"user {user.username!r} is not exported: its {key} {value!r} is not one "
+                                         "the config format accepts")
                 return None
         notes = []
         first_name = user.first_name
@@ -213,19 +219,20 @@ class _Export:
                         contacts: dict[tuple[str, str], str]) -> ExportedUser | None:
         licence = user.license
         if licence not in {str(c) for c in CommunityLicense}:
-            self.left_out.append(Note(f"external user {user.username!r} is not exported: guestlist doesn't "
-                                       f"manage the licence {licence!r} (only "
-                                       f"{', '.join(str(c) for c in CommunityLicense)})"))
+            self._leave_out("external_users", f"external user {user.username!r} is not exported: guestlist "
+                                              f"doesn't manage the licence {licence!r} (only "
+                                              f"{', '.join(str(c) for c in CommunityLicense)})")
             return None
         account = (record.get("Account") or {}).get("Name")
         if not account or not fits("externalUser", "account", account):
-            self.left_out.append(Note(f"external user {user.username!r} is not exported: its account "
-                                       f"{account!r} can't be named in the config"))
+            self._leave_out("external_users", f"external user {user.username!r} is not exported: its account "
+                                              f"{account!r} can't be named in the config")
             return None
         contact = (account.casefold(), user.email.lower())
         if contact in contacts:
-            self.left_out.append(Note(f"external user {user.username!r} is not exported: {contacts[contact]} "
-                                       f"already stands for the contact {user.email} of {account!r}"))
+            self._leave_out("external_users", f"external user {user.username!r} is not exported: "
+                                              f"{contacts[contact]} already stands for the contact {user.email} of "
+                                              f"{account!r}")
             return None
         notes = []
         raw_role = record.get("PortalRole")
@@ -283,9 +290,9 @@ class _Export:
             same.sort(key=lambda r: (r.get("CollaborationType") == "Unlisted", r["Id"]))
             chosen.append(same[0])
             for other in same[1:]:
-                self.left_out.append(Note(f"group {other['Name']!r} ({other.get('CollaborationType')}) is not "
-                                           "exported: another group has the same name, and the config names "
-                                           "groups by name"))
+                self._leave_out("groups", f"group {other['Name']!r} ({other.get('CollaborationType')}) is not "
+                                          "exported: another group has the same name, and the config names groups "
+                                          "by name")
         return chosen
 
     def _group(self, record: Record, rows: list[Record], invitations: dict[str, Record]) -> ExportedGroup:
@@ -433,8 +440,8 @@ class _Export:
         exported = []
         for name in sorted(assignees, key=str.casefold):
             if not fits("permissionSet", "assignees", sorted(assignees[name])):
-                self.left_out.append(Note(f"permission set {name!r} is not exported: an assignee's username is "
-                                           "not one the config format accepts"))
+                self._leave_out("permission_sets", f"permission set {name!r} is not exported: an assignee's "
+                                                   "username is not one the config format accepts")
                 continue
             notes: tuple[Note, ...] = ()
             membership = Membership.AUTHORITATIVE if self.selection.authoritative else Membership.ADDITIVE
