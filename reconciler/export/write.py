@@ -149,7 +149,7 @@ def render_one(export: Export, today: dt.date) -> str:
     keys.update(_people_keys(export))
     keys.update(_access_keys(export))
     doc = Doc(SINGLE_FILE, "the org's Chatter settings, groups, people and permission-set assignments",
-              _ordered(None, {k: v for k, v in keys.items() if k != "policy"}) | {"policy": keys["policy"]})
+              _ordered(None, keys))
     return _text(doc, export, today, root="../")
 
 
