@@ -182,7 +182,7 @@ def apply(
                                                      journal, parse_today(today), lock_timeout)))
 
 
-@app.command()
+@app.command(epilog=exit_codes_help("export"))
 def export(
     directory: Annotated[str | None, typer.Argument(help="The directory to write into (the same as --out DIR).",
                                                     show_default=False)] = None,

@@ -106,3 +106,10 @@ def test_a_session_that_ends_mid_export_is_renewed_once(demo_db: Path) -> None:
         ended = cli(["export", "--org", "env", "--today", TODAY], token)
         assert ended.code == 1 and ended.stdout == ""
         assert "an access token cannot be renewed" in ended.stderr, ended.stderr
+
+
+def test_help_lists_the_exit_codes() -> None:
+    run = cli(["export", "--help"])
+    text = " ".join(run.stdout.split())
+    assert run.code == 0 and "Exit codes: 0 exported; 1 an error" in text and "130 interrupted" in text
+    assert "<bool>" not in run.stdout
