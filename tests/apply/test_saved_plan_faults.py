@@ -44,7 +44,7 @@ CONFIG_EDITS: dict[str, tuple[Path, str, str]] = {
     "resend mike's expired invitation": (PARTNERS, "      - customer: li.wei@globex.com\n",
                                          "      - customer: mike@contoso.com\n        expires: 2027-06-30\n"
                                          "        sponsor: bob@acme.com\n      - customer: li.wei@globex.com\n"),
-    "cancel raj's invitation": (PARTNERS, "      - customer: raj@contoso.com\n        expires: 2027-06-30\n"
+    "cancel raj's invitation": (PARTNERS, "      - customer: raj@contoso.com\n        expires: 2099-06-30\n"
                                           "        sponsor: bob@acme.com\n", ""),
     "remove erin from the hub": (PARTNERS, "      - user: erin@acme.com\n      - user: grace", "      - user: grace"),
     "invite zoe to the deal room": (PARTNERS, "      - customer: tom@contoso.com\n",
