@@ -99,9 +99,18 @@ class ExportReader:
             found[word] = None if value is None else bool(value)
         return found
 
-    def internal_groups(self) -> Iterator[Record]:
-        fields = ", ".join(GROUP_FIELDS)
-        return self._pages("groups", f"SELECT {fields} FROM {GROUP.sobject} WHERE NetworkId = null")
+    def internal_groups(self) -> list[Record]:
+        """The groups outside Experience Cloud sites; an org without Experience Cloud has no NetworkId
+        (INVALID_FIELD), and all its groups are internal (real-orgs.md §1.4)."""
+        select = f"SELECT {', '.join(GROUP_FIELDS)} FROM {GROUP.sobject}"
+        self.progress("groups")
+        with self.reading("groups"):
+            try:
+                return list(self.sf.query_all_iter(f"{select} WHERE NetworkId = null"))
+            except SalesforceError as exc:
+                if "INVALID_FIELD" not in str(exc) or "Network" not in str(exc):
+                    raise
+            return list(self.sf.query_all_iter(select))
 
     def members(self, group_ids: Iterable[str]) -> Iterator[Record]:
         fields = ", ".join(("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", "NotificationFrequency",
