@@ -180,3 +180,14 @@ def test_apply_writes_to_the_org_the_cli_is_logged_in_to(tmp_path: Path) -> None
         assert "Converged" in stdout and "via sf CLI alias 'prod'" in stderr
         document = json.loads(run(plan("-o", "prod"), bindir, fresh)[1])
         assert set(document["summary"].values()) == {0}  # the org now holds what the config declares
+
+
+def test_export_reads_the_org_the_cli_is_logged_in_to(served, tmp_path: Path) -> None:
+    bindir = install(tmp_path, orgs(served))
+    code, stdout, stderr = run(["export", "--out", "-", "--today", TODAY, "-o", "prod"], bindir, served)
+    assert code == 0, stderr
+    assert "groups:" in stdout and "connected to" not in stdout  # the YAML alone on stdout
+    assert "via sf CLI alias 'prod'" in stderr
+    code, _, stderr = run(["export", "--out", "-", "--today", TODAY, "-o", "prod", "--expect-org",
+                           "00D000000000001EAA"], bindir, served)
+    assert code == 1 and f"it is org {served.store.org_id}" in stderr
