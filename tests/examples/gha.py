@@ -4,7 +4,8 @@ GITHUB_EVENT_PATH, RUNNER_TEMP, ...), and hands each `uses:` step to a recorded 
 
 It evaluates the subset of the expression language the templates use: contexts (github, env, vars, secrets,
 inputs, steps, needs), string literals, true/false, ==, !=, !, &&, ||, parentheses, always(), success(),
-failure(). Anything else raises, so a template that grows past it fails loudly instead of running wrongly.
+failure(), cancelled() (never true: nothing here cancels a run). Anything else raises, so a template that grows
+past it fails loudly instead of running wrongly.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import yaml
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 TOKEN = re.compile(
-    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>==|!=|&&|\|\||!|\(|\))|(?P<call>(?:always|success|failure)\(\))"
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>==|!=|&&|\|\||!|\(|\))|(?P<call>(?:always|success|failure|cancelled)\(\))"
     r"|(?P<lit>true|false|null)\b|(?P<path>[A-Za-z_][\w-]*(?:\.[\w-]+)*))"
 )
 
@@ -116,7 +117,7 @@ def condition(expression: str | bool | None, context: Mapping[str, Any], status:
     match = re.fullmatch(r"\$\{\{(.*)\}\}", inner, re.S)
     inner = match.group(1) if match else inner
     result = bool(evaluate(inner, context, status))
-    if not re.search(r"\b(always|success|failure)\(\)", inner):
+    if not re.search(r"\b(always|success|failure|cancelled)\(\)", inner):
         result = result and status["success"]
     return result
 
@@ -218,7 +219,7 @@ class Runner:
             context = {"github": github, "vars": self.vars, "secrets": self.secrets, "inputs": dict(inputs or {}),
                        "needs": need_ctx, "env": workflow_env}
             deps_ok = all(jobs[n].result == "success" for n in needs)
-            status = {"success": deps_ok, "failure": not deps_ok, "always": True}
+            status = {"success": deps_ok, "failure": not deps_ok, "always": True, "cancelled": False}
             if not condition(job.get("if"), context, status):
                 jobs[job_id] = JobRecord(job_id, "skipped", {}, "", [], run_dir)
                 continue
@@ -247,7 +248,7 @@ class Runner:
         temp = run_dir / job_id / "temp"
         workspace.mkdir(parents=True)
         temp.mkdir()
-        status = {"success": True, "failure": False, "always": True}
+        status = {"success": True, "failure": False, "always": True, "cancelled": False}
         env = dict(self.base_env) | {
             "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(temp),
             "GITHUB_EVENT_PATH": str(event_path), "GITHUB_EVENT_NAME": context["github"]["event_name"],
@@ -281,7 +282,7 @@ class Runner:
             if "id" in step:
                 steps_ctx[step["id"]] = {"outputs": outputs, "outcome": record.outcome, "conclusion": record.outcome}
             if record.outcome == "failure" and not step.get("continue-on-error"):
-                status = {"success": False, "failure": True, "always": True}
+                status = {"success": False, "failure": True, "always": True, "cancelled": False}
         final = context | {"steps": steps_ctx, "env": env}
         job_outputs = {k: substitute(as_text(v), final, status) for k, v in (job.get("outputs") or {}).items()}
         result = "success" if status["success"] else "failure"

@@ -75,6 +75,22 @@ def test_a_plan_that_fails_fails_the_job_and_says_so_in_the_same_comment(
     assert DEMO_PLAN not in body  # the outdated plan is gone
 
 
+def test_a_push_that_breaks_validation_replaces_the_plan_comment(
+        runner: Runner, recorder: Recorder, repo: Path, sandbox_env: dict[str, str]) -> None:
+    runner.run(GITHUB / "pull-request.yml", "pull_request", pull_request_event(), env=sandbox_env)
+    partners = repo / "desired" / "groups" / "partners.yaml"
+    partners.write_text(partners.read_text().replace("access: private", "access: secret", 1))
+
+    jobs = runner.run(GITHUB / "pull-request.yml", "pull_request", pull_request_event(), env=sandbox_env)
+
+    assert jobs["validate"].result == "failure"
+    assert "desired/groups/partners.yaml:" in step(jobs["validate"], "Validate").stdout
+    assert jobs["plan"].result == "failure"
+    assert step(jobs["plan"], "Plan").outcome == "skipped"  # no plan of an invalid config
+    assert len(recorder.comments) == 1 and recorder.comments[0].edits == 1
+    assert recorder.comments[0].body.startswith(MARKER) and "validate failed" in recorder.comments[0].body
+
+
 def test_apply_on_merge_hands_the_reviewed_plan_to_the_apply_job_and_converges(
         runner: Runner, recorder: Recorder, sandbox_env: dict[str, str], repo: Path, org_db: Path) -> None:
     first = runner.run(GITHUB / "apply-on-merge.yml", "push", push_event(private=True), env=sandbox_env)
