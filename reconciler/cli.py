@@ -13,8 +13,8 @@ from typing import Annotated, Any, NoReturn, cast
 import typer
 
 from reconciler import guard
-from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
-from reconciler.commands.options import parse_format, parse_today
+from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, exit_codes_help
+from reconciler.commands.options import DEFAULT_MAX_CHARS, parse_format, parse_today
 from reconciler.errors import CommandError
 from reconciler.sandbox.cli import sandbox_app
 
@@ -24,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: flags read as flags, the same whatever typer version is installed
 )
 app.add_typer(sandbox_app, name="sandbox")
 
@@ -40,8 +41,20 @@ SandboxDb = Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbo
 Redact = Annotated[bool, typer.Option("--redact", help=REDACT_HELP)]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from reconciler import __version__
+
+        print(f"guestlist {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version,
+                                          help="print guestlist's version and exit")] = False,
+) -> None:
     """guestlist: Salesforce external collaboration as code."""
     if ctx.invoked_subcommand == "sandbox":  # prints its own access token on purpose (`sandbox serve`)
         return
@@ -93,10 +106,11 @@ def _flush_output() -> None:
         stream.flush()
 
 
-@app.command()
+@app.command(epilog=exit_codes_help("validate"))
 def validate(
     path: ConfigPath = DEFAULT_CONFIG,
-    output_format: Annotated[str, typer.Option("--format", help="text (file:line:col lines) or json")] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="text (file:line:col lines), json or github "
+                                                                "(GitHub Actions annotations)")] = "text",
     today: Today = None,
     strict: Annotated[bool, typer.Option("--strict", help="fail (exit 1) on warnings too")] = False,
     redact: Redact = False,
@@ -109,12 +123,15 @@ def validate(
                                                         parse_today(today), strict)))
 
 
-@app.command()
+@app.command(epilog=exit_codes_help("plan"))
 def plan(
     path: ConfigPath = DEFAULT_CONFIG,
     org: Org = "sandbox",
     sandbox_db: SandboxDb = None,
-    output_format: Annotated[str, typer.Option("--format", help="text, markdown (a PR comment) or json")] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="text, markdown (a PR comment), json or github "
+                                                                "(GitHub Actions annotations)")] = "text",
+    max_chars: Annotated[int, typer.Option("--max-chars", min=1000, help="markdown: keep the comment under this "
+                                           "many characters (GitHub refuses over 65,536)")] = DEFAULT_MAX_CHARS,
     out: Annotated[Path | None, typer.Option("--out", help="save the plan for guestlist apply --plan")] = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="exit 0 with no changes, 2 with changes, 1 on errors")
@@ -128,11 +145,11 @@ def plan(
     _redact_if(redact)
     redact = guard.redacting()
     _finish(lambda: command.run(command.PlanOptions(path, org, sandbox_db, parse_format(output_format, command.FORMATS),
-                                                    out, detailed_exitcode, redact, parse_today(today))),
+                                                    out, detailed_exitcode, redact, parse_today(today), max_chars)),
             report=lambda error: command.report(error, output_format, sys.stdout, sys.stderr))
 
 
-@app.command()
+@app.command(epilog=exit_codes_help("apply"))
 def apply(
     path: ConfigPath = DEFAULT_CONFIG,
     org: Org = "sandbox",
@@ -181,9 +198,12 @@ def main() -> None:
     except Exception as exc:
         # click's usage errors (typer vendors click, so match the shape, not the class): they know how to show
         # themselves; anything else is a bug: one masked line, the traceback only when asked for
-        if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            print(cast(Any, exc).ctx.get_help())  # asked for nothing: the help, on stdout like --help
+            code = EXIT_OK
+        elif callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
             cast(Any, exc).show()
-            code = EXIT_OK if type(exc).__name__ == "NoArgsIsHelpError" else EXIT_ERROR
+            code = EXIT_ERROR
         elif guard.is_on(os.environ.get(TRACEBACK_VARIABLE)):
             raise
         else:

@@ -86,7 +86,9 @@ def test_nothing_private_in_any_format_of_validate_plan_and_apply(config: Path, 
     runs: list[tuple[list[str], set[int]]] = [
         (["validate", str(config), "--today", TODAY], {0}),
         (["validate", str(config), "--today", TODAY, "--format", "json"], {0}),
-        *((["plan", str(config), *db, "--today", TODAY, "--format", f], {0}) for f in ("text", "markdown", "json")),
+        (["validate", str(config), "--today", TODAY, "--format", "github"], {0}),
+        *((["plan", str(config), *db, "--today", TODAY, "--format", f], {0})
+          for f in ("text", "markdown", "json", "github")),
         (["apply", str(config), *db, "--today", TODAY, "--yes", "--allow-irreversible",
           "--journal", str(tmp_path / "journal.jsonl")], {0, 1}),
         (["plan", str(config), *db, "--today", TODAY], {0}),
@@ -97,7 +99,7 @@ def test_nothing_private_in_any_format_of_validate_plan_and_apply(config: Path, 
         assert leaked(output) == [], (args, output.decode())
     # the canaries now live in the org: a config without them plans their removal, which names them too
     shutil.copytree(REPO / "desired", tmp_path / "without")
-    for output_format in ("text", "markdown", "json"):
+    for output_format in ("text", "markdown", "json", "github"):
         _, output = run(["plan", str(tmp_path / "without"), *db, "--today", TODAY, "--format", output_format,
                          *flag], env)
         assert b"canarycorp.example" in output  # the removal is there, its person masked

@@ -13,11 +13,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reconciler.apply.steps import METADATA_OBJECTS, DependencyCycle, plan_batches
-from reconciler.plan.change import Action, Change
+from reconciler.plan.change import Action, Change, Kind
 
 API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 _SCALARS = (str, int, float, bool, type(None))
+SOBJECT_OF_KIND = {Kind.SETTING: "ChatterSettings", Kind.CONTACT: "Contact", Kind.USER: "User",
+                   Kind.GROUP: "CollaborationGroup", Kind.PERMISSION_SET_ASSIGNMENT: "PermissionSetAssignment",
+                   Kind.MEMBER: "CollaborationGroupMember", Kind.INVITATION: "CollaborationInvitation"}
 _SHOWN = 10
 
 
@@ -58,6 +61,9 @@ def _change_problems(change: Change, creates: set[str]) -> Iterator[str]:
     key = change.key
     if not isinstance(change.sobject, str) or not API_NAME.match(change.sobject):
         yield f"{key}: sobject {change.sobject!r} is not an API name"
+        return
+    if change.sobject != SOBJECT_OF_KIND.get(change.kind):
+        yield f"{key}: a {change.kind.value} change writes {SOBJECT_OF_KIND.get(change.kind)}, not {change.sobject}"
         return
     for name in ("values", "lookup", "refs"):
         mapping = getattr(change, name)

@@ -94,12 +94,24 @@ def appeared_records(writer: Writer, changes: Sequence[Change], expected: frozen
 def _signature(change: Change) -> tuple[Any, ...]:
     """What a change writes: two changes with the same signature do the same thing to the org."""
     return (change.key, change.action, change.sobject, change.record_id, tuple(sorted(change.values.items())),
-            tuple(sorted(change.refs.items())))
+            tuple(sorted(change.refs.items())), tuple(sorted(change.lookup.items())), change.depends_on,
+            tuple(sorted(change.risks)))
+
+
+_GATE_INPUTS = ("managed_access", "max_removals", "protected")  # what check_gates reads besides the changes
+
+
+def _gate_input(plan: Plan, name: str) -> str:
+    value = getattr(plan, name)
+    return str(value) if name == "max_removals" else repr(value)
 
 
 def unwanted_changes(saved: Plan, fresh: Plan) -> list[str]:
     """One line per blocker of the config as it is now, and per saved change it no longer asks for."""
     problems = [f"the config has a blocker now: {blocker.message}" for blocker in fresh.blockers]
+    problems += [f"{name}: the plan says {_gate_input(saved, name)}, the config and org make "
+                 f"{_gate_input(fresh, name)} (apply's removal gate relies on it)" for name in _GATE_INPUTS
+                 if getattr(saved, name) != getattr(fresh, name)]
     wanted = {_signature(change) for change in fresh.changes}
     for change in saved.changes:
         if _signature(change) not in wanted:

@@ -9,3 +9,22 @@ EXIT_REFUSED = 3  # apply: refused by a safety gate before any write
 EXIT_STALE = 4  # apply --plan: the saved plan is stale or for another org; nothing written
 EXIT_LOCKED = 5  # apply: another apply holds the org's lock after --lock-timeout
 EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's convention (128 + SIGINT)
+
+# What each command's --help lists: (code, meaning) in the order shown
+_MEANINGS: dict[str, tuple[tuple[int, str], ...]] = {
+    "validate": ((EXIT_OK, "valid (warnings allowed)"), (EXIT_ERROR, "an error, or a warning with --strict"),
+                 (EXIT_INTERRUPTED, "interrupted")),
+    "plan": ((EXIT_OK, "planned (with --detailed-exitcode: no changes)"), (EXIT_ERROR, "an error or a blocker"),
+             (EXIT_CHANGES, "--detailed-exitcode: changes or manual steps present"),
+             (EXIT_INTERRUPTED, "interrupted")),
+    "apply": ((EXIT_OK, "applied and converged, or nothing to do"),
+              (EXIT_ERROR, "an error, a blocker, a partial failure or manual steps left"),
+              (EXIT_REFUSED, "refused by a safety gate before any write (--force, --allow-irreversible)"),
+              (EXIT_STALE, "--plan: the saved plan is stale or for another org; nothing written"),
+              (EXIT_LOCKED, "another apply holds the org's lock"), (EXIT_INTERRUPTED, "interrupted")),
+}
+
+
+def exit_codes_help(command: str) -> str:
+    """The "Exit codes: ..." paragraph of a command's --help."""
+    return "Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in _MEANINGS[command]) + "."

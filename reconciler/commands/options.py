@@ -18,12 +18,16 @@ if TYPE_CHECKING:
     from reconciler.org.connect import OrgConnection
 
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# plan --format markdown: the comment's size limit; GitHub refuses comments over 65,536 characters
+# (docs/reference/ecosystem.md §3.1)
+DEFAULT_MAX_CHARS = 60_000
 
 
 class OutputFormat(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"
+    GITHUB = "github"  # GitHub Actions workflow-command annotations (render/github.py)
 
 
 def parse_today(text: str | None) -> dt.date:

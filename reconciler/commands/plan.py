@@ -19,13 +19,19 @@ from typing import TextIO
 from reconciler.commands.clock import now
 from reconciler.commands.config import load_valid_config
 from reconciler.commands.exitcodes import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from reconciler.commands.options import OutputFormat, connect_org, file_in_the_way, sandbox_db_problem
+from reconciler.commands.options import (
+    DEFAULT_MAX_CHARS,
+    OutputFormat,
+    connect_org,
+    file_in_the_way,
+    sandbox_db_problem,
+)
 from reconciler.commands.terminal import learn_people_of, shown, write_plan
 from reconciler.errors import CommandError
-from reconciler.model import DesiredState
+from reconciler.model import DesiredState, Source
 from reconciler.plan.change import Plan
 
-FORMATS = (OutputFormat.TEXT, OutputFormat.MARKDOWN, OutputFormat.JSON)
+FORMATS = (OutputFormat.TEXT, OutputFormat.MARKDOWN, OutputFormat.JSON, OutputFormat.GITHUB)
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class PlanOptions:
     detailed_exitcode: bool = False
     redact: bool = False
     today: dt.date = field(default_factory=dt.date.today)
+    max_chars: int = DEFAULT_MAX_CHARS  # markdown only: the comment's size limit
 
 
 def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -52,12 +59,22 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     except CommandError as abort:
         return report(abort, options.output_format, out, err)
     learn_people_of(plan)
-    write_plan(shown(plan, options.redact), options.output_format, out)
+    write_plan(shown(plan, options.redact), options.output_format, out, max_chars=options.max_chars,
+               containers=declared_containers(desired))
     if plan.blocked:
         return EXIT_ERROR
     if options.detailed_exitcode and plan.differs:  # a manual step left is a difference too
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def declared_containers(desired: DesiredState) -> dict[str, Source]:
+    """Where the config declares each group and managed permission set (for --format github's annotations)."""
+    from reconciler.render.github import container_key
+
+    found = {container_key("group", g.name): g.source for g in desired.groups}
+    found.update((container_key("permission_set", p.name), p.source) for p in desired.permission_sets)
+    return found
 
 
 def report(abort: CommandError, output_format: str, out: TextIO, err: TextIO) -> int:

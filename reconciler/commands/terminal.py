@@ -3,18 +3,22 @@ people the output guard must know so that --redact masks them in every line prin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TextIO
 
 from rich.console import Console
 
 from reconciler.commands.options import OutputFormat
-from reconciler.model import DesiredState
+from reconciler.model import DesiredState, Source
 from reconciler.plan.change import Plan
 
 
-def write_plan(plan: Plan, output_format: OutputFormat, out: TextIO, *, color: bool | None = None) -> None:
+def write_plan(plan: Plan, output_format: OutputFormat, out: TextIO, *, color: bool | None = None,
+               max_chars: int | None = None, containers: Mapping[str, Source] | None = None) -> None:
     """`plan` in `output_format` on `out`. For text, `color` None lets rich decide from `out` and the environment;
-    True or False forces it (apply decides from its own terminal)."""
+    True or False forces it (apply decides from its own terminal). Markdown keeps to `max_chars`; GitHub
+    annotations put a change without a line of its own on its group's or permission set's line (`containers`,
+    render/github.py)."""
     if output_format is OutputFormat.JSON:
         from reconciler.render.json import render_json
 
@@ -22,7 +26,11 @@ def write_plan(plan: Plan, output_format: OutputFormat, out: TextIO, *, color: b
     elif output_format is OutputFormat.MARKDOWN:
         from reconciler.render.markdown import render_markdown
 
-        out.write(render_markdown(plan))
+        out.write(render_markdown(plan, max_chars=max_chars))
+    elif output_format is OutputFormat.GITHUB:
+        from reconciler.render.github import render_plan
+
+        out.write(render_plan(plan, containers))
     else:
         from reconciler.render.text import print_text
 

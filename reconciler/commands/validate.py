@@ -25,7 +25,7 @@ from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_OK
 from reconciler.commands.options import OutputFormat
 from reconciler.config.load import LoadResult
 
-FORMATS = (OutputFormat.TEXT, OutputFormat.JSON)
+FORMATS = (OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.GITHUB)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,14 @@ class ValidateOptions:
 def run(options: ValidateOptions) -> int:
     result = load_config(options.path, options.today)
     failed = bool(result.errors) or (options.strict and bool(result.warnings))
-    print(render_json(result, options.today) if options.output_format is OutputFormat.JSON else render_text(result))
+    if options.output_format is OutputFormat.JSON:
+        print(render_json(result, options.today))
+    elif options.output_format is OutputFormat.GITHUB:
+        from reconciler.render.github import problem_annotations, render
+
+        print(render(problem_annotations(result.problems), [render_text(result).splitlines()[-1]]), end="")
+    else:
+        print(render_text(result))
     return EXIT_ERROR if failed else EXIT_OK
 
 

@@ -8,6 +8,8 @@ from reconciler.kinds import USER
 from reconciler.model import INVITE_CUSTOMERS_PERMISSION
 from reconciler.plan.change import LicenseImpact
 from reconciler.plan.context import PlanContext
+from reconciler.plan.groups import GroupsDecided
+from reconciler.plan.members import MembersDecided
 
 # Every blocker code, for docs/plan-json.md and tests.
 BLOCKER_CODES: dict[str, str] = {
@@ -46,10 +48,11 @@ def check_licenses(ctx: PlanContext, impacts: tuple[LicenseImpact, ...]) -> None
             )
 
 
-def check_invitations(ctx: PlanContext) -> None:
-    if not ctx.invited:
+def check_invitations(ctx: PlanContext, invited: tuple[str, ...]) -> None:
+    """`invited`: the keys of the invitations the plan sends (the members diff's)."""
+    if not invited:
         return
-    n = len(ctx.invited)
+    n = len(invited)
     count = f"{n} customer {'invitation' if n == 1 else 'invitations'}"
     org = ctx.snapshot.org
     if not org.can_invite_customers:
@@ -58,7 +61,7 @@ def check_invitations(ctx: PlanContext) -> None:
             f"{count} can't be sent: the connected user {org.username} lacks \"Invite "
             f'Customers To Chatter" ({INVITE_CUSTOMERS_PERMISSION})',
             None,
-            ctx.invited[0],
+            invited[0],
         )
     chatter = ctx.desired.org.chatter
     declared = chatter.customer_invitations if chatter is not None else None
@@ -69,35 +72,39 @@ def check_invitations(ctx: PlanContext) -> None:
             f"{count} can't be sent: customer invitations are off in the org "
             "(declare org.chatter.customer_invitations: true)",
             chatter.source if chatter else None,
-            ctx.invited[0],
+            invited[0],
         )
     elif declared is None and current is None:
         ctx.warn(
             "customer-invitations-unknown",
             f"{count}: whether the org allows customer invitations wasn't read",
             None,
-            ctx.invited[0],
+            invited[0],
         )
 
 
-def check_removals(ctx: PlanContext, removals: int) -> None:
+def check_removals(ctx: PlanContext, removals: int, managed_access: int) -> None:
     limit = ctx.policy.max_removals
-    if removals and not limit.allows(removals, ctx.managed_access):
+    if removals and not limit.allows(removals, managed_access):
         ctx.warn(
             "max-removals",
-            f"the plan removes {removals} of {ctx.managed_access} managed access entries, more "
+            f"the plan removes {removals} of {managed_access} managed access entries, more "
             f"than policy.max_removals ({limit}); apply refuses without --force",
             ctx.policy.source,
         )
 
 
-def check_deactivated_owners(ctx: PlanContext) -> None:
-    """A deactivated user keeps owning their groups (reference §1): say which groups need a new owner."""
-    if not ctx.deactivated:
+def check_deactivated_owners(
+    ctx: PlanContext, deactivated: frozenset[str], groups: GroupsDecided, members: MembersDecided
+) -> None:
+    """A deactivated user keeps owning their groups (reference §1): say which groups need a new owner.
+    `deactivated`: every user id the plan deactivates (the users, orphans and undeclared-users diffs')."""
+    if not deactivated:
         return
     owned: dict[str, list[str]] = {}
+    settled = groups.deleted | members.transferred
     for group in ctx.snapshot.groups.values():
-        if group.owner_id in ctx.deactivated and group.id not in ctx.deleted_groups | ctx.transferred_groups:
+        if group.owner_id in deactivated and group.id not in settled:
             owned.setdefault(group.owner_id, []).append(group.name)
     for user_id, names in owned.items():
         user = ctx.snapshot.users[user_id]

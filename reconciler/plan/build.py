@@ -28,20 +28,22 @@ def external_names(desired: DesiredState, snapshot: Snapshot) -> tuple[str, ...]
 
 
 def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Plan:
+    """Wires the diffs: each takes what the earlier ones decided as parameters, so the order is in the types."""
     ctx = PlanContext(desired, snapshot, today)
-    diff_settings(ctx)
-    diff_users(ctx)
-    targets = diff_groups(ctx)
-    diff_permission_sets(ctx)
-    diff_members(ctx, targets)
-    deactivate_orphaned_customers(ctx)
-    deactivate_undeclared_external_users(ctx)
+    settings = diff_settings(ctx)
+    users = diff_users(ctx)
+    groups = diff_groups(ctx, users)
+    permission_sets = diff_permission_sets(ctx, users)
+    members = diff_members(ctx, users, settings, groups)
+    orphaned = deactivate_orphaned_customers(ctx, users, groups, members)
+    undeclared = deactivate_undeclared_external_users(ctx, users, members.reactivated | orphaned)
+    managed_access = users.managed_access + members.managed_access + permission_sets.managed_access
     changes = in_order(ctx.entries)
     licenses = ctx.seats.impacts(snapshot.licenses)
     check_licenses(ctx, licenses)
-    check_invitations(ctx)
-    check_removals(ctx, sum(1 for c in changes if c.is_removal))
-    check_deactivated_owners(ctx)
+    check_invitations(ctx, members.invited)
+    check_removals(ctx, sum(1 for c in changes if c.is_removal), managed_access)
+    check_deactivated_owners(ctx, users.deactivated | orphaned | undeclared, groups, members)
     return Plan(
         org=snapshot.org,
         today=today.isoformat(),
@@ -53,10 +55,10 @@ def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Pla
         fingerprints=dict(sorted(ctx.fingerprints.items())),
         licenses=licenses,
         people=ctx.people.impacts(),
-        managed_access=ctx.managed_access,
+        managed_access=managed_access,
         max_removals=desired.policy.max_removals,
         protected=tuple(desired.policy.protected),
-        undeclared_groups=ctx.undeclared_groups,
+        undeclared_groups=groups.undeclared,
         external_names=external_names(desired, snapshot),
         api_requests=snapshot.api_requests,
     )

@@ -137,6 +137,20 @@ def _calendar_date(node: Node) -> str:
     raise PlanFormatError(f"{node.where}: {text!r} is not a calendar date (YYYY-MM-DD)")
 
 
+def _timestamp(node: Node) -> str:
+    """An ISO 8601 timestamp with its date and time (2026-11-22T09:30:00Z), or "" for a plan never stamped."""
+    text = node.string()
+    if not text:
+        return text
+    try:
+        dt.datetime.fromisoformat(text)
+        if "T" in text:
+            return text
+    except ValueError:
+        pass
+    raise PlanFormatError(f"{node.where}: {text[:40]!r} is not an ISO timestamp (YYYY-MM-DDTHH:MM:SSZ)")
+
+
 _REMOVAL_KINDS = frozenset({Kind.MEMBER, Kind.INVITATION, Kind.PERMISSION_SET_ASSIGNMENT})
 
 
@@ -347,7 +361,7 @@ class Plan:
         the field (`changes[3].action: ...`) for a malformed file or another format version."""
         plan = Node(data)
         version = plan.field("format_version", None).value
-        if version != FORMAT_VERSION:
+        if version != FORMAT_VERSION or isinstance(version, bool):  # JSON true is no version (True == 1)
             raise PlanFormatError(
                 f"plan format_version {version!r} is not supported (this guestlist reads {FORMAT_VERSION})"
             )
@@ -356,7 +370,7 @@ class Plan:
             format_version=version,
             org=_org_from_json(plan.field("org")),
             today=_calendar_date(plan.field("today")),
-            generated=plan.field("generated", "").string(),
+            generated=_timestamp(plan.field("generated", "")),
             changes=tuple(Change.from_json(c) for c in plan.field("changes").items()),
             blockers=tuple(Finding.from_json(b) for b in plan.field("blockers", []).items()),
             warnings=tuple(Finding.from_json(w) for w in plan.field("warnings", []).items()),

@@ -16,13 +16,15 @@ class ContactRef:
     ref: str | None  # the key of the contact create in this plan
 
 
-def contact_for(ctx: PlanContext, declared: ExternalUser) -> ContactRef | None:
+def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> ContactRef | None:
     """The contact an external user is enabled from; None (with a blocker) when its account does not exist or its
-    name matches more than one Account."""
+    name matches more than one Account. `done`: the keys of the contact creates and ambiguous-account blockers the
+    users diff made so far (two users with one email on one account share one create, one name one blocker); this
+    call adds its own."""
     name = declared.account.casefold()
     matches = ctx.snapshot.ambiguous_accounts.get(name)
     if matches is not None:
-        _block_ambiguous(ctx, declared.account, matches)
+        _block_ambiguous(ctx, declared.account, matches, done)
         return None
     account = ctx.snapshot.accounts.get(name)
     if account is None:
@@ -38,7 +40,8 @@ def contact_for(ctx: PlanContext, declared: ExternalUser) -> ContactRef | None:
     if contact is not None:
         return ContactRef(contact.id, None)
     key = CONTACT.key(account.name, email)
-    if key not in ctx.keys:
+    if key not in done:
+        done.add(key)
         ctx.add(
             Draft(
                 Action.CREATE,
@@ -57,12 +60,13 @@ def contact_for(ctx: PlanContext, declared: ExternalUser) -> ContactRef | None:
     return ContactRef(None, key)
 
 
-def _block_ambiguous(ctx: PlanContext, account: str, matches: int) -> None:
+def _block_ambiguous(ctx: PlanContext, account: str, matches: int, done: set[str]) -> None:
     """One blocker per ambiguous account name, citing every external user that names it."""
     naming = [u for u in ctx.desired.external_users if u.account.casefold() == account.casefold()]
     key = f"account:{naming[0].account}"  # the first spelling, so differently cased names share one blocker
-    if any(b.code == "ambiguous-account" and b.key == key for b in ctx.blockers):
+    if key in done:
         return
+    done.add(key)
     ctx.block(
         "ambiguous-account",
         f"account {naming[0].account!r} matches {matches} Accounts in the org, so the company of its external users "

@@ -1,9 +1,18 @@
-"""The state one diff run shares between the per-kind diffs: indexes over the snapshot (built once, so the diff
-stays linear), the users this plan creates, and the ledgers of changes, findings, people and licence seats."""
+"""What one diff run shares between the per-kind diffs, and nothing more:
+
+- read-only inputs and indexes over the snapshot (built once, so the diff stays linear);
+- the ledgers every diff appends to and none reads a decision back from: changes (`entries`, with `keys` only to
+  keep keys unique), findings (blockers, warnings, manual steps), fingerprints, people and licence seats. They are
+  the one shared append-only sink; `build_plan` reads them once, at the end.
+
+What one diff decides for a later one (the users it creates or (de)activates, the groups it deletes, the members
+and invitations it adds or removes) is not here: each diff returns it as a frozen `...Decided` value and
+`build_plan` passes it on (docs/decisions/diff-data-flow.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,18 +99,7 @@ class PlanContext:
         self.users_by_contact: dict[str, ObservedUser] = {
             user.contact_id: user for user in snapshot.users.values() if user.contact_id is not None
         }
-        self.planned_users: dict[str, UserRef] = {}  # username -> user created in this plan
-        self.planned_by_email: dict[str, UserRef] = {}
-        self.deactivated: set[str] = set()  # user ids this plan deactivates
-        self.activated: set[str] = set()  # user ids this plan (re)activates
-        self.deleted_groups: set[str] = set()  # group ids this plan deletes
-        self.transferred_groups: set[str] = set()  # group ids whose owner this plan changes
-        self.undeclared_groups = 0
-        self.removed_members: set[str] = set()  # CollaborationGroupMember ids this plan deletes
-        self.added_members: set[str] = set()  # user ids this plan adds to some group
-        self.removed_invitations: set[str] = set()  # CollaborationInvitation ids this plan deletes
-        self.invited: list[str] = []  # keys of the invitations this plan sends
-        self.invited_emails: set[str] = set()
+        # -- the append-only ledgers ---------------------------------------------------------------------------
         self.entries: list[tuple[Phase, Change]] = []
         self.keys: set[str] = set()
         self.blockers: list[Finding] = []
@@ -110,7 +108,6 @@ class PlanContext:
         self.fingerprints: dict[str, str] = {}
         self.people = PeopleLedger()
         self.seats = SeatLedger()
-        self.managed_access = 0
 
     # -- users ----------------------------------------------------------------------------------------------------
 
@@ -119,17 +116,13 @@ class PlanContext:
             user.username, user.email.lower(), user.id, None, user.is_customer or user.is_external, user.license, user
         )
 
-    def find_user(self, username: str) -> UserRef | None:
-        """A user by username: one this plan creates, else a live one."""
-        planned = self.planned_users.get(username)
-        if planned is not None:
-            return planned
+    def find_user(self, username: str, planned: Mapping[str, UserRef]) -> UserRef | None:
+        """A user by username: one this plan creates (`planned`, from the users diff), else a live one."""
+        created = planned.get(username)
+        if created is not None:
+            return created
         user = self.users_by_username.get(username)
         return None if user is None else self.user_ref(user)
-
-    def plan_user(self, ref: UserRef) -> None:
-        self.planned_users[ref.username] = ref
-        self.planned_by_email.setdefault(ref.email, ref)
 
     # -- findings -------------------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
 from reconciler.plan.fields import declare, differing, record
 from reconciler.plan.people import Person
+from reconciler.plan.users import UsersDecided
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class GroupTarget:
     key: str  # "group:<name>"; the create's key when the group is new
     owner: UserRef | None  # the owner after the plan; None when the declared owner doesn't exist
     allows_customers: bool  # after the plan
+    changed: bool  # this plan creates or updates the group itself: a change with the key `key` exists
 
     @property
     def id(self) -> str | None:
@@ -49,28 +51,38 @@ class GroupTarget:
             draft.lookup[field_name] = None if self.observed is None else self.observed.id
 
 
-def diff_groups(ctx: PlanContext) -> list[GroupTarget]:
+@dataclass(frozen=True)
+class GroupsDecided:
+    """What the groups diff decided, for the diffs after it."""
+
+    targets: tuple[GroupTarget, ...]  # the present groups, in config order
+    deleted: frozenset[str]  # ids of the groups this plan deletes
+    undeclared: int  # groups in the org the config doesn't declare (never touched)
+
+
+def diff_groups(ctx: PlanContext, users: UsersDecided) -> GroupsDecided:
     targets: list[GroupTarget] = []
+    deleted: set[str] = set()
     declared = set()
     for group in ctx.desired.groups:
         declared.add(group.key)
         observed = ctx.snapshot.groups.get(group.key)
         if group.state is GroupState.ABSENT:
             if observed is not None:
-                _delete(ctx, group, observed)
+                deleted.add(_delete(ctx, group, observed))
             continue
-        owner = _owner(ctx, group, observed)
+        owner = _owner(ctx, users, group, observed)
         if observed is None:
             targets.append(_create(ctx, group, owner))
         else:
             targets.append(_update(ctx, group, observed, owner))
-    ctx.undeclared_groups = sum(1 for name in ctx.snapshot.groups if name not in declared)
-    return targets
+    undeclared = sum(1 for name in ctx.snapshot.groups if name not in declared)
+    return GroupsDecided(tuple(targets), frozenset(deleted), undeclared)
 
 
-def _owner(ctx: PlanContext, group: Group, observed: ObservedGroup | None) -> UserRef | None:
+def _owner(ctx: PlanContext, users: UsersDecided, group: Group, observed: ObservedGroup | None) -> UserRef | None:
     if group.owner is not None:
-        owner = ctx.find_user(group.owner)
+        owner = ctx.find_user(group.owner, users.planned)
         if owner is None:
             ctx.block(
                 "missing-owner",
@@ -78,7 +90,7 @@ def _owner(ctx: PlanContext, group: Group, observed: ObservedGroup | None) -> Us
                 group.source,
                 GROUP.key(group.name),
             )
-        elif owner.observed is not None and not owner.observed.is_active and owner.id not in ctx.activated:
+        elif owner.observed is not None and not owner.observed.is_active and owner.id not in users.activated:
             ctx.warn(
                 "inactive-owner",
                 f"owner {group.owner} of group {group.name!r} is inactive",
@@ -134,7 +146,7 @@ def _create(ctx: PlanContext, group: Group, owner: UserRef | None) -> GroupTarge
     ctx.add(draft)
     if owner is not None:
         ctx.people.gain(owner.person, f"group {group.name} (owner)")
-    return GroupTarget(group, None, key, owner, bool(group.allow_customers))
+    return GroupTarget(group, None, key, owner, bool(group.allow_customers), changed=True)
 
 
 def _update(ctx: PlanContext, group: Group, observed: ObservedGroup, owner: UserRef | None) -> GroupTarget:
@@ -167,10 +179,11 @@ def _update(ctx: PlanContext, group: Group, observed: ObservedGroup, owner: User
         _check_access(ctx, group, group.access or observed.access, allows_customers, key)
     if draft.values:
         ctx.add(draft)
-    return GroupTarget(group, observed, key, owner, allows_customers)
+    return GroupTarget(group, observed, key, owner, allows_customers, changed=bool(draft.values))
 
 
-def _delete(ctx: PlanContext, group: Group, observed: ObservedGroup) -> None:
+def _delete(ctx: PlanContext, group: Group, observed: ObservedGroup) -> str:
+    """Deletes a `state: absent` group; returns its id."""
     key = GROUP.key(group.name)
     members = ctx.snapshot.members.get(observed.id, {})
     people: list[Person] = []
@@ -179,7 +192,6 @@ def _delete(ctx: PlanContext, group: Group, observed: ObservedGroup) -> None:
         person = ctx.user_ref(user).person if user is not None else Person(user_id, False)
         people.append(person)
         ctx.people.lose(person, f"group {group.name} (deleted)")
-    ctx.deleted_groups.add(observed.id)
     risks = {Risk.IRREVERSIBLE} | ({Risk.REVOKES_ACCESS} if observed.member_count else set())
     ctx.add(
         Draft(
@@ -195,3 +207,4 @@ def _delete(ctx: PlanContext, group: Group, observed: ObservedGroup) -> None:
             people=tuple(people),
         )
     )
+    return observed.id

@@ -5,7 +5,7 @@ absent; the owner is always a member and never removed; owner transfers go after
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.kinds import GROUP, INVITATION, MEMBER, SETTING
@@ -22,10 +22,11 @@ from reconciler.plan import assumptions
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
 from reconciler.plan.fields import declare, differing, record
-from reconciler.plan.groups import GroupTarget
+from reconciler.plan.groups import GroupsDecided, GroupTarget
 from reconciler.plan.order import Phase
 from reconciler.plan.people import Person
-from reconciler.plan.users import switch_active
+from reconciler.plan.settings import SettingsDecided
+from reconciler.plan.users import UsersDecided, switch_active
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,53 @@ class _Wanted:
     implicit: bool = False  # the new owner, added because ownership moves to them
 
 
-def diff_members(ctx: PlanContext, targets: list[GroupTarget]) -> None:
-    for target in targets:
-        _GroupMembers(ctx, target).diff()
+@dataclass(frozen=True)
+class MembersDecided:
+    """What the members diff decided, for the diffs and checks after it."""
+
+    added: frozenset[str]  # user ids this plan adds to some group
+    removed_members: frozenset[str]  # CollaborationGroupMember ids this plan deletes
+    removed_invitations: frozenset[str]  # CollaborationInvitation ids this plan deletes
+    invited: tuple[str, ...]  # keys of the invitations this plan sends, in plan order
+    invited_emails: frozenset[str]
+    transferred: frozenset[str]  # group ids whose owner this plan changes
+    reactivated: frozenset[str]  # ids of the dormant customers re-added to a group, so reactivated
+    managed_access: int  # memberships and pending invitations of the present groups now
+
+
+@dataclass
+class _Tally:
+    """MembersDecided while the members diff runs; frozen when it returns."""
+
+    added: set[str] = field(default_factory=set)
+    removed_members: set[str] = field(default_factory=set)
+    removed_invitations: set[str] = field(default_factory=set)
+    invited: list[str] = field(default_factory=list)
+    invited_emails: set[str] = field(default_factory=set)
+    transferred: set[str] = field(default_factory=set)
+    reactivated: set[str] = field(default_factory=set)
+    managed_access: int = 0
+
+    def freeze(self) -> MembersDecided:
+        return MembersDecided(
+            frozenset(self.added),
+            frozenset(self.removed_members),
+            frozenset(self.removed_invitations),
+            tuple(self.invited),
+            frozenset(self.invited_emails),
+            frozenset(self.transferred),
+            frozenset(self.reactivated),
+            self.managed_access,
+        )
+
+
+def diff_members(
+    ctx: PlanContext, users: UsersDecided, settings: SettingsDecided, groups: GroupsDecided
+) -> MembersDecided:
+    tally = _Tally()
+    for target in groups.targets:
+        _GroupMembers(ctx, users, settings, tally, target).diff()
+    return tally.freeze()
 
 
 def invitation_stale(invitation: ObservedInvitation, today: dt.date) -> bool:
@@ -49,18 +94,20 @@ def invitation_stale(invitation: ObservedInvitation, today: dt.date) -> bool:
     return created + dt.timedelta(days=assumptions.INVITATION_VALID_DAYS) < today
 
 
-def customer_user(ctx: PlanContext, email: str) -> tuple[UserRef | None, ObservedUser | None]:
+def customer_user(
+    ctx: PlanContext, users: UsersDecided, email: str
+) -> tuple[UserRef | None, ObservedUser | None]:
     """(the user a customer entry is a membership of, an inactive Chatter External user to reactivate).
     Both None: the customer has no user and is invited. Order: plan/assumptions.py "customer-email-match"."""
-    users = ctx.users_by_email.get(email, [])
-    active = [u for u in users if u.is_active and u.id not in ctx.deactivated]
+    matches = ctx.users_by_email.get(email, [])
+    active = [u for u in matches if u.is_active and u.id not in users.deactivated]
     if active:
         best = min(active, key=lambda u: (not u.is_customer, u.username))
         return ctx.user_ref(best), None
-    planned = ctx.planned_by_email.get(email)
+    planned = users.planned_by_email.get(email)
     if planned is not None:
         return planned, None
-    dormant = sorted((u for u in users if u.is_customer), key=lambda u: u.username)
+    dormant = sorted((u for u in matches if u.is_customer), key=lambda u: u.username)
     if dormant:
         return ctx.user_ref(dormant[0]), dormant[0]
     return None, None
@@ -84,8 +131,13 @@ def settled_after_acceptance(entry: Member) -> str | None:
 
 
 class _GroupMembers:
-    def __init__(self, ctx: PlanContext, target: GroupTarget) -> None:
+    def __init__(
+        self, ctx: PlanContext, users: UsersDecided, settings: SettingsDecided, tally: _Tally, target: GroupTarget
+    ) -> None:
         self.ctx = ctx
+        self.users = users
+        self.settings = settings
+        self.tally = tally
         self.t = target
         self.name = target.group.name
         self.rows: dict[str, ObservedMember] = ctx.snapshot.members.get(target.id, {}) if target.id else {}
@@ -96,7 +148,7 @@ class _GroupMembers:
         self.expired_users: dict[str, Member] = {}
         self.expired_emails: dict[str, Member] = {}
         self.owner_change_key: str | None = None
-        ctx.managed_access += len(self.rows) + len(self.pending)
+        tally.managed_access += len(self.rows) + len(self.pending)
 
     def diff(self) -> None:
         self._sort_entries()
@@ -132,7 +184,7 @@ class _GroupMembers:
                 self._block_not_a_customer(entry, user)
                 continue
             if dormant is not None:
-                switch_active(self.ctx, dormant, True, f"customer re-added to {self.name}", entry.source)
+                self._reactivate(dormant, entry)
             if user is None:
                 if entry.kind is MemberKind.CUSTOMER:
                     self.invite[entry.identity] = entry
@@ -142,6 +194,12 @@ class _GroupMembers:
                 self._skip_inactive(entry, user)
                 continue
             self.wanted[user.id or user.ref or entry.identity] = _Wanted(entry, user)
+
+    def _reactivate(self, dormant: ObservedUser, entry: Member) -> None:
+        """A dormant customer re-added to a group is reactivated (once, whichever group re-adds them first)."""
+        reason = f"customer re-added to {self.name}"
+        if switch_active(self.ctx, self.users, self.tally.reactivated, dormant, True, reason, entry.source):
+            self.tally.reactivated.add(dormant.id)
 
     def _block_not_a_customer(self, entry: Member, user: UserRef) -> None:
         """A `customer:` email that belongs to an internal or Experience Cloud user, not a Chatter customer: adding
@@ -160,7 +218,7 @@ class _GroupMembers:
         meant to go: a warning. One inactive in the org already is a declared membership the org lacks and no
         write can add: a manual step, so the plan never says "No changes" while it differs."""
         key = self._key(entry.identity)
-        if user.id in self.ctx.deactivated:
+        if user.id in self.users.deactivated:
             self.ctx.warn("inactive-member", f"{user.username} is deactivated by this plan, so isn't added to "
                                              f"{self.name!r}", entry.source, key)
             return
@@ -172,14 +230,15 @@ class _GroupMembers:
         """A live user who won't be active after the plan."""
         if user.id is None:
             return False
-        if user.id in self.ctx.deactivated:
+        if user.id in self.users.deactivated:
             return True
-        return user.observed is not None and not user.observed.is_active and user.id not in self.ctx.activated
+        reactivated = user.id in self.users.activated or user.id in self.tally.reactivated
+        return user.observed is not None and not user.observed.is_active and not reactivated
 
     def _resolve(self, entry: Member) -> tuple[UserRef | None, ObservedUser | None]:
         if entry.kind is MemberKind.CUSTOMER:
-            return customer_user(self.ctx, entry.identity)
-        user = self.ctx.find_user(entry.identity)
+            return customer_user(self.ctx, self.users, entry.identity)
+        user = self.ctx.find_user(entry.identity, self.users.planned)
         if user is None and not entry.expired(self.ctx.today):
             self.ctx.block(
                 "missing-user",
@@ -249,7 +308,7 @@ class _GroupMembers:
             if user.external:
                 draft.risks.add(Risk.GRANTS_EXTERNAL_ACCESS)
             if user.id is not None:
-                ctx.added_members.add(user.id)
+                self.tally.added.add(user.id)
             ctx.people.gain(user.person, f"group {self.name}")
             ctx.add(draft)
             return key
@@ -301,7 +360,7 @@ class _GroupMembers:
             draft.depends_on.append(owner_member_key)
         ctx.guard_protected(previous_name, f"lose ownership of {self.name!r}", t.group.source, key)
         ctx.add(draft, Phase.MEMBERS)
-        ctx.transferred_groups.add(t.observed.id)
+        self.tally.transferred.add(t.observed.id)
         self.owner_change_key = key
 
     # -- invitations ---------------------------------------------------------------------------------------------
@@ -316,7 +375,7 @@ class _GroupMembers:
             if not invitation_stale(current, ctx.today):
                 return  # sent and still valid: done
             stale_key = f"{key}#expired"
-            ctx.removed_invitations.add(current.id)
+            self.tally.removed_invitations.add(current.id)
             ctx.add(
                 Draft(
                     Action.DELETE,
@@ -354,13 +413,19 @@ class _GroupMembers:
         self.t.point(draft, "SharedEntityId", lookup=True)
         declare(draft, INVITATION.fields, {"email": email, "message": entry.message or None})
         draft.lookup["InvitedUserEmail"] = email
-        for before in (SETTING.key("chatter.customer_invitations"), t.key):
-            if before in ctx.keys and before not in draft.depends_on:
+        for before in self._invitation_follows():
+            if before not in draft.depends_on:
                 draft.depends_on.append(before)
         ctx.add(draft)
-        ctx.invited.append(key)
-        ctx.invited_emails.add(email)
+        self.tally.invited.append(key)
+        self.tally.invited_emails.add(email)
         ctx.people.gain(person, f"group {self.name} (invited)")
+
+    def _invitation_follows(self) -> list[str]:
+        """The changes an invitation waits for: turning customer invitations on, and its group's create/update."""
+        setting = SETTING.key("chatter.customer_invitations")
+        follows = [setting] if setting in self.settings.changed else []
+        return follows + [self.t.key] if self.t.changed else follows
 
     # -- removals ------------------------------------------------------------------------------------------------
 
@@ -403,7 +468,7 @@ class _GroupMembers:
                 draft.depends_on.append(self.owner_change_key)
             if user is not None:
                 ctx.guard_protected(user.username, f"be removed from {self.name!r}", draft.source, key)
-            ctx.removed_members.add(row.id)
+            self.tally.removed_members.add(row.id)
             ctx.people.lose(person, f"group {self.name}")
             ctx.add(draft)
 
@@ -423,7 +488,7 @@ class _GroupMembers:
                 continue
             key = INVITATION.key(self.name, email)
             person = Person(email, True, (email,))
-            ctx.removed_invitations.add(invitation.id)
+            self.tally.removed_invitations.add(invitation.id)
             ctx.people.lose(person, f"group {self.name} (invitation cancelled)")
             draft = _removal(Kind.INVITATION, key, INVITATION.sobject, invitation, expired, person)
             draft.before.update(email=email, sent=invitation.created[:10])

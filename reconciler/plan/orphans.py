@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections import Counter
 
 from reconciler.plan.context import PlanContext
-from reconciler.plan.users import switch_active
+from reconciler.plan.groups import GroupsDecided
+from reconciler.plan.members import MembersDecided
+from reconciler.plan.users import UsersDecided, switch_active
 
 
-def deactivate_orphaned_customers(ctx: PlanContext) -> None:
+def deactivate_orphaned_customers(
+    ctx: PlanContext, users: UsersDecided, groups: GroupsDecided, members: MembersDecided
+) -> frozenset[str]:
+    """Returns the ids of the customers it deactivates."""
     if not ctx.policy.deactivate_orphaned_customers:
-        return
+        return frozenset()
     unread = [g.name for g in ctx.snapshot.groups.values() if g.allow_customers and g.id not in ctx.snapshot.members]
     if unread:
         ctx.warn(
@@ -20,24 +25,30 @@ def deactivate_orphaned_customers(ctx: PlanContext) -> None:
             f"customers weren't read ({', '.join(sorted(unread)[:3])}{', ...' if len(unread) > 3 else ''})",
             ctx.desired.policy.source,
         )
-        return
+        return frozenset()
     memberships: Counter[str] = Counter()
     for group_id, rows in ctx.snapshot.members.items():
-        if group_id in ctx.deleted_groups:
+        if group_id in groups.deleted:
             continue
         for user_id, row in rows.items():
-            if row.id not in ctx.removed_members:
+            if row.id not in members.removed_members:
                 memberships[user_id] += 1
     invited = {
         email
         for group_id, invitations in ctx.snapshot.invitations.items()
-        if group_id not in ctx.deleted_groups
+        if group_id not in groups.deleted
         for email, invitation in invitations.items()
-        if invitation.pending and invitation.id not in ctx.removed_invitations
+        if invitation.pending and invitation.id not in members.removed_invitations
     }
-    invited |= ctx.invited_emails
+    invited |= members.invited_emails
+    deactivated: set[str] = set()
     for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username):
-        if not (user.is_customer and user.is_active) or user.id in ctx.added_members or user.id in ctx.activated:
+        if not (user.is_customer and user.is_active) or user.id in members.added:
+            continue
+        if user.id in users.activated or user.id in members.reactivated:
             continue
         if memberships[user.id] == 0 and user.email.lower() not in invited:
-            switch_active(ctx, user, False, "orphaned customer: in no group, no pending invitation")
+            reason = "orphaned customer: in no group, no pending invitation"
+            if switch_active(ctx, users, members.reactivated, user, False, reason):  # once per user
+                deactivated.add(user.id)
+    return frozenset(deactivated)

@@ -9,6 +9,14 @@ from reconciler.kinds import PERMISSION_SET_ASSIGNMENT
 from reconciler.model import ChatterUser, ExternalUser, Membership, ObservedPermissionSet, Source
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
+from reconciler.plan.users import UsersDecided
+
+
+@dataclass(frozen=True)
+class PermissionSetsDecided:
+    """What the permission set diff decided, for the checks after it."""
+
+    managed_access: int  # assignments of the managed permission sets guestlist manages now
 
 
 @dataclass
@@ -38,8 +46,9 @@ def _ending(ctx: PlanContext) -> frozenset[str]:
     return frozenset(u.username for u in declared if u.expired(ctx.today) or u.active is False)
 
 
-def diff_permission_sets(ctx: PlanContext) -> None:
+def diff_permission_sets(ctx: PlanContext, users: UsersDecided) -> PermissionSetsDecided:
     ending = _ending(ctx)
+    managed_access = 0
     for managed in _managed(ctx):
         permission_set = ctx.snapshot.permission_sets.get(managed.name)
         if permission_set is None:
@@ -50,18 +59,25 @@ def diff_permission_sets(ctx: PlanContext) -> None:
                 PERMISSION_SET_ASSIGNMENT.key(managed.name),
             )
             continue
-        _diff_one(ctx, managed, permission_set, ending)
+        managed_access += _diff_one(ctx, users, managed, permission_set, ending)
+    return PermissionSetsDecided(managed_access)
 
 
 def _diff_one(
-    ctx: PlanContext, managed: _Managed, permission_set: ObservedPermissionSet, ending: frozenset[str]
-) -> None:
+    ctx: PlanContext,
+    users: UsersDecided,
+    managed: _Managed,
+    permission_set: ObservedPermissionSet,
+    ending: frozenset[str],
+) -> int:
+    """Diffs one managed permission set; returns how many of its assignments guestlist manages now."""
     current = ctx.snapshot.assignments.get(permission_set.id, {})
     authoritative = managed.membership is Membership.AUTHORITATIVE
     kept: set[str] = set()
+    managed_access = 0
     for username, source in managed.assignees.items():
         key = PERMISSION_SET_ASSIGNMENT.key(managed.name, username)
-        user = ctx.find_user(username)
+        user = ctx.find_user(username, users.planned)
         if user is None and username in ending:
             continue  # declared inactive or expired, and never created: nothing to assign
         if user is None:
@@ -76,9 +92,9 @@ def _diff_one(
         if user.id is not None:
             kept.add(user.id)
             if user.id in current:
-                ctx.managed_access += 0 if authoritative else 1
+                managed_access += 0 if authoritative else 1
                 continue
-        if username in ending or (user.id is not None and user.id in ctx.deactivated):
+        if username in ending or (user.id is not None and user.id in users.deactivated):
             continue
         _check_license(ctx, permission_set, user, source, key)
         draft = Draft(
@@ -97,8 +113,8 @@ def _diff_one(
         ctx.add(draft)
         ctx.people.gain(user.person, f"permission set {managed.name}")
     if not authoritative:
-        return
-    ctx.managed_access += len(current)
+        return managed_access
+    managed_access += len(current)
     people = {uid: _who(ctx, uid) for uid in current}
     for uid in sorted(current, key=lambda u: people[u].username):
         if uid in kept:
@@ -120,6 +136,7 @@ def _diff_one(
                 people=(who.person,),
             )
         )
+    return managed_access
 
 
 def _who(ctx: PlanContext, user_id: str) -> UserRef:

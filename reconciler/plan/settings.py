@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 from reconciler.kinds import SETTING
 from reconciler.model import ChatterSettings
@@ -26,8 +26,16 @@ def declared_chatter(chatter: ChatterSettings | None) -> dict[str, bool]:
     }
 
 
-def diff_settings(ctx: PlanContext) -> None:
+@dataclass(frozen=True)
+class SettingsDecided:
+    """What the settings diff decided, for the diffs after it."""
+
+    changed: frozenset[str]  # the keys of the setting changes ("setting:chatter.customer_invitations")
+
+
+def diff_settings(ctx: PlanContext) -> SettingsDecided:
     chatter = ctx.desired.org.chatter
+    changed: set[str] = set()
     for name, wanted in declared_chatter(chatter).items():
         current = ctx.snapshot.chatter.get(name)
         if current == wanted:
@@ -39,11 +47,12 @@ def diff_settings(ctx: PlanContext) -> None:
         if wanted and name == "customer_invitations":
             risks.add(Risk.GRANTS_EXTERNAL_ACCESS)
         ctx.fingerprints[SETTINGS_RECORD] = fingerprint(ctx.snapshot.chatter)
+        key = SETTING.key(f"chatter.{name}")
         ctx.add(
             Draft(
                 Action.UPDATE,
                 Kind.SETTING,
-                SETTING.key(f"chatter.{name}"),
+                key,
                 SETTING.sobject,
                 before={name: current},
                 after={name: wanted},
@@ -53,3 +62,5 @@ def diff_settings(ctx: PlanContext) -> None:
                 values={SETTING.field(name).sf_field: wanted},
             )
         )
+        changed.add(key)
+    return SettingsDecided(frozenset(changed))

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from reconciler.kinds import USER
@@ -24,6 +28,45 @@ from reconciler.plan.fields import differing, record
 from reconciler.plan.people import Person
 
 Declared = ChatterUser | ExternalUser
+
+
+@dataclass(frozen=True)
+class UsersDecided:
+    """What the users diff decided, for the diffs after it. Ids are live users' ids."""
+
+    planned: Mapping[str, UserRef]  # username -> a user this plan creates
+    planned_by_email: Mapping[str, UserRef]  # lower-case email -> the first user this plan creates with it
+    deactivated: frozenset[str]
+    activated: frozenset[str]
+    changed: frozenset[str]  # the keys of the user changes this diff made: no later diff (de)activates them
+    managed_access: int  # declared users active now
+
+
+@dataclass
+class _Tally:
+    """UsersDecided while the users diff runs; frozen when it returns."""
+
+    planned: dict[str, UserRef] = field(default_factory=dict)
+    planned_by_email: dict[str, UserRef] = field(default_factory=dict)
+    deactivated: set[str] = field(default_factory=set)
+    activated: set[str] = field(default_factory=set)
+    changed: set[str] = field(default_factory=set)
+    managed_access: int = 0
+    contacts: set[str] = field(default_factory=set)  # contact_for's keys: contact creates, ambiguous-account blockers
+
+    def plan(self, ref: UserRef) -> None:
+        self.planned[ref.username] = ref
+        self.planned_by_email.setdefault(ref.email, ref)
+
+    def freeze(self) -> UsersDecided:
+        return UsersDecided(
+            MappingProxyType(dict(self.planned)),
+            MappingProxyType(dict(self.planned_by_email)),
+            frozenset(self.deactivated),
+            frozenset(self.activated),
+            frozenset(self.changed),
+            self.managed_access,
+        )
 
 
 def alias_for(first_name: str | None, last_name: str, username: str) -> str:
@@ -75,15 +118,17 @@ def _ends(declared: Declared, ctx: PlanContext) -> str | None:
     return None
 
 
-def diff_users(ctx: PlanContext) -> None:
+def diff_users(ctx: PlanContext) -> UsersDecided:
     """Both user lists; runs before groups, members and permission sets, which may point at new users."""
+    tally = _Tally()
     for chatter_user in ctx.desired.chatter_users:
-        _diff_user(ctx, chatter_user, external=False)
+        _diff_user(ctx, tally, chatter_user, external=False)
     for external_user in ctx.desired.external_users:
-        _diff_user(ctx, external_user, external=True)
+        _diff_user(ctx, tally, external_user, external=True)
+    return tally.freeze()
 
 
-def _diff_user(ctx: PlanContext, declared: Declared, *, external: bool) -> None:
+def _diff_user(ctx: PlanContext, tally: _Tally, declared: Declared, *, external: bool) -> None:
     observed = ctx.users_by_username.get(declared.username)
     profile_id, license_name = _profile_license(ctx, declared)
     if isinstance(declared, ExternalUser) and license_name is not None and license_name != declared.license.value:
@@ -95,14 +140,19 @@ def _diff_user(ctx: PlanContext, declared: Declared, *, external: bool) -> None:
             _key(declared),
         )
     if observed is None:
-        _create_user(ctx, declared, external, profile_id, license_name)
+        _create_user(ctx, tally, declared, external, profile_id, license_name)
     else:
-        ctx.managed_access += 1 if observed.is_active else 0
-        _update_user(ctx, declared, observed, external, profile_id, license_name)
+        tally.managed_access += 1 if observed.is_active else 0
+        _update_user(ctx, tally, declared, observed, external, profile_id, license_name)
 
 
 def _create_user(
-    ctx: PlanContext, declared: Declared, external: bool, profile_id: str | None, license_name: str | None
+    ctx: PlanContext,
+    tally: _Tally,
+    declared: Declared,
+    external: bool,
+    profile_id: str | None,
+    license_name: str | None,
 ) -> None:
     if _ends(declared, ctx):
         return  # never existed, not wanted: nothing to do
@@ -128,19 +178,20 @@ def _create_user(
         people=(_person(declared, external),),
     )
     if isinstance(declared, ExternalUser):
-        if not _attach_contact(ctx, declared, draft):
+        if not _attach_contact(ctx, tally, declared, draft):
             return
         if declared.portal_role is not None and declared.license is not CommunityLicense.CUSTOMER_COMMUNITY:
             draft.values["PortalRole"] = USER.field("portal_role").to_sf(declared.portal_role)
     ctx.add(draft)
-    ctx.plan_user(UserRef(declared.username, declared.email.lower(), None, key, external, license_name))
+    tally.changed.add(key)
+    tally.plan(UserRef(declared.username, declared.email.lower(), None, key, external, license_name))
     ctx.seats.take(license_name)
     ctx.people.gain(_person(declared, external), f"user ({license_name or declared.profile})")
 
 
-def _attach_contact(ctx: PlanContext, declared: ExternalUser, draft: Draft) -> bool:
+def _attach_contact(ctx: PlanContext, tally: _Tally, declared: ExternalUser, draft: Draft) -> bool:
     """Sets ContactId (a live contact or the contact this plan creates). False when the user can't be created."""
-    contact = contact_for(ctx, declared)
+    contact = contact_for(ctx, declared, tally.contacts)
     if contact is None:
         return False
     if contact.id is not None:
@@ -176,6 +227,7 @@ def _words(declared: Declared) -> dict[str, Any]:
 
 def _update_user(
     ctx: PlanContext,
+    tally: _Tally,
     declared: Declared,
     observed: ObservedUser,
     external: bool,
@@ -205,13 +257,13 @@ def _update_user(
         draft.risks.add(Risk.REVOKES_ACCESS)
         draft.reason = ending
         ctx.guard_protected(observed.username, "be deactivated", declared.source, key)
-        ctx.deactivated.add(observed.id)
+        tally.deactivated.add(observed.id)
         ctx.seats.free(observed.license)
         ctx.people.lose(person, "user (deactivated)")
     elif declared.active and not observed.is_active:
         record(draft, active, False, True)
         draft.risks |= {Risk.CONSUMES_LICENSE, Risk.GRANTS_EXTERNAL_ACCESS} if external else {Risk.CONSUMES_LICENSE}
-        ctx.activated.add(observed.id)
+        tally.activated.add(observed.id)
         ctx.seats.take(license_name)
         ctx.people.gain(person, f"user ({license_name or declared.profile}, reactivated)")
     elif "ProfileId" in draft.values and observed.is_active and license_name != observed.license:
@@ -220,6 +272,7 @@ def _update_user(
         ctx.seats.take(license_name)
     if draft.values:
         ctx.add(draft)
+        tally.changed.add(key)
 
 
 def _check_portal_role(ctx: PlanContext, declared: ExternalUser, observed: ObservedUser, key: str) -> None:
@@ -258,22 +311,27 @@ def _check_account(ctx: PlanContext, declared: ExternalUser, observed: ObservedU
 
 
 def switch_active(
-    ctx: PlanContext, user: ObservedUser, active: bool, reason: str, source: Source | None = None
-) -> None:
+    ctx: PlanContext,
+    users: UsersDecided,
+    settled: AbstractSet[str],
+    user: ObservedUser,
+    active: bool,
+    reason: str,
+    source: Source | None = None,
+) -> bool:
     """(De)activates a user the config doesn't declare: an orphaned customer or undeclared external user, or a
-    customer re-added to a group. Once per user."""
+    customer re-added to a group. Once per user: not one the users diff changed or (de)activated, nor one in
+    `settled` (the ids later diffs already (de)activated). True when it did; the caller records the id."""
     key = USER.key(user.username)
-    if key in ctx.keys or user.id in ctx.deactivated or user.id in ctx.activated:
-        return
+    if key in users.changed or user.id in users.deactivated or user.id in users.activated or user.id in settled:
+        return False
     person = ctx.user_ref(user).person
     if active:
-        ctx.activated.add(user.id)
         ctx.seats.take(user.license)
         ctx.people.gain(person, f"user ({user.license}, reactivated)")
         risks = {Risk.CONSUMES_LICENSE, Risk.GRANTS_EXTERNAL_ACCESS}
     else:
         ctx.guard_protected(user.username, "be deactivated", source, key)
-        ctx.deactivated.add(user.id)
         ctx.seats.free(user.license)
         ctx.people.lose(person, "user (deactivated)")
         risks = {Risk.REVOKES_ACCESS}
@@ -293,13 +351,21 @@ def switch_active(
             people=(person,),
         )
     )
+    return True
 
 
-def deactivate_undeclared_external_users(ctx: PlanContext) -> None:
-    """With policy.external_users: deactivate, every active Experience Cloud user the config doesn't declare."""
+def deactivate_undeclared_external_users(
+    ctx: PlanContext, users: UsersDecided, settled: frozenset[str]
+) -> frozenset[str]:
+    """With policy.external_users: deactivate, every active Experience Cloud user the config doesn't declare.
+    `settled`: the ids the members and orphans diffs (de)activated. Returns the ids it deactivates."""
+    deactivated: set[str] = set()
     if ctx.policy.external_users is not ExternalUsersPolicy.DEACTIVATE:
-        return
+        return frozenset()
     declared = {u.username for u in ctx.desired.external_users} | {u.username for u in ctx.desired.chatter_users}
     for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username):
-        if user.is_external and user.is_active and user.username not in declared:
-            switch_active(ctx, user, False, "external user not in config")
+        if not (user.is_external and user.is_active) or user.username in declared:
+            continue
+        if switch_active(ctx, users, settled, user, False, "external user not in config"):  # once per user
+            deactivated.add(user.id)
+    return frozenset(deactivated)

@@ -40,27 +40,103 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def render_markdown(plan: Plan) -> str:
+REMOVALS_LISTED_WHEN_SHORT = 10_000  # a safety bound on the list kept in a shortened comment
+
+
+def render_markdown(plan: Plan, *, max_chars: int | None = None) -> str:
+    """The comment, at most `max_chars` characters. A plan too long for it keeps the marker, the summary, the
+    people, the blockers, the risks, the manual steps and every removal (as a list of its own), then each other
+    section, in order, that still fits, and says which were left out and where the full plan is."""
+    head = _head(plan)
+    sections = _sections(plan)
+    tail = [_footer(plan)]
+    full = _joined(head, [lines for _, lines, _ in sections], tail)
+    if max_chars is None or len(full) <= max_chars:
+        return full
+    removals = _removal_list(plan)
+    optional = [name for name, _, essential in sections if not essential]
+    room = max_chars - len(_joined(head, [lines for _, lines, essential in sections if essential]
+                                   + [removals, _left_out(optional)], tail))
+    kept: list[list[str]] = []
+    dropped: list[str] = []
+    for name, lines, essential in sections:  # in printing order, each optional section that still fits
+        size = len("\n".join(lines)) + 1
+        if essential:
+            kept.append(lines)
+        elif size <= room:
+            kept.append(lines)
+            room -= size
+        else:
+            dropped.append(name)
+    note = _left_out(dropped)
+    text = _joined(head, [*kept, removals, note], tail)
+    if len(text) <= max_chars:
+        return text
+    return _shortest(plan, head, tail, _left_out(optional + ["blockers, risks and manual steps"]), max_chars)
+
+
+def _head(plan: Plan) -> list[str]:
     out: list[str] = [MARKER, f"### guestlist plan: {escape(plan.org.name)}", ""]
     out.append(f"**{summary_line(plan)}**" if plan.differs else "**No changes: the org matches the config.**")
     out.append("")
     out.append(f"**People:** {escape(people_sentence(plan.people))}.")
     out.append("")
-    out.extend(_blockers(plan))
-    out.extend(_risks(plan))
-    out.extend(_people(plan))
+    return out
+
+
+def _sections(plan: Plan) -> list[tuple[str, list[str], bool]]:
+    """(name, lines, essential) in printing order; a shortened comment keeps the essential ones."""
+    sections = [("blockers", _blockers(plan), True), ("risks", _risks(plan), True), ("people", _people(plan), True)]
     for kind, changes in by_kind(plan.changes):
-        out.extend(_details(f"{KIND_TITLES[kind]}: {count_phrase(changes)}", _diff_block(changes)))
-    out.extend(_licenses(plan))
-    out.extend(_warnings(plan))
-    out.extend(_manual_steps(plan))
-    out.extend(_manual(plan))
+        sections.append((KIND_TITLES[kind].lower(), _details(f"{KIND_TITLES[kind]}: {count_phrase(changes)}",
+                                                             _diff_block(changes)), False))
+    sections += [("licences", _licenses(plan), False), ("warnings", _warnings(plan), False),
+                 ("manual steps", _manual_steps(plan), True), ("manual checks", _manual(plan), False)]
+    return [section for section in sections if section[1]]
+
+
+def _footer(plan: Plan) -> str:
     org = plan.org
-    out.append(
-        f"<sub>org {escape(org.name)} {code(org.id)} as {escape(org.username)} · today {plan.today} · "
-        f"{plan.api_requests} API requests</sub>"
-    )
-    return "\n".join(out) + "\n"
+    return (f"<sub>org {escape(org.name)} {code(org.id)} as {escape(org.username)} · today {plan.today} · "
+            f"{plan.api_requests} API requests</sub>")
+
+
+def _joined(head: list[str], sections: list[list[str]], tail: list[str]) -> str:
+    return "\n".join([*head, *(line for lines in sections for line in lines), *tail]) + "\n"
+
+
+def _removal_list(plan: Plan, limit: int | None = None) -> list[str]:
+    """Every removal, one line each (the part of the plan a shortened comment must never hide)."""
+    removals = plan.removals
+    if not removals:
+        return []
+    shown = removals[: limit if limit is not None else REMOVALS_LISTED_WHEN_SHORT]
+    lines = [f"**Removals ({len(removals)})**", ""]
+    lines += [f"- {code(subject(c))}" + (f" ({escape(c.reason)})" if c.reason else "") for c in shown]
+    if len(shown) < len(removals):
+        lines.append(f"- ... and {len(removals) - len(shown)} more removals, listed in the full plan")
+    return [*lines, ""]
+
+
+def _left_out(dropped: list[str]) -> list[str]:
+    if not dropped:
+        return []
+    return [f"> [!NOTE]\n> Left out to keep this comment short enough for GitHub: {escape(', '.join(dropped))}. "
+            "The full plan is in the job summary, or run `guestlist plan --format markdown` (or `--format text`).", ""]
+
+
+def _shortest(plan: Plan, head: list[str], tail: list[str], note: list[str], max_chars: int) -> str:
+    """Only the head, as many removals as fit and the note: for a plan whose essentials alone are too long."""
+    low, high = 0, len(plan.removals)
+    best = _joined(head, [_removal_list(plan, 0), note], tail)
+    while low <= high:
+        middle = (low + high) // 2
+        text = _joined(head, [_removal_list(plan, middle), note], tail)
+        if len(text) <= max_chars:
+            best, low = text, middle + 1
+        else:
+            high = middle - 1
+    return best[:max_chars] if len(best) > max_chars else best
 
 
 def _details(summary: str, body: list[str]) -> list[str]:
