@@ -136,6 +136,22 @@ def test_a_merge_request_gets_one_note_updated_in_place_and_the_terraform_report
     assert not (project / "plan.json").exists()  # unredacted: removed before artifacts are collected
 
 
+def test_a_plan_that_fails_fails_the_job_and_replaces_the_note(
+        gitlab: tuple[FakeGitLab, str], project: Path, tmp_path: Path) -> None:
+    fake, url = gitlab
+    db = tmp_path / "org" / "sandbox.sqlite3"
+    db.parent.mkdir()
+    assert run_job("plan", project, url, db).returncode == 0
+    partners = project / "desired" / "groups" / "partners.yaml"
+    partners.write_text(partners.read_text().replace("owner: dan@acme.com", "owner: nobody@acme.com"))
+
+    failed = run_job("plan", project, url, db)
+
+    assert failed.returncode == 1
+    assert len(fake.notes) == 1
+    assert "guestlist plan failed (exit 1)" in fake.notes[0]["body"] and "nobody@acme.com" in fake.notes[0]["body"]
+
+
 def test_apply_converges_and_drift_opens_then_closes_one_issue(
         gitlab: tuple[FakeGitLab, str], project: Path, tmp_path: Path) -> None:
     fake, url = gitlab
