@@ -328,6 +328,17 @@ class ObservedGroup:
 
 
 @dataclass(frozen=True)
+class ObservedSiteGroup:
+    """A group of an Experience Cloud site (NetworkId set): never managed, only noticed when a declared internal
+    group bears the same name (real-orgs.md §1.2, real-orgs.md §1.4)."""
+
+    id: str
+    name: str
+    network_id: str
+    site_name: str | None = None  # Network.Name, when the connected user can read it
+
+
+@dataclass(frozen=True)
 class ObservedMember:
     id: str
     group_id: str
@@ -414,7 +425,7 @@ class Snapshot:
 
     org: OrgIdentity
     chatter: dict[str, bool | None]  # keys of ChatterSettings (enabled, customer_invitations, ...)
-    groups: dict[str, ObservedGroup]  # by casefolded name (all groups in the org)
+    groups: dict[str, ObservedGroup]  # by casefolded name: the org's internal groups (NetworkId null)
     # group id -> user id -> member, complete for each group read: the declared groups, plus every group allowing
     # customers when policy.deactivate_orphaned_customers (customers can only belong to those)
     members: dict[str, dict[str, ObservedMember]]
@@ -430,6 +441,11 @@ class Snapshot:
     # casefolded account name -> how many Accounts bear it, for the declared names that match more than one (these
     # are left out of `accounts`: the planner can't tell which company is meant)
     ambiguous_accounts: dict[str, int] = field(default_factory=dict)
+    # casefolded name -> the Experience Cloud sites' groups of that name (NetworkId set), left alone by the plan
+    site_groups: dict[str, tuple[ObservedSiteGroup, ...]] = field(default_factory=dict)
+    # the connected user's PermissionsManageUnlistedGroups (profile or permission set); None when unread (no present
+    # group is declared unlisted). Without it unlisted groups are invisible to it (real-orgs.md §2.1)
+    can_manage_unlisted_groups: bool | None = None
 
     def user_by_username(self) -> dict[str, ObservedUser]:
         return {u.username: u for u in self.users.values()}
@@ -461,6 +477,7 @@ LICENSE_PROFILES: dict[CommunityLicense, str] = {
 CHATTER_FREE_LICENSE = "Chatter Free"
 CHATTER_EXTERNAL_LICENSE = "Chatter External"
 INVITE_CUSTOMERS_PERMISSION = "PermissionsChatterInviteExternalUsers"
+MANAGE_UNLISTED_GROUPS_PERMISSION = "PermissionsManageUnlistedGroups"  # real-orgs.md §2.2
 
 
 K = TypeVar("K")

@@ -23,12 +23,14 @@ from reconciler.model import (
     CHATTER_EXTERNAL_LICENSE,
     CHATTER_SETTING_TO_SF,
     INVITE_CUSTOMERS_PERMISSION,
+    MANAGE_UNLISTED_GROUPS_PERMISSION,
     NOTIFY_FROM_SF,
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
     Access,
     DesiredState,
     ExternalUsersPolicy,
+    GroupState,
     MemberKind,
     ObservedAccount,
     ObservedAssignment,
@@ -39,6 +41,7 @@ from reconciler.model import (
     ObservedMember,
     ObservedPermissionSet,
     ObservedProfile,
+    ObservedSiteGroup,
     ObservedUser,
     OrgIdentity,
     Snapshot,
@@ -64,6 +67,7 @@ USER_FIELDS = (
 PORTAL_ROLE_FIELD = "PortalRole"  # only in orgs with Experience Cloud; read only when external_users are declared
 GROUP_FIELDS = ("Id", "Name", *(setting.sf_field for setting in GROUP.fields), "OwnerId", "MemberCount",
                 "LastModifiedDate")
+SITE_FIELDS = ("NetworkId", "Network.Name")  # only in orgs with Experience Cloud (real-orgs.md §1.3)
 MEMBER_FIELDS = ("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", "NotificationFrequency",
                  "LastModifiedDate")
 INVITATION_FIELDS = ("Id", "SharedEntityId", "InvitedUserEmail", "Status", "InviterId", "CreatedDate")
@@ -92,6 +96,7 @@ class Needs:
     portal_roles: bool
     external_users_in_scope: bool  # policy.external_users: deactivate
     customers_in_scope: bool  # policy.deactivate_orphaned_customers
+    unlisted_groups: bool = False  # a present group is declared unlisted: read Manage Unlisted Groups
 
     @classmethod
     def of(cls, desired: DesiredState, connected_username: str) -> Needs:
@@ -128,7 +133,14 @@ class Needs:
             portal_roles=bool(desired.external_users),
             external_users_in_scope=desired.policy.external_users is ExternalUsersPolicy.DEACTIVATE,
             customers_in_scope=desired.policy.deactivate_orphaned_customers,
+            unlisted_groups=any(g.access is Access.UNLISTED and g.state is GroupState.PRESENT for g in desired.groups),
         )
+
+
+@dataclass(frozen=True)
+class _Permissions:
+    can_invite_customers: bool
+    can_manage_unlisted_groups: bool | None  # None: not read
 
 
 @dataclass
@@ -170,7 +182,7 @@ class _Observer:
                     name: pool.submit(self._read, name, fn)
                     for name, fn in (
                         ("organization", self.organization),
-                        ("connected user's permissions", self.can_invite),
+                        ("connected user's permissions", self.permissions),
                         ("ChatterSettings", self.chatter),
                         ("users by username", self.users_by_username),
                         ("users by email", self.users_by_email),
@@ -184,7 +196,7 @@ class _Observer:
                         ("contacts", self.contacts),
                     )
                 }
-                groups = groups_f.result()
+                groups, site_groups = groups_f.result()
                 members_f = pool.submit(self._read, "group members", lambda: self.members(self._member_groups(groups)))
                 invitations_f = pool.submit(self._read, "invitations", lambda: self.invitations(groups))
                 results = {name: future.result() for name, future in reads.items()}
@@ -208,7 +220,7 @@ class _Observer:
             is_sandbox_org=self.conn.is_sandbox,
             user_id=self.user_id,
             username=connected.username if connected else self.username,
-            can_invite_customers=results["connected user's permissions"],
+            can_invite_customers=results["connected user's permissions"].can_invite_customers,
         )
         self.conn.identity = identity
         return Snapshot(
@@ -226,6 +238,8 @@ class _Observer:
             contacts=results["contacts"],
             api_requests=self.conn.counter.total,
             ambiguous_accounts=ambiguous_accounts,
+            site_groups=site_groups,
+            can_manage_unlisted_groups=results["connected user's permissions"].can_manage_unlisted_groups,
         )
 
     # -- plumbing -------------------------------------------------------------------------------------------------
@@ -268,12 +282,20 @@ class _Observer:
             raise OrgError("reading organization: the org returned no Organization record")
         return records[0]["Id"], records[0]["Name"]
 
-    def can_invite(self) -> bool:
-        """Whether the connected user has "Invite Customers To Chatter": through its profile (the profile's own
-        permission set is assigned to it too) or any assigned permission set."""
-        soql = (f"SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {quote(self.user_id)} "
-                f"AND PermissionSet.{INVITE_CUSTOMERS_PERMISSION} = true LIMIT 1")
-        return bool(self.sf.query(soql)["records"])
+    def permissions(self) -> _Permissions:
+        """The connected user's "Invite Customers To Chatter" and, when a present group is declared unlisted, its
+        "Manage Unlisted Groups" (without which unlisted groups are invisible to it even with Modify All Data,
+        real-orgs.md §2.1), in one query: through its profile (the profile's own permission set is assigned to it
+        too) or any assigned permission set (real-orgs.md §2.2)."""
+        wanted = (INVITE_CUSTOMERS_PERMISSION,
+                  *((MANAGE_UNLISTED_GROUPS_PERMISSION,) if self.needs.unlisted_groups else ()))
+        fields = [f"PermissionSet.{permission}" for permission in wanted]
+        soql = (f"SELECT Id, {', '.join(fields)} FROM PermissionSetAssignment WHERE AssigneeId = {quote(self.user_id)} "
+                f"AND ({' OR '.join(f'{name} = true' for name in fields)})")
+        held = {permission for record in self._query(soql) for permission in wanted
+                if (record.get("PermissionSet") or {}).get(permission)}
+        return _Permissions(INVITE_CUSTOMERS_PERMISSION in held,
+                            MANAGE_UNLISTED_GROUPS_PERMISSION in held if self.needs.unlisted_groups else None)
 
     def chatter(self) -> dict[str, bool | None]:
         """ChatterSettings in guestlist's words; all None (unread) when neither settings nor groups are declared."""
@@ -284,14 +306,32 @@ class _Observer:
             settings = settings[0] if settings else None
         return {word: _bool_or_none(getattr(settings, name, None)) for word, name in CHATTER_SETTING_TO_SF.items()}
 
-    def groups(self) -> dict[str, ObservedGroup]:
+    def groups(self) -> tuple[dict[str, ObservedGroup], dict[str, tuple[ObservedSiteGroup, ...]]]:
+        """The internal groups (NetworkId null) by casefolded name, and the Experience Cloud sites' groups by name:
+        an administrator's query returns both (real-orgs.md §1.4), and only the internal ones are guestlist's."""
         groups: dict[str, ObservedGroup] = {}
-        for record in self._query(self._select(GROUP_FIELDS, GROUP.sobject)):
+        site_groups: dict[str, tuple[ObservedSiteGroup, ...]] = {}
+        for record in self._group_records():
+            if record.get("NetworkId"):
+                site = _site_group(record)
+                key = site.name.casefold()
+                site_groups[key] = (*site_groups.get(key, ()), site)
+                continue
             group = _group(record)
             key = group.name.casefold()
             if key not in groups or _preferred(group, groups[key]):
                 groups[key] = group
-        return groups
+        return groups, site_groups
+
+    def _group_records(self) -> list[dict[str, Any]]:
+        """Every group the connected user sees, with its site; an org without Experience Cloud has no NetworkId
+        (INVALID_FIELD): its groups are all internal."""
+        try:
+            return self._query(self._select((*GROUP_FIELDS, *SITE_FIELDS), GROUP.sobject))
+        except SalesforceError as exc:
+            if "INVALID_FIELD" not in str(exc) or "Network" not in str(exc):
+                raise
+        return self._query(self._select(GROUP_FIELDS, GROUP.sobject))
 
     def _member_groups(self, groups: Mapping[str, ObservedGroup]) -> list[str]:
         """Declared groups that exist, plus every group allowing customers when orphaned customers are looked for
@@ -448,6 +488,10 @@ def _group(r: Mapping[str, Any]) -> ObservedGroup:
         settings={setting.word: setting.observed(r) for setting in GROUP.fields},
         last_modified=r.get("LastModifiedDate") or "",
     )
+
+
+def _site_group(r: Mapping[str, Any]) -> ObservedSiteGroup:
+    return ObservedSiteGroup(id=r["Id"], name=r["Name"], network_id=r["NetworkId"], site_name=_name(r.get("Network")))
 
 
 def _preferred(candidate: ObservedGroup, current: ObservedGroup) -> bool:

@@ -109,6 +109,21 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "policy.protected: never removed, demoted or deactivated.",
     ),
     Assumption(
+        "internal-groups-only",
+        "guestlist manages internal groups (NetworkId null) only: site groups are never matched to a declared group "
+        "and only warned about (site-group-name); an org whose CollaborationGroup has no NetworkId (INVALID_FIELD) "
+        "has internal groups only.",
+        "real-orgs.md §1.2 (names unique per site), real-orgs.md §1.4 (admins read every site's groups); that "
+        "orgs without digital experiences lack the field is UNVERIFIED (real-orgs.md §1.3).",
+    ),
+    Assumption(
+        "unlisted-permission-block",
+        "A present group declared unlisted blocks the plan when the connected user lacks Manage Unlisted Groups, "
+        "even if the user is a member (and so sees the group): membership is not a standing grant.",
+        "real-orgs.md §2.1: without the permission non-members can't see unlisted groups; unlisted names need not "
+        "be unique, so an unseen group would be created again on every run.",
+    ),
+    Assumption(
         "apply-lock-codes",
         "apply's lock (apply/lock.py) reads DUPLICATE_DEVELOPER_NAME or DUPLICATE_VALUE on creating the "
         "PermissionSet Guestlist_Apply_Lock as 'held by another apply', and needs the right to create and delete "

@@ -30,6 +30,7 @@ BLOCKER_CODES: dict[str, str] = {
     "access-locked": "an access change on a group that allows customers",
     "allow-customers-public": "a public group allowing customers",
     "unlisted-groups-disabled": "an unlisted group while the org doesn't allow them",
+    "unlisted-permission": "an unlisted group while the connected user lacks Manage Unlisted Groups",
     "group-disallows-customers": "a customer invited to a group that doesn't allow customers",
     "invite-permission": "the connected user lacks Invite Customers To Chatter",
     "customer-invitations-off": "customer invitations are off in the org and the config doesn't turn them on",

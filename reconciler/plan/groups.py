@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.kinds import GROUP
-from reconciler.model import Access, Group, GroupState, ObservedGroup
+from reconciler.model import MANAGE_UNLISTED_GROUPS_PERMISSION, Access, Group, GroupState, ObservedGroup
 from reconciler.plan import assumptions
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
@@ -67,17 +67,34 @@ def diff_groups(ctx: PlanContext, users: UsersDecided) -> GroupsDecided:
     for group in ctx.desired.groups:
         declared.add(group.key)
         observed = ctx.snapshot.groups.get(group.key)
+        _note_site_groups(ctx, group)
         if group.state is GroupState.ABSENT:
             if observed is not None:
                 deleted.add(_delete(ctx, group, observed))
             continue
         owner = _owner(ctx, users, group, observed)
+        _check_unlisted_visible(ctx, group, GROUP.key(group.name))
         if observed is None:
             targets.append(_create(ctx, group, owner))
         else:
             targets.append(_update(ctx, group, observed, owner))
     undeclared = sum(1 for name in ctx.snapshot.groups if name not in declared)
     return GroupsDecided(tuple(targets), frozenset(deleted), undeclared)
+
+
+def _note_site_groups(ctx: PlanContext, group: Group) -> None:
+    """Warns when Experience Cloud sites have groups of the declared name: guestlist manages the internal group
+    only (names are unique per site, real-orgs.md §1.2) and never changes, empties or deletes a site's group."""
+    found = ctx.snapshot.site_groups.get(group.key, ())
+    if found:
+        sites = ", ".join(f"{site.site_name or 'a site'} ({site.network_id}: group {site.id})" for site in found)
+        ctx.warn(
+            "site-group-name",
+            f"group {group.name!r} is also the name of a group in an Experience Cloud site: {sites}; guestlist "
+            "manages the internal group only and leaves the site's group alone",
+            group.source,
+            GROUP.key(group.name),
+        )
 
 
 def _owner(ctx: PlanContext, users: UsersDecided, group: Group, observed: ObservedGroup | None) -> UserRef | None:
@@ -126,6 +143,20 @@ def _check_access(ctx: PlanContext, group: Group, access: Access, allows_custome
             "unlisted-groups-disabled",
             f"group {group.name!r} is unlisted but the org doesn't allow unlisted "
             "groups (set org.chatter.unlisted_groups: true)",
+            group.source,
+            key,
+        )
+
+
+def _check_unlisted_visible(ctx: PlanContext, group: Group, key: str) -> None:
+    """Without Manage Unlisted Groups the connected user can't see unlisted groups it isn't a member of, even with
+    Modify All Data (real-orgs.md §2.1): an existing one would look absent and be created again on every run."""
+    if group.access is Access.UNLISTED and ctx.snapshot.can_manage_unlisted_groups is False:
+        ctx.block(
+            "unlisted-permission",
+            f"group {group.name!r} is unlisted, and the connected user {ctx.snapshot.org.username} lacks \"Manage "
+            f'Unlisted Groups" ({MANAGE_UNLISTED_GROUPS_PERMISSION}): it can\'t see unlisted groups it isn\'t a '
+            "member of, so guestlist can't tell whether the group exists (grant the permission to that user)",
             group.source,
             key,
         )

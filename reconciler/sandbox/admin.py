@@ -34,6 +34,7 @@ from werkzeug.routing import Map, Rule
 
 from reconciler.sandbox.errors import INVALID_SESSION, ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultPlan, FaultSpecError
+from reconciler.sandbox.objects import sites
 from reconciler.sandbox.objects.permissions import has_permission
 from reconciler.sandbox.routes.cursors import QueryCursors
 from reconciler.sandbox.routes.http import RestRequest, RestResponse, bearer_token, method_not_allowed, not_found
@@ -97,6 +98,19 @@ def api_limits(store: Store, daily_api_requests: int | None = None, reset_usage:
             session.reset_api_usage()
         used, maximum = session.api_usage()
     return {"daily_api_requests": {"max": maximum, "used": used}}
+
+
+def add_site(store: Store, name: str, status: str | None = None) -> str:
+    """A new Experience Cloud site (a Network record, which the API can't create); its id. 400 DUPLICATE_VALUE when
+    a site has that name already, 400 INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST for an unknown status."""
+    with store.session() as session:
+        return sites.add_site(session, name, status)
+
+
+def list_sites(store: Store) -> list[dict[str, Any]]:
+    """Every site: id, name and status, by name."""
+    with store.session(write=False) as session:
+        return sites.list_sites(session)
 
 
 class Admin:

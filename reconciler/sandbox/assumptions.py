@@ -149,6 +149,30 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "§13 item 2c",
     ),
     Assumption(
+        "cg-name-per-site",
+        "Group name uniqueness per Experience Cloud site",
+        "The duplicate-name check (cg-duplicate-name) compares a group only with groups of the same NetworkId: "
+        "internal groups (NetworkId null) are one namespace, each site another. NetworkId is set on create only.",
+        "real-orgs.md §1.2 (Help: unique within the site); real-orgs.md §1.3 (NetworkId creatable, not updateable)",
+    ),
+    Assumption(
+        "network-object",
+        "The Network object (Experience Cloud sites)",
+        "Key prefix 0DB; fields limited to Id, audit fields, Name, Description, Status, UrlPathPrefix (all read-only "
+        "in the sandbox: no v64 model gives their flags); no create through the API (sites come from "
+        "`guestlist sandbox site add`); a new site's Status is the describe default UnderConstruction.",
+        "real-orgs.md §1.1 (ObjRef supported calls; partial describe; 0DB only seen in a test stub)",
+    ),
+    Assumption(
+        "unlisted-visibility",
+        "Who sees unlisted groups",
+        "A user without PermissionsManageUnlistedGroups (profile or permission set) sees an unlisted group only as "
+        "its member: SOQL on CollaborationGroup leaves the others out (and the CollaborationGroupMember and "
+        "CollaborationInvitation rows of those groups), retrieve answers 404 NOT_FOUND, update and delete 400 "
+        "INSUFFICIENT_ACCESS_OR_READONLY.",
+        "real-orgs.md §2.1 (ObjRef Special Access Rules); the error codes of hidden records are unverified",
+    ),
+    Assumption(
         "cg-guests-on-public",
         "CanHaveGuests=true on a Public group",
         "400 FIELD_INTEGRITY_EXCEPTION, fields [CanHaveGuests].",

@@ -1,5 +1,5 @@
 """`guestlist sandbox ...`: serve the local org, reset it, play an invitee, set what no real API exposes (the
-invitation settings, the daily API allowance)."""
+invitation settings, the daily API allowance, Experience Cloud sites)."""
 
 from __future__ import annotations
 
@@ -178,6 +178,50 @@ def limits(
     finally:
         store.close()
     _print(current)
+
+
+site_app = typer.Typer(
+    name="site",
+    help="Experience Cloud sites (Network records) of the sandbox org; a new org has none.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sandbox_app.add_typer(site_app, name="site")
+
+
+@site_app.command("add")
+def site_add(
+    name: Annotated[str, typer.Argument(help="The site's name.")],
+    db: DbOption = DEFAULT_DB,
+    status: Annotated[str | None, typer.Option(
+        "--status", help="Network.Status: UnderConstruction (the default), Live or DownForMaintenance.")] = None,
+) -> None:
+    """Add a site (Salesforce's API can't create one); prints the new Network id."""
+    from reconciler.sandbox.admin import add_site
+    from reconciler.sandbox.errors import ApiError
+
+    store = _open(_existing(db))
+    try:
+        site_id = add_site(store, name, status)
+    except ApiError as exc:
+        raise _fail(f"site {name!r}: {exc.message} ({exc.code})") from None
+    finally:
+        store.close()
+    typer.echo(site_id)
+
+
+@site_app.command("list")
+def site_list(db: DbOption = DEFAULT_DB) -> None:
+    """List the sites as JSON: {"sites": [{"id", "name", "status"}, ...]}, by name."""
+    from reconciler.sandbox.admin import list_sites
+
+    store = _open(_existing(db))
+    try:
+        found = list_sites(store)
+    finally:
+        store.close()
+    _print({"sites": found})
 
 
 def _print(data: dict[str, Any]) -> None:

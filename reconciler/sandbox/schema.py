@@ -31,6 +31,7 @@ OBJECT_NAMES: tuple[str, ...] = (
     "PermissionSetAssignment",
     "Account",
     "Contact",
+    "Network",
     "CollaborationGroup",
     "CollaborationGroupMember",
     "CollaborationInvitation",
@@ -90,6 +91,8 @@ _PARTIAL_LENGTHS = assumed("partial-lengths")
 _PARTIAL_RESTRICTED = assumed("partial-restricted-picklists")
 _PARTIAL_DEFAULTED = assumed("partial-defaulted")
 _EXPERIENCE_FLAGS = assumed("experience-cloud-flags")
+_NETWORK = assumed("network-object")
+NO_DERIVED_FLAGS = frozenset({"Network"})  # no v64 model: every field read-only, as `assumed("network-object")`
 
 # (object, field) -> (createable, updateable) for fields the derived v64 model lacks
 _MISSING_FLAGS = {
@@ -112,6 +115,7 @@ _CHILD_RELATIONSHIPS = (  # (parent, relationship name, child, child field); see
     ("Account", "Contacts", "Contact", "AccountId"),
     ("Account", "Users", "User", "AccountId"),
     ("CollaborationGroup", "GroupMembers", "CollaborationGroupMember", "CollaborationGroupId"),
+    ("Network", "NetworkCollaborationGroups", "CollaborationGroup", "NetworkId"),
     ("PermissionSet", "Assignments", "PermissionSetAssignment", "PermissionSetId"),
     ("User", "GroupMemberships", "CollaborationGroupMember", "MemberId"),
     ("User", "ManagedUsers", "User", "ManagerId"),
@@ -501,7 +505,8 @@ def _object_fields(name: str) -> list[FieldSpec]:
             supplementary = {f["name"]: f for f in extra}
             specs += [_partial_field(name, supplementary[n], None) for n in ("IsPortalEnabled", "PortalRole")]
         return specs
-    derived = {f["name"]: f for f in _read(f"derived-v64/{name}.json")["fields"]}
+    model = [] if name in NO_DERIVED_FLAGS else _read(f"derived-v64/{name}.json")["fields"]
+    derived = {f["name"]: f for f in model}
     return [_partial_field(name, raw, derived.get(raw["name"])) for raw in _read(f"{name}.json")["fields"]]
 
 

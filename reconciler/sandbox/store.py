@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError, NotASandboxDatabase
-from reconciler.sandbox.objects import rules_for, settings, validation_rules
+from reconciler.sandbox.objects import rules_for, settings, validation_rules, visibility
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
     check_references,
@@ -512,6 +512,7 @@ class Session:
         row = self.fetch(obj.name, rid) if rid.startswith(obj.key_prefix) else None
         if row is None:
             raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        visibility.check_retrievable(self, obj.name, row)
         record: Row = {"attributes": record_attributes(obj.name, rid, api_version)}
         for spec in wanted:
             record[spec.name] = row[spec.name]  # type: ignore[union-attr]
@@ -534,7 +535,8 @@ class Session:
     def query(self, soql: str, *, include_deleted: bool = False, api_version: str = "59.0") -> QueryResult:
         from reconciler.sandbox.soql import run_query  # SOQL's module; imported when first used
 
-        return run_query(self.conn, self.schema, soql, include_deleted=include_deleted, api_version=api_version)
+        return run_query(self.conn, self.schema, soql, include_deleted=include_deleted, api_version=api_version,
+                         row_filters=visibility.row_filters(self))
 
     # --- settings --------------------------------------------------------------------------------------------
 

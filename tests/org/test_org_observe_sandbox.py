@@ -184,3 +184,26 @@ def test_the_connected_user_is_found_by_id_when_userinfo_has_no_username(demo) -
         conn.user_info = info
     assert snapshot.org.username == "admin@acme.com"
     assert snapshot.users[snapshot.org.user_id].username == "admin@acme.com"
+
+
+def test_site_groups_are_kept_apart_from_the_internal_groups(tmp_path: Path) -> None:
+    """An admin's query returns the groups of every site (real-orgs.md §1.4): observe keeps the internal group as
+    the group of the name and the site's group only as a site group."""
+    from reconciler.sandbox.store import Store
+
+    db = tmp_path / "sandbox.sqlite3"
+    store = Store(db)
+    with store.session() as s:
+        from reconciler.sandbox.objects.sites import add_site
+
+        portal = add_site(s, "Partner Portal")
+        s.actor_id = s.meta("admin_user_id")
+        site_hub = s.create("CollaborationGroup", {"Name": "acme partner hub", "CollaborationType": "Private",
+                                                   "NetworkId": portal})
+    store.close()
+    with connect("sandbox", sandbox_db=db) as conn:
+        snapshot = observe(conn, DEMO)
+    assert snapshot.groups["acme partner hub"].id != site_hub
+    [site_group] = snapshot.site_groups["acme partner hub"]
+    assert (site_group.id, site_group.network_id, site_group.site_name) == (site_hub, portal, "Partner Portal")
+    assert snapshot.can_manage_unlisted_groups is True  # the demo declares an unlisted group; the admin holds it

@@ -14,6 +14,7 @@ from reconciler.sandbox.objects.base import (
     field_integrity,
 )
 from reconciler.sandbox.objects.settings import chatter_flag
+from reconciler.sandbox.objects.visibility import check_writable
 
 if TYPE_CHECKING:
     from reconciler.sandbox.schema import FieldSpec
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 UNIQUE_NAME_TYPES = ("Public", "Private")
 _DUPLICATE_NAME = assumed("cg-duplicate-name")
+_NAME_PER_SITE = assumed("cg-name-per-site")
 _GUESTS_ON_PUBLIC = assumed("cg-guests-on-public")
 _GUESTS_ONE_WAY = assumed("cg-guests-one-way")
 _OWNER_CHANGE = assumed("cg-owner-change")
@@ -75,6 +77,7 @@ class CollaborationGroupRules(Rules):
         )
 
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
+        check_writable(session, old)
         new = {**old, **changes}
         if old["CanHaveGuests"] and not new["CanHaveGuests"]:
             raise field_integrity("Allow Customers can't be turned off once it is on", ["CanHaveGuests"])
@@ -99,6 +102,9 @@ class CollaborationGroupRules(Rules):
             elif row["CollaborationRole"] != "Admin":
                 session.system_update("CollaborationGroupMember", row["Id"], {"CollaborationRole": "Admin"})
 
+    def before_delete(self, session: Session, row: Row) -> None:
+        check_writable(session, row)
+
     def after_delete(self, session: Session, row: Row) -> None:
         session.conn.execute('DELETE FROM "CollaborationGroupMember" WHERE "CollaborationGroupId" = ?', (row["Id"],))
         session.conn.execute('DELETE FROM "CollaborationInvitation" WHERE "SharedEntityId" = ?', (row["Id"],))
@@ -107,10 +113,10 @@ class CollaborationGroupRules(Rules):
     def _check_name(session: Session, group: Row, own_id: str | None) -> None:
         if group["CollaborationType"] not in UNIQUE_NAME_TYPES:
             return
-        clash = session.scalar(
+        clash = session.scalar(  # one namespace per site; internal groups (NetworkId null) are one too
             'SELECT "Id" FROM "CollaborationGroup" WHERE lower("Name") = lower(?) AND "CollaborationType" IN (?, ?) '
-            'AND "Id" IS NOT ?',
-            (group["Name"], *UNIQUE_NAME_TYPES, own_id),
+            'AND "NetworkId" IS ? AND "Id" IS NOT ?',
+            (group["Name"], *UNIQUE_NAME_TYPES, group.get("NetworkId"), own_id),
         )
         if clash:
             raise duplicate_value("Name", clash)

@@ -158,10 +158,12 @@ def _column_info(column: Column) -> ColumnInfo:
 class Compiler:
     """Compiles one parsed query against the schema (a fresh instance per query)."""
 
-    def __init__(self, schema: Schema, soql: str, include_deleted: bool) -> None:
+    def __init__(self, schema: Schema, soql: str, include_deleted: bool,
+                 row_filters: tuple[tuple[str, str], ...] = ()) -> None:
         self.schema = schema
         self.soql = soql
         self.include_deleted = include_deleted
+        self.row_filters = row_filters
         self._subqueries = 0
 
     # --- entry point -------------------------------------------------------------------------------------------------
@@ -245,6 +247,8 @@ class Compiler:
             params = compiler.params
         if scope.sobject.soft_delete and not self.include_deleted:
             conditions.append(f'{scope.base}."IsDeleted" = 0')
+        conditions.extend(condition.format(t=scope.base) for sobject, condition in self.row_filters
+                          if sobject == scope.sobject.name)
         return conditions, params
 
     def _semi_join(self, query: nodes.Query) -> tuple[str, list[Any]]:
@@ -372,5 +376,6 @@ def _aggregate_converter(function: str, spec: FieldSpec) -> Callable[[Any], Any]
     return json_converter(spec)
 
 
-def compile_query(schema: Schema, soql: str, query: nodes.Query, include_deleted: bool) -> Compiled:
-    return Compiler(schema, soql, include_deleted).compile(query)
+def compile_query(schema: Schema, soql: str, query: nodes.Query, include_deleted: bool,
+                  row_filters: tuple[tuple[str, str], ...] = ()) -> Compiled:
+    return Compiler(schema, soql, include_deleted, row_filters).compile(query)

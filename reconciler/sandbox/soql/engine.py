@@ -38,14 +38,18 @@ class _SchemaKey:
         return isinstance(other, _SchemaKey) and other.schema is self.schema
 
 
+RowFilters = tuple[tuple[str, str], ...]  # (sObject, SQL condition on the table alias "{t}"): rows the user sees
+
+
 @functools.lru_cache(maxsize=1024)
-def _compiled(key: _SchemaKey, soql: str, include_deleted: bool) -> Compiled:
-    return compile_query(key.schema, soql, parse(soql), include_deleted)
+def _compiled(key: _SchemaKey, soql: str, include_deleted: bool, row_filters: RowFilters) -> Compiled:
+    return compile_query(key.schema, soql, parse(soql), include_deleted, row_filters)
 
 
-def compile_soql(schema: Schema, soql: str, *, include_deleted: bool = False) -> Compiled:
-    """The checked, compiled form of a query (cached per schema, text and include_deleted); raises ApiError."""
-    return _compiled(_SchemaKey(schema), soql, include_deleted)
+def compile_soql(schema: Schema, soql: str, *, include_deleted: bool = False, row_filters: RowFilters = ()) -> Compiled:
+    """The checked, compiled form of a query (cached per schema, text, include_deleted and row filters); raises
+    ApiError. `row_filters` keep out the rows the querying user may not see (objects/visibility.py)."""
+    return _compiled(_SchemaKey(schema), soql, include_deleted, row_filters)
 
 
 def _today() -> dt.date:
@@ -60,13 +64,14 @@ def stream_query(
     include_deleted: bool = False,
     api_version: str = "59.0",
     today: dt.date | None = None,
+    row_filters: RowFilters = (),
 ) -> tuple[int | None, Iterator[dict[str, Any]]]:
     """(total, records) without holding every record: total is None for record queries (count as you go).
 
     For SELECT COUNT() the total is known and the iterator is empty. Errors (ApiError) are raised here, before
     the first record, so a caller can answer 400 before streaming anything.
     """
-    compiled = compile_soql(schema, soql, include_deleted=include_deleted)
+    compiled = compile_soql(schema, soql, include_deleted=include_deleted, row_filters=row_filters)
     day = today or _today()
     plan = compiled.plan
     if isinstance(plan, CountPlan):
@@ -85,13 +90,15 @@ def run_query(
     include_deleted: bool = False,
     api_version: str = "59.0",
     today: dt.date | None = None,
+    row_filters: RowFilters = (),
 ) -> QueryResult:
     """Run one SOQL query; ApiError(400, MALFORMED_QUERY | INVALID_FIELD | INVALID_TYPE | ...) when it is refused.
 
     `today` fixes the day relative date literals (TODAY, LAST_N_DAYS:n) are evaluated on (default: today, UTC).
     """
     total, records = stream_query(
-        conn, schema, soql, include_deleted=include_deleted, api_version=api_version, today=today
+        conn, schema, soql, include_deleted=include_deleted, api_version=api_version, today=today,
+        row_filters=row_filters,
     )
     materialised = list(records)
     return QueryResult(materialised, len(materialised) if total is None else total)

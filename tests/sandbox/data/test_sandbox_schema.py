@@ -29,6 +29,7 @@ def test_objects_and_key_prefixes() -> None:
         "CollaborationGroup": "0F9",
         "CollaborationGroupMember": "0FB",
         "CollaborationInvitation": "0H1",
+        "Network": "0DB",
     }
     assert schema.get("collaborationgroup") is schema.get("CollaborationGroup")
     assert schema.by_prefix("0F9").name == "CollaborationGroup"  # type: ignore[union-attr]
