@@ -182,6 +182,35 @@ def apply(
                                                      journal, parse_today(today), lock_timeout)))
 
 
+@app.command(epilog=exit_codes_help("export"))
+def export(
+    directory: Annotated[str | None, typer.Argument(help="The directory to write into (the same as --out DIR).",
+                                                    show_default=False)] = None,
+    out: Annotated[str | None, typer.Option("--out", help="a directory to write into, or - for stdout (the "
+                                                          "default)")] = None,
+    org: Org = "sandbox",
+    sandbox_db: SandboxDb = None,
+    split: Annotated[bool, typer.Option("--split", help="org.yaml, people.yaml, access.yaml and one file per "
+                                                        "group under groups/ (needs --out DIR)")] = False,
+    only: Annotated[str | None, typer.Option("--only", help="the sections to export, comma-separated: org, "
+                                                            "groups, chatter_users, external_users, "
+                                                            "permission_sets")] = None,
+    groups: Annotated[str, typer.Option("--groups", help="only the groups whose name matches this glob "
+                                                         "(case-insensitive)")] = "*",
+    authoritative: Annotated[bool, typer.Option("--authoritative", help="groups and permission sets "
+                                                                        "membership: authoritative where that "
+                                                                        "removes nothing (default: additive)")] = False,
+    force: Annotated[bool, typer.Option("--force", help="overwrite files that exist")] = False,
+    today: Today = None,
+) -> None:
+    """Write the org's current state as guestlist YAML, to adopt an existing org (plan on it shows no changes)."""
+    from reconciler.commands import export as command
+
+    _finish(lambda: command.run(command.ExportOptions(
+        command.parse_out(directory, out), org, sandbox_db, split, command.parse_only(only), groups, authoritative,
+        force, parse_today(today))))
+
+
 def main() -> None:
     """Run the CLI. Usage errors (an unknown option, a bad value) exit 1 like every other error: exit code 2 means
     "changes present" under `plan --detailed-exitcode`, so a typo in a pipeline must never look like it."""
