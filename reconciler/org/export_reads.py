@@ -13,21 +13,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import requests
-import zeep.exceptions
-from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+from simple_salesforce.exceptions import SalesforceError
 
 from reconciler.kinds import GROUP
 from reconciler.model import CHATTER_FREE_LICENSE, CHATTER_SETTING_TO_SF
-from reconciler.org.connect import (
-    ApiLimitExceeded,
-    ConnectError,
-    OrgConnection,
-    OrgError,
-    SessionExpired,
-    describe_failure,
-    is_limit_exceeded,
-)
+from reconciler.org.connect import OrgConnection, OrgError
+from reconciler.org.observe import READ_FAILURES, read_failure
 from reconciler.org.soql import in_queries
 
 Record = dict[str, Any]
@@ -60,15 +51,8 @@ class ExportReader:
             yield
         except OrgError:
             raise
-        except (requests.exceptions.RequestException, SalesforceError, zeep.exceptions.Error) as exc:
-            text = f"reading {what}: {describe_failure(exc, self.conn.secrets(), self.conn.api_usage)}"
-            if is_limit_exceeded(exc):
-                raise ApiLimitExceeded(text) from None
-            if isinstance(exc, SalesforceExpiredSession) or "INVALID_SESSION_ID" in text:
-                raise SessionExpired(text) from None
-            if isinstance(exc, requests.exceptions.RequestException):
-                raise ConnectError(text) from None
-            raise OrgError(text) from None
+        except READ_FAILURES as exc:
+            raise read_failure(self.conn, what, exc) from None
 
     def _pages(self, what: str, soql: str) -> Iterator[Record]:
         self.progress(what)

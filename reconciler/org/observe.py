@@ -251,16 +251,8 @@ class _Observer:
             return fn()
         except OrgError:
             raise
-        except (requests.exceptions.RequestException, SalesforceError, zeep.exceptions.Error) as exc:
-            text = f"reading {what}: {describe_failure(exc, self.conn.secrets(), self.conn.api_usage)}"
-            if is_limit_exceeded(exc):
-                raise ApiLimitExceeded(text) from None
-            if isinstance(exc, SalesforceExpiredSession) or "INVALID_SESSION_ID" in text:
-                raise SessionExpired(text) from None
-            if isinstance(exc, requests.exceptions.RequestException):
-                raise ConnectError(text) from None
-            hint = next((h for needle, h in _HINTS.items() if needle in text), None)
-            raise OrgError(text + (f" ({hint})" if hint else "")) from None
+        except READ_FAILURES as exc:
+            raise read_failure(self.conn, what, exc, _HINTS) from None
 
     def _query(self, soql: str) -> list[dict[str, Any]]:
         return list(self.sf.query_all_iter(soql))
@@ -454,6 +446,24 @@ class _Observer:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Records -> snapshot values (guestlist's words)
+
+
+READ_FAILURES = (requests.exceptions.RequestException, SalesforceError, zeep.exceptions.Error)
+
+
+def read_failure(conn: OrgConnection, what: str, exc: Exception, hints: Mapping[str, str] | None = None) -> OrgError:
+    """The OrgError a failed read becomes, naming what was read, secrets redacted: ApiLimitExceeded for a spent
+    allowance, SessionExpired for an ended session, ConnectError when the org can't be reached; `hints` (text in
+    the failure -> what to do) add the likely fix."""
+    text = f"reading {what}: {describe_failure(exc, conn.secrets(), conn.api_usage)}"
+    if is_limit_exceeded(exc):
+        return ApiLimitExceeded(text)
+    if isinstance(exc, SalesforceExpiredSession) or "INVALID_SESSION_ID" in text:
+        return SessionExpired(text)
+    if isinstance(exc, requests.exceptions.RequestException):
+        return ConnectError(text)
+    hint = next((h for needle, h in (hints or {}).items() if needle in text), None)
+    return OrgError(text + (f" ({hint})" if hint else ""))
 
 
 def _user(r: Mapping[str, Any]) -> ObservedUser:
