@@ -97,7 +97,7 @@ _API_USAGE = re.compile(r"(?:^|[,\s])api-usage=(\d+)/(\d+)")
 
 
 class RequestCounter:
-    """Thread-safe count of HTTP requests by kind, and the last `Sforce-Limit-Info: api-usage=used/max` seen."""
+    """Thread-safe count of HTTP requests by kind, and the newest `Sforce-Limit-Info: api-usage=used/max` seen."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -109,10 +109,15 @@ class RequestCounter:
             self._counts[kind] += 1
 
     def observe_response(self, response: requests.Response) -> None:
+        """Keeps the newest usage the org reported: the highest count, since parallel reads' responses arrive in
+        any order (a later-arriving "2 of 3" was counted before the "3 of 3" already seen)."""
         match = _API_USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
+            usage = (int(match.group(1)), int(match.group(2)))
             with self._lock:
-                self._api_usage = (int(match.group(1)), int(match.group(2)))
+                current = self._api_usage
+                if current is None or usage[1] != current[1] or usage[0] >= current[0]:
+                    self._api_usage = usage
 
     @property
     def total(self) -> int:

@@ -52,6 +52,20 @@ def test_every_attempt_is_counted_and_503_on_a_get_is_retried(fake_http) -> None
     assert fake_http.kwargs["timeout"] == DEFAULT_TIMEOUT
 
 
+def test_the_newest_api_usage_wins_whatever_order_parallel_answers_arrive_in() -> None:
+    """Parallel reads answer out of order: the highest count the org reported is the newest one."""
+    counter = RequestCounter()
+    for header in ("api-usage=2/3", "api-usage=3/3", "api-usage=2/3"):
+        response = requests.Response()
+        response.headers["Sforce-Limit-Info"] = header
+        counter.observe_response(response)
+    assert counter.api_usage == (3, 3)
+    raised = requests.Response()
+    raised.headers["Sforce-Limit-Info"] = "api-usage=4/100000"  # the org's allowance changed: its own reading
+    counter.observe_response(raised)
+    assert counter.api_usage == (4, 100000)
+
+
 def test_a_dropped_connection_is_retried_for_reads_only(fake_http) -> None:
     counter = RequestCounter()
     session = build_session(counter, sleep=lambda s: None)
