@@ -79,10 +79,9 @@ class Console:
 
 
 def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+    from reconciler.commands.progress import is_terminal
+
+    return is_terminal(stream)
 
 
 def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None = None,
@@ -290,11 +289,9 @@ def _progress(total: int, console: Console) -> Iterator[Progress]:
     if total < PROGRESS_THRESHOLD or not _isatty(console.err):
         yield lambda n: None
         return
-    from rich.console import Console as RichConsole
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from reconciler.commands.progress import progress_bar
 
-    with Progress(TextColumn("applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=RichConsole(file=console.err), transient=True) as bar:
+    with progress_bar(console.err, "applying") as bar:
         task = bar.add_task("apply", total=total)
         advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
         yield advance

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -18,10 +19,12 @@ from typing import TextIO
 from reconciler import guard
 from reconciler.commands.exitcodes import EXIT_OK
 from reconciler.commands.options import OrgLogin, connect_org, file_in_the_way, sandbox_db_problem
+from reconciler.commands.progress import ReadProgress, progress_bar, watched
 from reconciler.errors import CommandError
 from reconciler.export.model import Export
 from reconciler.export.read import SECTIONS, Selection, read_export
 from reconciler.export.write import SINGLE_FILE, render_one, render_split
+from reconciler.org.export_reads import Progress
 
 STDOUT = "-"
 FIXED_FILES = ("org.yaml", "people.yaml", "access.yaml")  # --split's files besides groups/
@@ -69,7 +72,8 @@ def parse_out(directory: str | None, out: str | None) -> str:
 def run(options: ExportOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
     check_options(options)
-    export, requests = read_org(options, progress_on(err))
+    with progress_on(err) as progress:
+        export, requests = read_org(options, progress)
     for warning in export.warnings():
         print(f"warning: {warning}", file=err)
     print(f"exported {summary(export)}", file=err)
@@ -84,11 +88,15 @@ def run(options: ExportOptions, *, stdout: TextIO | None = None, stderr: TextIO 
     return EXIT_OK
 
 
-def progress_on(err: TextIO) -> Callable[[str], None]:
-    """One line per read on a terminal ("reading groups..."); nothing when stderr is a file or a pipe."""
-    if not getattr(err, "isatty", lambda: False)():
-        return lambda what: None
-    return lambda what: print(f"reading {what}...", file=err, flush=True)
+@contextmanager
+def progress_on(err: TextIO) -> Iterator[Progress]:
+    """A rich bar per read on stderr when a person watches it (a terminal, not CI), gone once the reads are done;
+    nothing when stderr is a file or a pipe, so no bar ever mixes into a log or the YAML."""
+    if not watched(err):
+        yield lambda what, done, total: None
+        return
+    with progress_bar(err) as bar:
+        yield ReadProgress(bar)
 
 
 def summary(export: Export) -> str:
@@ -125,7 +133,7 @@ def check_options(options: ExportOptions) -> None:
         raise CommandError(f"error: --out {directory}: {blocker} is a file, not a directory")
 
 
-def read_org(options: ExportOptions, progress: Callable[[str], None]) -> tuple[Export, int]:
+def read_org(options: ExportOptions, progress: Progress) -> tuple[Export, int]:
     """Connect and read; the request count covers everything this command sent to the org. Files in the way of
     the ones every export writes are refused once connected (the org is right), before the reads."""
     from reconciler.org.connect import OrgError, SessionExpired

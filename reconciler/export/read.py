@@ -42,6 +42,7 @@ SECTIONS = ("org", "groups", "chatter_users", "external_users", "permission_sets
 PEOPLE_SECTIONS = frozenset({"groups", "chatter_users", "external_users"})
 CHATTER_FREE_PROFILE = "Chatter Free User"
 CHATTER_EXTERNAL_PROFILE = "Chatter External User"
+MEMBER_FIELDS = ("MemberId", "CollaborationRole", "NotificationFrequency")  # what a membership row is judged on
 ADMIN_ROLE = "Admin"  # CollaborationRole of a group's managers and owner (salesforce-api.md §2)
 
 
@@ -56,7 +57,7 @@ class Selection:
     today: dt.date = field(default_factory=dt.date.today)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrgUser:
     """A user as the export needs one (guestlist's words; the username lower-cased like the config's)."""
 
@@ -256,9 +257,9 @@ class _Export:
         chosen = self._chosen_groups()
         ids = sorted(r["Id"] for r in chosen)
         members: dict[str, list[Record]] = {group_id: [] for group_id in ids}
-        for row in self.reader.members(ids):
-            members[row["CollaborationGroupId"]].append(row)
-            if row.get("Member"):
+        for row in self.reader.members(ids):  # kept slim: the user goes into self.users once, not per row
+            members[row["CollaborationGroupId"]].append({name: row.get(name) for name in MEMBER_FIELDS})
+            if row.get("Member") and row["MemberId"] not in self.users:
                 self._remember([{**row["Member"], "Id": row["MemberId"]}])
         invitations: dict[str, dict[str, Record]] = {group_id: {} for group_id in ids}
         for invitation in self.reader.pending_invitations(ids):
@@ -272,7 +273,11 @@ class _Export:
         emails = {row_user.email.lower() for rows in members.values() for row in rows
                   if (row_user := self.users.get(row["MemberId"])) is not None and row_user.is_customer}
         emails |= {email for by_email in invitations.values() for email in by_email}
-        for user in self._remember(self.reader.users_by_email(emails)):
+        besides_read = {"chatter_users", "external_users"} <= self.reads  # every such user is known already
+        found = {user.id: user for user in self._remember(self.reader.users_by_email(emails,
+                                                                                      besides_read=besides_read))}
+        found.update((user.id, user) for user in self.users.values() if user.email.lower() in emails)
+        for user in sorted(found.values(), key=lambda u: u.id):
             self.by_email.setdefault(user.email.lower(), []).append(user)
         return tuple(self._group(record, members[record["Id"]], invitations[record["Id"]])
                      for record in sorted(chosen, key=lambda r: (r["Name"].casefold(), r["Name"])))

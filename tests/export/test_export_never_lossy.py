@@ -53,7 +53,7 @@ class StandIn:
     def experience_cloud_users(self) -> Iterator[dict[str, Any]]:
         yield PARTNER
 
-    def users_by_email(self, emails: Iterable[str]) -> Iterator[dict[str, Any]]:
+    def users_by_email(self, emails: Iterable[str], *, besides_read: bool = False) -> Iterator[dict[str, Any]]:
         return iter(())
 
     def users_by_id(self, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
