@@ -7,7 +7,7 @@ The floor is the fewest query pages that can carry the records each read returns
 per read, summed, plus the connected user's identity (userinfo) and ChatterSettings (a Metadata API read), one
 request each (tests/export/page_floor.py); the sandbox counts every request it answers.
 
-python bench/export_bench.py [--scale 1.0] [--memory-goal-mb 400]
+python bench/export_bench.py [--scale 1.0] [--memory-goal-mb 256]
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def export(instance_url: str, token: str, ca_file: str, out: Path) -> tuple[int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="a fraction of the goal's org (1.0: 20,000 users)")
-    parser.add_argument("--memory-goal-mb", type=int, default=400, help="the peak RSS the export should stay under")
+    parser.add_argument("--memory-goal-mb", type=int, default=256, help="the peak RSS the export should stay under")
     args = parser.parse_args()
     org = scaled(BENCH_ORG, args.scale) if args.scale != 1.0 else BENCH_ORG
 

@@ -1,6 +1,6 @@
 """The reads `guestlist export` needs: the whole of what guestlist can express, not only what a config names
 (observe.py reads only that). Every read is one SOQL query paged through nextRecordsUrl (2,000 records a page,
-salesforce-api.md §4) or one IN-list chunked by soql.in_queries, so the request count stays near the query-page
+salesforce-api.md §9.1) or one IN-list chunked by soql.in_queries, so the request count stays near the query-page
 floor (bench/export_bench.py prints both); the users behind group members come in the same rows through parent
 fields. A lookup by many keys (the users sharing customers' emails, the assignments of everyone exported) reads
 the whole of what it filters instead when that takes fewer pages than its IN-list chunks (`_lookup`).

@@ -1,6 +1,6 @@
 """The query-page floor of `guestlist export` on a sandbox org: for each read the export needs, the records it must
 return, and the fewest query pages that carry them (max(1, ceil(records / 2,000)); a query page holds 2,000
-records, salesforce-api.md §4). Counted in the org's own database through the sandbox's SOQL engine, independently
+records, salesforce-api.md §9.1). Counted in the org's own database through the sandbox's SOQL engine, independently
 of how export's reads are written, so that the request count can be checked against it.
 """
 
