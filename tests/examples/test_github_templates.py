@@ -4,6 +4,7 @@ provides, against the built-in sandbox org; uses: steps and gh are recorded stan
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,12 +41,36 @@ def test_a_pull_request_validates_plans_and_keeps_one_comment_updated(
     assert [c.body for c in recorder.comments] == [(plan.workspace / "plan.md").read_text()]
     assert recorder.comments[0].body.startswith(MARKER)
     assert UNMASKED not in recorder.comments[0].body + plan.summary  # GUESTLIST_REDACT=1
+    assert step(plan, "Full plan in the job summary").outputs["exitcode"] == "2"
+    annotated = step(plan, "Annotate the YAML lines")
+    assert annotated.outcome == "success"
+    assert re.search(r"^::warning file=desired/groups/\S+\.yaml,line=\d+,col=\d+,title=guestlist delete member::",
+                     annotated.stdout, re.M), annotated.stdout
+    assert UNMASKED not in annotated.stdout
 
     again = runner.run(GITHUB / "pull-request.yml", "pull_request", pull_request_event(), env=sandbox_env)
 
     assert again["plan"].result == "success"
     assert len(recorder.comments) == 1 and recorder.comments[0].edits == 1  # one comment, updated in place
     assert DEMO_PLAN in recorder.comments[0].body
+
+
+def test_the_job_summary_holds_the_whole_plan_when_the_comment_is_cut(
+        runner: Runner, recorder: Recorder, repo: Path, sandbox_env: dict[str, str]) -> None:
+    people = repo / "desired" / "people.yaml"
+    bulk = "".join(f"  - username: bulk{n:04d}@acme.com\n    email: bulk{n:04d}@acme.com\n    first_name: Bulk\n"
+                   f"    last_name: Colleague Number {n:04d}\n" for n in range(1_200))
+    people.write_text(people.read_text().replace("chatter_users:\n", "chatter_users:\n" + bulk, 1))
+
+    jobs = runner.run(GITHUB / "pull-request.yml", "pull_request", pull_request_event(), env=sandbox_env)
+
+    plan = jobs["plan"]
+    assert plan.result == "success", step(plan, "Plan").stderr
+    comment = recorder.comments[0].body
+    assert len(comment) <= 60_000 and "bulk1199@acme.com" not in comment
+    assert "The full plan is in the job summary" in comment
+    assert plan.summary.startswith(MARKER) and len(plan.summary.encode()) < 1024 * 1024
+    assert all(f"bulk{n:04d}@acme.com" in plan.summary for n in range(1_200))
 
 
 def test_a_pull_request_from_a_fork_is_validated_without_secrets_and_never_planned(
@@ -84,7 +109,9 @@ def test_a_push_that_breaks_validation_replaces_the_plan_comment(
     jobs = runner.run(GITHUB / "pull-request.yml", "pull_request", pull_request_event(), env=sandbox_env)
 
     assert jobs["validate"].result == "failure"
-    assert "desired/groups/partners.yaml:" in step(jobs["validate"], "Validate").stdout
+    annotations = step(jobs["validate"], "Validate").stdout  # --format github: on the YAML line of the problem
+    assert re.search(r"^::error file=desired/groups/partners\.yaml,line=\d+,col=\d+,title=guestlist invalid-value::",
+                     annotations, re.M), annotations
     assert jobs["plan"].result == "failure"
     assert step(jobs["plan"], "Plan").outcome == "skipped"  # no plan of an invalid config
     assert len(recorder.comments) == 1 and recorder.comments[0].edits == 1

@@ -152,6 +152,22 @@ def test_a_plan_that_fails_fails_the_job_and_replaces_the_note(
     assert "guestlist plan failed (exit 1)" in fake.notes[0]["body"] and "nobody@acme.com" in fake.notes[0]["body"]
 
 
+def test_a_failed_validate_replaces_the_plan_note_as_on_github(
+        gitlab: tuple[FakeGitLab, str], project: Path, tmp_path: Path) -> None:
+    (fake, url), db = gitlab, tmp_path / "sandbox.sqlite3"
+    assert run_job("plan", project, url, db).returncode == 0
+    job = PIPELINE["plan-after-invalid"]
+    assert job["stage"] == "plan" and job["rules"][0]["when"] == "on_failure"  # only after validate failed
+    assert job["rules"][0]["if"] == PIPELINE["plan"]["rules"][0]["if"]  # the same pipelines as the plan
+
+    replaced = run_job("plan-after-invalid", project, url, db)
+
+    assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+    assert len(fake.notes) == 1  # the plan's note, updated in place
+    assert fake.notes[0]["body"].startswith(MARKER) and "guestlist validate failed: no plan" in fake.notes[0]["body"]
+    assert "Plan:" not in fake.notes[0]["body"]  # the outdated plan is gone
+
+
 def test_apply_converges_and_drift_opens_then_closes_one_issue(
         gitlab: tuple[FakeGitLab, str], project: Path, tmp_path: Path) -> None:
     fake, url = gitlab

@@ -127,3 +127,16 @@ def test_the_action_declares_its_outputs() -> None:
     assert action["runs"]["using"] == "composite"
     assert set(action["outputs"]) == {"exitcode", "output-path", "plan-path"}
     assert {"command", "config", "args", "plan-out", "redact"} <= set(action["inputs"])
+
+
+PINNED = re.compile(r"^\s*(?:- )?uses: (?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # (?P<tag>v\d+\.\d+\.\d+)$")
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_by_its_full_commit_sha_with_the_tag_in_a_comment(path: Path) -> None:
+    """GitHub's security hardening guide: a full-length commit SHA is the only immutable reference to an action
+    (docs/reference/ecosystem.md §11.1); the comment names the release it was taken from."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(- )?uses:", line)]
+    assert lines
+    for line in lines:
+        assert PINNED.match(line), f"{path.name}: not pinned by a full SHA with its tag: {line.strip()}"
