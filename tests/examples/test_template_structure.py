@@ -140,3 +140,15 @@ def test_every_action_is_pinned_by_its_full_commit_sha_with_the_tag_in_a_comment
     assert lines
     for line in lines:
         assert PINNED.match(line), f"{path.name}: not pinned by a full SHA with its tag: {line.strip()}"
+
+
+def test_summaries_get_the_whole_plan_and_the_reviewed_plan_is_rendered_alike_twice() -> None:
+    """A step summary may hold 1 MiB (ecosystem.md §11.1): the renders meant for it aren't cut to a comment's
+    60,000 characters; apply-on-merge's public-repository check hashes two renders, so both take the same flags."""
+    renders = {name: re.findall(r"--format markdown[^>\n]*>", "\n".join(s["run"] for _, s in
+                                                                      run_steps(load_workflow(GITHUB / name))))
+               for name in ("pull-request.yml", "apply-on-merge.yml")}
+    assert sum("--max-chars 900000" in r for r in renders["pull-request.yml"]) == 1  # the comment keeps 60,000
+    applied = renders["apply-on-merge.yml"]
+    assert len(applied) == 2 and all("--max-chars 900000" in r for r in applied)
+    assert applied[0].replace(" --detailed-exitcode", "") == applied[1]
