@@ -5,6 +5,7 @@ time and memory are bench/export_bench.py's."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,59 @@ def test_export_of_a_larger_org_sends_the_query_page_floor_and_plans_no_changes(
     assert floor["Chatter Free users"][1] == 2 and floor["group members"][1] == 2  # more than one page each
     run = assert_contract(tmp_path / "d", ["--sandbox-db", str(large_db)], "--split")
     assert _printed_requests(run.stderr) == sum(pages for _, pages in floor.values()), floor
+
+
+class _PagedOrg:
+    """simple-salesforce's query/query_more over `records` (PermissionSetAssignment rows), 2,000 a page; counts
+    the requests and keeps the SOQL sent."""
+
+    PAGE = 2_000
+
+    def __init__(self, records: list[dict[str, str]]) -> None:
+        self.records = records
+        self.sent: list[str] = []
+
+    def _page(self, rows: list[dict[str, str]], start: int) -> dict[str, object]:
+        chunk = rows[start:start + self.PAGE]
+        done = start + self.PAGE >= len(rows)
+        return {"totalSize": len(rows), "done": done, "records": chunk,
+                **({} if done else {"nextRecordsUrl": f"{start + self.PAGE}|{len(self.sent) - 1}"})}
+
+    def _rows(self, soql: str) -> list[dict[str, str]]:
+        if " IN (" not in soql:
+            return self.records
+        wanted = set(re.findall(r"'([^']+)'", soql.split(" IN (", 1)[1]))
+        return [r for r in self.records if r["AssigneeId"] in wanted]
+
+    def query(self, soql: str) -> dict[str, object]:
+        self.sent.append(soql)
+        return self._page(self._rows(soql), 0)
+
+    def query_more(self, locator: str, identifier_is_url: bool = False) -> dict[str, object]:
+        start, query = (int(part) for part in locator.split("|"))
+        self.sent.append(locator)
+        return self._page(self._rows(self.sent[query]), start)
+
+
+def _assignments(holders: int, per_holder: int = 1) -> list[dict[str, str]]:
+    return [{"PermissionSetId": f"0PS{n % 7:015d}", "PermissionSet": {"Name": f"Set{n % 7}"},  # type: ignore[dict-item]
+             "AssigneeId": f"005{h:015d}"} for h in range(holders) for n in range(per_holder)]
+
+
+@pytest.mark.parametrize(("exported", "holders", "expected"), [
+    (1_000, 1_500, 1),     # 1,000 people: 3 IN-list chunks; all 1,500 assignments fit one page: read them all
+    (1_000, 12_000, 1 + 3),  # the whole read would take 6 pages: its first page, then the 3 chunks
+    (100, 12_000, 1),      # one chunk: never the whole read
+])
+def test_a_lookup_by_many_keys_takes_the_fewer_pages_and_at_most_one_request_to_choose(
+        exported: int, holders: int, expected: int) -> None:
+    from types import SimpleNamespace
+
+    from reconciler.org.export_reads import ExportReader
+
+    org = _PagedOrg(_assignments(holders))
+    people = [f"005{h:015d}" for h in range(exported)]
+    reader = ExportReader(SimpleNamespace(sf=org, secrets=lambda: (), api_usage=None))  # type: ignore[arg-type]
+    found = list(reader.assignments_of_users(people))
+    assert sorted(r["AssigneeId"] for r in found) == sorted(people)  # every holder exported holds one
+    assert len(org.sent) == expected, org.sent
