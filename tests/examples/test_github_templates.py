@@ -98,6 +98,10 @@ def test_a_plan_that_fails_fails_the_job_and_says_so_in_the_same_comment(
     body = recorder.comments[0].body
     assert body.startswith(MARKER) and "guestlist plan failed (exit 1)" in body and "nobody@acme.com" in body
     assert DEMO_PLAN not in body  # the outdated plan is gone
+    annotated = step(jobs["plan"], "Annotate the YAML lines")  # the blocker, on its YAML line; never a 2nd failure
+    assert annotated.outcome == "success"
+    assert re.search(r"^::error file=desired/groups/partners\.yaml,line=\d+,col=\d+,.*nobody@acme\.com",
+                     annotated.stdout, re.M), annotated.stdout
 
 
 def test_a_push_that_breaks_validation_replaces_the_plan_comment(
