@@ -1,11 +1,13 @@
-"""Contacts for external users: matched by account + email, else created (the user's create then refs it)."""
+"""Contacts for external users: matched by account + email, else created (the user's create then refs it), unless
+a Contact elsewhere or a Lead bears the email: the org's standard duplicate rule would refuse the create
+(real-orgs.md §3.1), so the plan blocks, naming them, or with policy.duplicate_contacts: create saves it anyway."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from reconciler.kinds import CONTACT, USER
-from reconciler.model import ExternalUser
+from reconciler.model import DuplicateContactsPolicy, ExternalUser, ObservedAccount, ObservedPerson
 from reconciler.plan.change import Action, Kind
 from reconciler.plan.context import Draft, PlanContext
 
@@ -40,8 +42,22 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
     if contact is not None:
         return ContactRef(contact.id, None)
     key = CONTACT.key(account.name, email)
+    duplicates = ctx.snapshot.contacts_and_leads.get(email, ())
+    if duplicates and ctx.policy.duplicate_contacts is DuplicateContactsPolicy.BLOCK:
+        if key not in done:
+            done.add(key)
+            _block_duplicates(ctx, declared, account, duplicates, key)
+        return None
     if key not in done:
         done.add(key)
+        if duplicates:
+            ctx.warn(
+                "duplicate-contact",
+                f"the new contact for {declared.email} on account {account.name!r} duplicates "
+                f"{_listed(duplicates)}; policy.duplicate_contacts: create saves it anyway (allowSave)",
+                declared.source,
+                key,
+            )
         ctx.add(
             Draft(
                 Action.CREATE,
@@ -55,9 +71,36 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
                 | ({"FirstName": declared.first_name} if declared.first_name else {}),
                 lookup={"AccountId": account.id, "Email": declared.email},
                 watch=[account],
+                allow_duplicates=bool(duplicates),
             )
         )
     return ContactRef(None, key)
+
+
+def _block_duplicates(ctx: PlanContext, declared: ExternalUser, account: ObservedAccount,
+                      duplicates: tuple[ObservedPerson, ...], key: str) -> None:
+    ctx.block(
+        "duplicate-contact",
+        f"external user {declared.username} needs a new contact for {declared.email} on account {account.name!r}, "
+        f"but {_listed(duplicates)} bears that email, and the org's duplicate rule refuses a contact that "
+        f"duplicates it: move the contact to {account.name!r}, convert or merge the lead, or set "
+        "policy.duplicate_contacts: create to save a new contact anyway",
+        declared.source,
+        key,
+    )
+
+
+def _listed(duplicates: tuple[ObservedPerson, ...]) -> str:
+    """`Contact 003... on account 'Globex', Lead 00Q... of company 'Initech'` (ids and companies, no names)."""
+    return ", ".join(_described(person) for person in duplicates)
+
+
+def _described(person: ObservedPerson) -> str:
+    if person.sobject == "Lead":
+        return f"Lead {person.id}" + (f" of company {person.company!r}" if person.company else "")
+    if person.account_id is None:
+        return f"Contact {person.id} without an account"
+    return f"Contact {person.id} on account {(person.account_name or person.account_id)!r}"
 
 
 def _block_ambiguous(ctx: PlanContext, account: str, matches: int, done: set[str]) -> None:
