@@ -231,7 +231,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "either side. The real rules are fuzzy (Jaro-Winkler, initials, name variants, metaphone, threshold 85/90) "
         "and have other terms (name with title, phone, company or mailing street), which guestlist's creates never "
         "fill; a record without Email never matches. Only creates are checked (the rules' edit action is a report).",
-        "real-orgs.md §3.1 (rule, equation, criteria); §3.2 (what the sandbox simplifies)",
+        "real-orgs.md §3.1 (rule, equation, criteria); real-orgs.md §3.2 (what the sandbox simplifies)",
     ),
     Assumption(
         "duplicate-result-shape",
