@@ -127,7 +127,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "duplicate-by-email",
         "A Contact on another account (or none) or an unconverted Lead with the external user's email (ignoring "
         "case) counts as a duplicate of the contact the plan would create, whatever its names: the plan blocks "
-        "(duplicate-contact) unless policy.duplicate_contacts is create. A Contact on the declared account is "
+        "(existing-contact-or-lead) unless policy.duplicate_contacts is create. A Contact on the declared account is "
         "reused (the lowest id when there are several), even if such duplicates exist.",
         "real-orgs.md §3.1: the standard rule matches fuzzy first and last names with the email; the planner can't "
         "reproduce the fuzzy match, so it takes the email alone (stricter, never silently failing). Converted "

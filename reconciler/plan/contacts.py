@@ -52,7 +52,7 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
         done.add(key)
         if duplicates:
             ctx.warn(
-                "duplicate-contact",
+                "existing-contact-or-lead",
                 f"the new contact for {declared.email} on account {account.name!r} duplicates "
                 f"{_listed(duplicates)}; policy.duplicate_contacts: create saves it anyway (allowSave)",
                 declared.source,
@@ -80,7 +80,7 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
 def _block_duplicates(ctx: PlanContext, declared: ExternalUser, account: ObservedAccount,
                       duplicates: tuple[ObservedPerson, ...], key: str) -> None:
     ctx.block(
-        "duplicate-contact",
+        "existing-contact-or-lead",
         f"external user {declared.username} needs a new contact for {declared.email} on account {account.name!r}, "
         f"but {_listed(duplicates)} bears that email, and the org's duplicate rule refuses a contact that "
         f"duplicates it: move the contact to {account.name!r}, convert or merge the lead, or set "

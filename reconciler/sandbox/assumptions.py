@@ -230,7 +230,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "LastName is equal ignoring case and surrounding blanks, and FirstName is equal the same way or blank on "
         "either side. The real rules are fuzzy (Jaro-Winkler, initials, name variants, metaphone, threshold 85/90) "
         "and have other terms (name with title, phone, company or mailing street), which guestlist's creates never "
-        "fill; a record without Email never matches. Only creates are checked (the rules' edit action is a report).",
+        "fill; a record without Email never matches. Only creates are checked (the rules' edit action is a report). "
+        "Records saved by the same request are not compared with each other, composite subrequests included.",
         "real-orgs.md §3.1 (rule, equation, criteria); real-orgs.md §3.2 (what the sandbox simplifies)",
     ),
     Assumption(

@@ -224,6 +224,7 @@ class Session:
         # the request's duplicate-rule options and API version (set by the server for each request)
         self.duplicate_rule_header = duplicates.DuplicateRuleHeader()
         self.api_version = "59.0"
+        self.created_in_request: set[str] = set()  # one request is one save: the duplicate rules skip these
         self._next_id: int | None = None
         self._savepoints = 0
         self._memo: dict[str, Any] = {}
@@ -450,6 +451,7 @@ class Session:
         duplicates.check(self, obj.name, row)  # after validation rules, as Salesforce runs them (real-orgs.md §3.1)
         row["Id"] = record_id
         record_id = self._insert(obj, row)
+        self.created_in_request.add(record_id)
         if rules.has_after_insert:
             rules.after_insert(self, self.fetch(obj.name, record_id))  # type: ignore[arg-type]
         return record_id

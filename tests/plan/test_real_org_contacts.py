@@ -102,11 +102,11 @@ def test_a_lead_with_the_email_blocks_the_new_contact_and_the_policy_creates_it(
     code, document = plan(org, _config(tmp_path))
     assert code == 1, document
     [blocker] = document["blockers"]
-    assert (blocker["code"], blocker["key"]) == ("duplicate-contact", f"contact:Contoso Ltd/{EMAIL}")
+    assert (blocker["code"], blocker["key"]) == ("existing-contact-or-lead", f"contact:Contoso Ltd/{EMAIL}")
     assert f"Lead {lead} of company 'Analytical Engines'" in blocker["message"]
     assert "policy.duplicate_contacts: create" in blocker["message"]
     refused = apply(org, _config(tmp_path), tmp_path)
-    assert refused.exit_code == 1 and "duplicate-contact" in refused.output and "Traceback" not in refused.output
+    assert refused.exit_code == 1 and "existing-contact-or-lead" in refused.output and "Traceback" not in refused.output
     assert _contacts(sf) == []
 
     create = _config(tmp_path, "create")
@@ -114,7 +114,7 @@ def test_a_lead_with_the_email_blocks_the_new_contact_and_the_policy_creates_it(
     assert code == 0 and document["blockers"] == []
     contact = changes(document)[f"contact:Contoso Ltd/{EMAIL}"]
     assert contact["action"] == "create" and contact["allow_duplicates"] is True
-    [warning] = [w for w in document["warnings"] if w["code"] == "duplicate-contact"]
+    [warning] = [w for w in document["warnings"] if w["code"] == "existing-contact-or-lead"]
     assert lead in warning["message"] and "allowSave" in warning["message"]
     assert changes(document)[f"user:{USER}"]["allow_duplicates"] is False
 
@@ -134,7 +134,7 @@ def test_the_declared_accounts_contact_is_reused_and_one_elsewhere_blocks(
     code, document = plan(org, _config(tmp_path))
     assert code == 1
     [blocker] = document["blockers"]
-    assert blocker["code"] == "duplicate-contact"
+    assert blocker["code"] == "existing-contact-or-lead"
     assert f"Contact {globex} on account 'Globex Corporation'" in blocker["message"]
 
     _lead(sf)  # a lead as well: the contact on the declared account is still the one to use
@@ -162,13 +162,13 @@ def test_a_saved_plan_overtaken_by_a_new_lead_is_refused_before_any_write(
     assert "plans differently now; nothing was written" in applied.output and "duplicate rule" in applied.output
     assert _contacts(sf) == [] and _user_contact(sf) is None
     code, document = plan(org, config)
-    assert code == 1 and [b["code"] for b in document["blockers"]] == ["duplicate-contact"]
+    assert code == 1 and [b["code"] for b in document["blockers"]] == ["existing-contact-or-lead"]
 
 
 def test_the_blocker_is_redacted(org: RunningSandbox, sf: Salesforce, tmp_path: Path) -> None:
     _lead(sf)
     result = guestlist(org, "plan", str(_config(tmp_path)), "--org", "env", "--today", TODAY, "--redact")
-    assert result.exit_code == 1 and "duplicate-contact" in result.output
+    assert result.exit_code == 1 and "existing-contact-or-lead" in result.output
     assert "ada.lovelace" not in result.output and "Lovelace" not in result.output
 
 
@@ -181,3 +181,20 @@ def test_no_lead_read_without_external_users(org: RunningSandbox, tmp_path: Path
     _, both = plan(org, with_users)
     # external users cost their reads (accounts, contacts, leads, users of contacts, profiles) and nothing else
     assert both["api_requests"] - only_groups["api_requests"] == 5
+
+
+def test_one_person_on_two_accounts_gets_both_contacts_in_one_apply(
+        org: RunningSandbox, sf: Salesforce, tmp_path: Path) -> None:
+    """Records saved together aren't compared with each other (real-orgs.md §3.1): both contacts are created in
+    one request, and the next plan reuses each on its own account."""
+    config = tmp_path / "two.yaml"
+    config.write_text(CONFIG + CONFIG.split("\n", 2)[2].replace(USER, "ada@globex.example.acmecustomers")
+                      .replace("Contoso Ltd", "Globex Corporation").replace("Partner Community", "Customer Community"))
+    code, document = plan(org, config)
+    assert code == 0 and len([c for c in document["changes"] if c["kind"] == "contact"]) == 2, document
+    applied = apply(org, config, tmp_path)
+    assert applied.exit_code == 0, applied.output
+    assert sorted(account for _, account in _contacts(sf)) == sorted(
+        [_account(sf, "Contoso Ltd"), _account(sf, "Globex Corporation")])
+    code, document = plan(org, config)
+    assert code == 0 and document["changes"] == [] and document["blockers"] == []

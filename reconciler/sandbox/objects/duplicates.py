@@ -1,6 +1,7 @@
 """The standard Contact and Lead duplicate rules, active in every new org (real-orgs.md §3.1).
 
-On create, a Contact or Lead whose email, last name and first name match an existing Contact or Lead is refused
+On create, a Contact or Lead whose email, last name and first name match a Contact or Lead already saved (not one
+of the same request) is refused
 with DUPLICATES_DETECTED ("Use one of these records?", the rule's alert), unless the request carries
 `Sforce-Duplicate-Rule-Header: allowSave=true` (real-orgs.md §3.3). The rules' action is "Allow" with an alert,
 so the header saves the record. The real matching rules are fuzzy; the sandbox compares exactly, ignoring case,
@@ -102,11 +103,13 @@ def check(session: Session, sobject: str, values: dict[str, Any]) -> None:
 
 def _matching(session: Session, sobject: str, values: dict[str, Any]) -> list[dict[str, Any]]:
     """Undeleted records of `sobject` (Leads not converted) with the same email, last name and first name (either
-    first name blank counts as a match), oldest first."""
+    first name blank counts as a match), oldest first; records saved by this request don't count: "records within
+    the same save aren't compared to each other" (real-orgs.md §3.1)."""
     converted = ' AND "IsConverted" = 0' if sobject == "Lead" else ""
     rows = session.rows(sobject, f'lower("Email") = lower(?) AND "IsDeleted" = 0{converted} ORDER BY "Id"',
                         (values["Email"],))
-    return [row for row in rows if _same(row.get("LastName"), values.get("LastName"))
+    return [row for row in rows if row["Id"] not in session.created_in_request
+            and _same(row.get("LastName"), values.get("LastName"))
             and (not row.get("FirstName") or not values.get("FirstName")
                  or _same(row.get("FirstName"), values.get("FirstName")))]
 

@@ -108,3 +108,12 @@ def test_updates_are_not_checked(sf: Salesforce) -> None:
     _contact(sf, email)
     other = _contact(sf, _email())["id"]
     assert sf.Contact.update(other, {"Email": email}) == 204
+
+
+def test_records_saved_together_are_not_compared_with_each_other(sf: Salesforce) -> None:
+    email = _email()
+    twins = [{"attributes": {"type": "Contact"}, "LastName": "Lovelace", "FirstName": "Ada", "Email": email}] * 2
+    saved = sf.restful("composite/sobjects", method="POST", json={"allOrNone": False, "records": twins})
+    assert all(r["success"] for r in saved) and _count(sf, "Contact", email) == 2
+    with pytest.raises(SalesforceMalformedRequest):  # a later request is compared with both
+        _contact(sf, email)
