@@ -79,12 +79,15 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
 
 def _block_duplicates(ctx: PlanContext, declared: ExternalUser, account: ObservedAccount,
                       duplicates: tuple[ObservedPerson, ...], key: str) -> None:
+    kinds = {person.sobject for person in duplicates}
+    fixes = ([f"move the contact to {account.name!r}"] if "Contact" in kinds else []) \
+        + (["convert the lead into a contact of that account"] if "Lead" in kinds else [])
     ctx.block(
         "existing-contact-or-lead",
         f"external user {declared.username} needs a new contact for {declared.email} on account {account.name!r}, "
-        f"but {_listed(duplicates)} bears that email, and the org's duplicate rule refuses a contact that "
-        f"duplicates it: move the contact to {account.name!r}, convert or merge the lead, or set "
-        "policy.duplicate_contacts: create to save a new contact anyway",
+        f"but {_listed(duplicates)} already bears that email, and the org's duplicate rule refuses a contact that "
+        f"duplicates it: {', or '.join(fixes)}, or set policy.duplicate_contacts: create to save a new contact "
+        "anyway",
         declared.source,
         key,
     )
