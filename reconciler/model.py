@@ -394,9 +394,20 @@ class ObservedAssignment:
 
 
 @dataclass(frozen=True)
+class AccountOwner:
+    """The user owning an Account: its Experience Cloud users can only be made while the owner has a role
+    (real-orgs.md §6.1)."""
+
+    id: str
+    username: str  # lower-cased
+    role_id: str | None  # User.UserRoleId
+
+
+@dataclass(frozen=True)
 class ObservedAccount:
     id: str
     name: str
+    owner: AccountOwner | None = None  # None: not read (the org returned no owner)
 
 
 @dataclass(frozen=True)

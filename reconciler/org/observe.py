@@ -28,6 +28,7 @@ from reconciler.model import (
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
     Access,
+    AccountOwner,
     DesiredState,
     ExternalUsersPolicy,
     GroupState,
@@ -71,6 +72,7 @@ SITE_FIELDS = ("NetworkId", "Network.Name")  # only in orgs with Experience Clou
 MEMBER_FIELDS = ("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", "NotificationFrequency",
                  "LastModifiedDate")
 INVITATION_FIELDS = ("Id", "SharedEntityId", "InvitedUserEmail", "Status", "InviterId", "CreatedDate")
+ACCOUNT_FIELDS = ("Id", "Name", "OwnerId", "Owner.Username", "Owner.UserRoleId")
 
 CANNOT_RENEW = ("an access token cannot be renewed: set a fresh SF_ACCESS_TOKEN, or credentials guestlist can "
                 "log in with")
@@ -422,10 +424,13 @@ class _Observer:
         return assignments, assignees
 
     def accounts(self) -> tuple[dict[str, ObservedAccount], dict[str, int]]:
-        """The declared accounts by casefolded name, and the names more than one Account bears (with the count)."""
+        """The declared accounts by casefolded name, with their owner's role in the same rows (the plan blocks a new
+        Experience Cloud user of an account whose owner has none, real-orgs.md §6.1), and the names more than one
+        Account bears (with the count)."""
         found: dict[str, list[ObservedAccount]] = {}
-        for record in self._query_in("SELECT Id, Name FROM Account WHERE {IN}", "Name", self.needs.account_names):
-            account = ObservedAccount(record["Id"], record["Name"])
+        template = self._select(ACCOUNT_FIELDS, "Account", "{IN}")
+        for record in self._query_in(template, "Name", self.needs.account_names):
+            account = ObservedAccount(record["Id"], record["Name"], _owner(record))
             found.setdefault(account.name.casefold(), []).append(account)
         accounts = {key: same[0] for key, same in found.items() if len(same) == 1}
         ambiguous = {key: len(same) for key, same in found.items() if len(same) > 1}
@@ -502,6 +507,13 @@ def _group(r: Mapping[str, Any]) -> ObservedGroup:
 
 def _site_group(r: Mapping[str, Any]) -> ObservedSiteGroup:
     return ObservedSiteGroup(id=r["Id"], name=r["Name"], network_id=r["NetworkId"], site_name=_name(r.get("Network")))
+
+
+def _owner(r: Mapping[str, Any]) -> AccountOwner | None:
+    owner = r.get("Owner")
+    if not r.get("OwnerId") or not owner:
+        return None
+    return AccountOwner(r["OwnerId"], (owner.get("Username") or "").lower(), owner.get("UserRoleId"))
 
 
 def _preferred(candidate: ObservedGroup, current: ObservedGroup) -> bool:
