@@ -200,9 +200,12 @@ class _Observer:
                 }
                 groups, site_groups = groups_f.result()
                 members_f = pool.submit(self._read, "group members", lambda: self.members(self._member_groups(groups)))
+                site_members_f = pool.submit(self._read, "members of site groups",
+                                             lambda: self.site_members(site_groups))
                 invitations_f = pool.submit(self._read, "invitations", lambda: self.invitations(groups))
                 results = {name: future.result() for name, future in reads.items()}
                 members_found, invitations = members_f.result(), invitations_f.result()
+                site_members = site_members_f.result()
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
@@ -242,6 +245,7 @@ class _Observer:
             ambiguous_accounts=ambiguous_accounts,
             site_groups=site_groups,
             can_manage_unlisted_groups=results["connected user's permissions"].can_manage_unlisted_groups,
+            site_members=site_members,
         )
 
     # -- plumbing -------------------------------------------------------------------------------------------------
@@ -346,6 +350,23 @@ class _Observer:
                 user = _user(record["Member"])
                 found.users[user.id] = user
         return found
+
+    def site_members(self, site_groups: Mapping[str, tuple[ObservedSiteGroup, ...]]) -> dict[str, tuple[str, ...]]:
+        """The site groups each user an offboarding sweep reads is a member of (active customers, Experience Cloud
+        users): those users belong to a site, and no sweep deactivates them (real-orgs.md §1.5). No request when
+        no sweep is on or the org has no site group."""
+        who = [*(("Member.ContactId != null",) if self.needs.external_users_in_scope else ()),
+               *((f"Member.Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)}",
+                  f"Member.Profile.Name = {quote(CHATTER_EXTERNAL_PROFILE)}") if self.needs.customers_in_scope else ())]
+        by_id = {site.id: site for same_name in site_groups.values() for site in same_name}
+        if not who or not by_id:
+            return {}
+        template = self._select(("MemberId", "CollaborationGroupId"), MEMBER.sobject,
+                                f"Member.IsActive = true AND ({' OR '.join(who)}) AND {{IN}}")
+        found: dict[str, list[str]] = {}
+        for record in self._query_in(template, "CollaborationGroupId", by_id):
+            found.setdefault(record["MemberId"], []).append(by_id[record["CollaborationGroupId"]].label)
+        return {user_id: tuple(sorted(labels)) for user_id, labels in found.items()}
 
     def invitations(self, groups: Mapping[str, ObservedGroup]) -> dict[str, dict[str, ObservedInvitation]]:
         """Pending (Sent) invitations of the declared groups, by lower-cased email; the newest wins."""
