@@ -28,6 +28,7 @@ from reconciler.model import (
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
     Access,
+    AccountOwner,
     DesiredState,
     ExternalUsersPolicy,
     GroupState,
@@ -40,6 +41,7 @@ from reconciler.model import (
     ObservedLicense,
     ObservedMember,
     ObservedPermissionSet,
+    ObservedPerson,
     ObservedProfile,
     ObservedSiteGroup,
     ObservedUser,
@@ -71,11 +73,14 @@ SITE_FIELDS = ("NetworkId", "Network.Name")  # only in orgs with Experience Clou
 MEMBER_FIELDS = ("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", "NotificationFrequency",
                  "LastModifiedDate")
 INVITATION_FIELDS = ("Id", "SharedEntityId", "InvitedUserEmail", "Status", "InviterId", "CreatedDate")
+ACCOUNT_FIELDS = ("Id", "Name", "OwnerId", "Owner.Username", "Owner.UserRoleId")
 
 CANNOT_RENEW = ("an access token cannot be renewed: set a fresh SF_ACCESS_TOKEN, or credentials guestlist can "
                 "log in with")
 _HINTS = {  # text in a failure -> what to do about it
     "'PortalRole'": "external_users need an org with Experience Cloud (Digital Experiences) enabled",
+    "'Lead'": "the connected user needs Read on Leads: guestlist reads the Leads with an external user's email "
+    "before creating a contact, as the org's duplicate rule matches them (real-orgs.md §3.1)",
     "INSUFFICIENT_ACCESS": "the connected user lacks a permission this read needs (View Setup and Configuration, "
     "Modify Metadata Through Metadata API Functions)",
 }
@@ -194,13 +199,17 @@ class _Observer:
                         ("permission set assignments", self.assignments),
                         ("accounts", self.accounts),
                         ("contacts", self.contacts),
+                        ("leads", self.leads),
                     )
                 }
                 groups, site_groups = groups_f.result()
                 members_f = pool.submit(self._read, "group members", lambda: self.members(self._member_groups(groups)))
+                site_members_f = pool.submit(self._read, "members of site groups",
+                                             lambda: self.site_members(site_groups))
                 invitations_f = pool.submit(self._read, "invitations", lambda: self.invitations(groups))
                 results = {name: future.result() for name, future in reads.items()}
                 members_found, invitations = members_f.result(), invitations_f.result()
+                site_members = site_members_f.result()
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
@@ -210,6 +219,7 @@ class _Observer:
         users.update(members_found.users)
         assignments, assignees = results["permission set assignments"]
         accounts, ambiguous_accounts = results["accounts"]
+        contacts, contact_people = results["contacts"]
         users.update(assignees)
         org_id, org_name = results["organization"]
         connected = users.get(self.user_id)
@@ -235,11 +245,13 @@ class _Observer:
             permission_sets=results["permission sets"],
             assignments=assignments,
             accounts=accounts,
-            contacts=results["contacts"],
+            contacts=contacts,
             api_requests=self.conn.counter.total,
             ambiguous_accounts=ambiguous_accounts,
             site_groups=site_groups,
             can_manage_unlisted_groups=results["connected user's permissions"].can_manage_unlisted_groups,
+            contacts_and_leads=_by_email([*contact_people, *results["leads"]]),
+            site_members=site_members,
         )
 
     # -- plumbing -------------------------------------------------------------------------------------------------
@@ -345,6 +357,23 @@ class _Observer:
                 found.users[user.id] = user
         return found
 
+    def site_members(self, site_groups: Mapping[str, tuple[ObservedSiteGroup, ...]]) -> dict[str, tuple[str, ...]]:
+        """The site groups each user an offboarding sweep reads is a member of (active customers, Experience Cloud
+        users): those users belong to a site, and no sweep deactivates them (real-orgs.md §1.5). No request when
+        no sweep is on or the org has no site group."""
+        who = [*(("Member.ContactId != null",) if self.needs.external_users_in_scope else ()),
+               *((f"Member.Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)}",
+                  f"Member.Profile.Name = {quote(CHATTER_EXTERNAL_PROFILE)}") if self.needs.customers_in_scope else ())]
+        by_id = {site.id: site for same_name in site_groups.values() for site in same_name}
+        if not who or not by_id:
+            return {}
+        template = self._select(("MemberId", "CollaborationGroupId"), MEMBER.sobject,
+                                f"Member.IsActive = true AND ({' OR '.join(who)}) AND {{IN}}")
+        found: dict[str, list[str]] = {}
+        for record in self._query_in(template, "CollaborationGroupId", by_id):
+            found.setdefault(record["MemberId"], []).append(by_id[record["CollaborationGroupId"]].label)
+        return {user_id: tuple(sorted(labels)) for user_id, labels in found.items()}
+
     def invitations(self, groups: Mapping[str, ObservedGroup]) -> dict[str, dict[str, ObservedInvitation]]:
         """Pending (Sent) invitations of the declared groups, by lower-cased email; the newest wins."""
         group_ids = sorted(groups[name].id for name in self.needs.group_names if name in groups)
@@ -422,26 +451,44 @@ class _Observer:
         return assignments, assignees
 
     def accounts(self) -> tuple[dict[str, ObservedAccount], dict[str, int]]:
-        """The declared accounts by casefolded name, and the names more than one Account bears (with the count)."""
+        """The declared accounts by casefolded name, with their owner's role in the same rows (the plan blocks a new
+        Experience Cloud user of an account whose owner has none, real-orgs.md §6.1), and the names more than one
+        Account bears (with the count)."""
         found: dict[str, list[ObservedAccount]] = {}
-        for record in self._query_in("SELECT Id, Name FROM Account WHERE {IN}", "Name", self.needs.account_names):
-            account = ObservedAccount(record["Id"], record["Name"])
+        template = self._select(ACCOUNT_FIELDS, "Account", "{IN}")
+        for record in self._query_in(template, "Name", self.needs.account_names):
+            account = ObservedAccount(record["Id"], record["Name"], _owner(record))
             found.setdefault(account.name.casefold(), []).append(account)
         accounts = {key: same[0] for key, same in found.items() if len(same) == 1}
         ambiguous = {key: len(same) for key, same in found.items() if len(same) > 1}
         return accounts, ambiguous
 
-    def contacts(self) -> dict[tuple[str, str], ObservedContact]:
-        template = ("SELECT Id, AccountId, Email, FirstName, LastName, LastModifiedDate FROM Contact "
-                    "WHERE AccountId != null AND {IN}")
+    def contacts(self) -> tuple[dict[tuple[str, str], ObservedContact], list[ObservedPerson]]:
+        """The contacts with an external user's email: by (account, email) those on an account, and every one (on
+        any account or none) as a record the org's duplicate rule matches (real-orgs.md §3.1)."""
+        template = ("SELECT Id, AccountId, Account.Name, Email, FirstName, LastName, LastModifiedDate FROM Contact "
+                    "WHERE {IN}")
         contacts: dict[tuple[str, str], ObservedContact] = {}
+        people: list[ObservedPerson] = []
         for r in self._query_in(template, "Email", self.needs.contact_emails):
-            contact = ObservedContact(r["Id"], r["AccountId"], (r.get("Email") or "").lower(), r.get("FirstName"),
-                                      r["LastName"], r.get("LastModifiedDate") or "")
+            email = (r.get("Email") or "").lower()
+            people.append(ObservedPerson(r["Id"], "Contact", email, account_id=r.get("AccountId"),
+                                         account_name=_name(r.get("Account"))))
+            if not r.get("AccountId"):
+                continue
+            contact = ObservedContact(r["Id"], r["AccountId"], email, r.get("FirstName"), r["LastName"],
+                                      r.get("LastModifiedDate") or "")
             key = (contact.account_id, contact.email)
             if key not in contacts or contact.id < contacts[key].id:
                 contacts[key] = contact
-        return contacts
+        return contacts, people
+
+    def leads(self) -> list[ObservedPerson]:
+        """The unconverted Leads with an external user's email: the standard Contact duplicate rule matches them
+        too (real-orgs.md §3.1); a converted Lead's person is its Contact, read above."""
+        template = "SELECT Id, Email, Company FROM Lead WHERE IsConverted = false AND {IN}"
+        return [ObservedPerson(r["Id"], "Lead", (r.get("Email") or "").lower(), company=r.get("Company"))
+                for r in self._query_in(template, "Email", self.needs.contact_emails)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -485,6 +532,14 @@ def _user(r: Mapping[str, Any]) -> ObservedUser:
     )
 
 
+def _by_email(people: Iterable[ObservedPerson]) -> dict[str, tuple[ObservedPerson, ...]]:
+    """People by email, Contacts before Leads, each oldest (lowest id) first."""
+    found: dict[str, list[ObservedPerson]] = {}
+    for person in people:
+        found.setdefault(person.email, []).append(person)
+    return {email: tuple(sorted(same, key=lambda p: (p.sobject, p.id))) for email, same in found.items()}
+
+
 def _users_by_id(records: Iterable[Mapping[str, Any]]) -> dict[str, ObservedUser]:
     return {user.id: user for user in map(_user, records)}
 
@@ -502,6 +557,13 @@ def _group(r: Mapping[str, Any]) -> ObservedGroup:
 
 def _site_group(r: Mapping[str, Any]) -> ObservedSiteGroup:
     return ObservedSiteGroup(id=r["Id"], name=r["Name"], network_id=r["NetworkId"], site_name=_name(r.get("Network")))
+
+
+def _owner(r: Mapping[str, Any]) -> AccountOwner | None:
+    owner = r.get("Owner")
+    if not r.get("OwnerId") or not owner:
+        return None
+    return AccountOwner(r["OwnerId"], (owner.get("Username") or "").lower(), owner.get("UserRoleId"))
 
 
 def _preferred(candidate: ObservedGroup, current: ObservedGroup) -> bool:
