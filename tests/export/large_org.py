@@ -106,6 +106,9 @@ class _Seeder:
     def _community(self, count: int) -> None:
         if not count:
             return
+        # the account's owner needs a role before any Experience Cloud user of its account (real-orgs.md §6.1)
+        self.s.update("User", self.admin, {"UserRoleId": _one(self.s, 'SELECT "Id" FROM "UserRole" WHERE "Name" = ?',
+                                                              "CEO")})
         account = self.s.create("Account", {"Name": "Contoso Ltd", "OwnerId": self.admin})
         for n in range(count):
             email = f"portal{n:05d}@contoso.com"
