@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects.access import check_notification, check_owner_change
 from reconciler.sandbox.objects.base import (
     CHATTER_EXTERNAL_PROFILE,
     Row,
@@ -89,6 +90,7 @@ class CollaborationGroupRules(Rules):
             self._check_name(session, new, old["Id"])
         self._check_guests(new)
         if new["OwnerId"] != old["OwnerId"]:
+            check_owner_change(session, old["OwnerId"])
             self._check_owner(session, new["OwnerId"])
 
     def after_update(self, session: Session, old: Row, new: Row) -> None:
@@ -136,6 +138,8 @@ class CollaborationGroupRules(Rules):
 
 class CollaborationGroupMemberRules(Rules):
     def prepare_insert(self, session: Session, values: Row) -> None:
+        if values.get("NotificationFrequency") is not None and values.get("MemberId"):
+            check_notification(session, values["MemberId"])  # set explicitly, not the member's default
         if values.get("NotificationFrequency") is None and values.get("MemberId"):
             values["NotificationFrequency"] = session.scalar(
                 'SELECT "DefaultGroupNotificationFrequency" FROM "User" WHERE "Id" = ?', (values["MemberId"],)
@@ -157,6 +161,8 @@ class CollaborationGroupMemberRules(Rules):
         self._count(session, row["CollaborationGroupId"], 1)
 
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
+        if changes.get("NotificationFrequency", old["NotificationFrequency"]) != old["NotificationFrequency"]:
+            check_notification(session, old["MemberId"])
         if changes.get("CollaborationRole", "Admin") != "Admin" and self._is_owner_row(session, old):
             raise field_integrity("The group owner's membership must stay a manager", ["CollaborationRole"])
 

@@ -105,7 +105,16 @@ def _profile_id(session: Session, name: str) -> str:
 
 def accept_invitation(session: Session, email: str) -> str:
     """The invitee signs up: a Chatter External user (customer) or a Chatter Free user (coworker), a Standard
-    membership in each invited group, every pending invitation of the email Accepted. Returns the user id."""
+    membership in each invited group, every pending invitation of the email Accepted. Returns the user id. The
+    sign-up is the invitee's own: the org makes the user and memberships, whoever the acting user is."""
+    acting, session.actor_id = session.actor_id, None
+    try:
+        return _sign_up(session, email)
+    finally:
+        session.actor_id = acting
+
+
+def _sign_up(session: Session, email: str) -> str:
     pending = session.rows(
         "CollaborationInvitation",
         'lower("InvitedUserEmail") = lower(?) AND "Status" = \'Sent\' ORDER BY "CreatedDate", "Id"',

@@ -84,8 +84,15 @@ class PermissionSetRules(Rules):
             raise ApiError(400, "DELETE_FAILED", "This permission set is assigned to users and can't be deleted")
 
 
+def _check_assignment(session: Session) -> None:
+    from reconciler.sandbox.objects.access import check_assignment  # access builds on has_permission above
+
+    check_assignment(session)
+
+
 class PermissionSetAssignmentRules(Rules):
     def before_insert(self, session: Session, values: Row) -> None:
+        _check_assignment(session)
         if values.get("PermissionSetId") is None:
             raise ApiError(
                 400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [PermissionSetId]", ["PermissionSetId"]
@@ -110,6 +117,7 @@ class PermissionSetAssignmentRules(Rules):
         values["IsActive"] = True
 
     def before_delete(self, session: Session, row: Row) -> None:
+        _check_assignment(session)
         owned = session.scalar(
             'SELECT "IsOwnedByProfile" FROM "PermissionSet" WHERE "Id" = ?', (row["PermissionSetId"],)
         )
