@@ -1,0 +1,96 @@
+"""The connected user's permissions against what the plan reads and writes (real-orgs.md §10): every permission it
+lacks is a blocker naming it, so neither plan nor apply gets as far as a write the org would refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from reconciler.kinds import GROUP, MEMBER, PERMISSION_SET_ASSIGNMENT, SETTING, USER
+from reconciler.model import (
+    ASSIGN_PERMISSION_SETS_PERMISSION,
+    CUSTOMIZE_APPLICATION_PERMISSION,
+    MANAGE_INTERNAL_USERS_PERMISSION,
+    MANAGE_USERS_PERMISSION,
+    MODIFY_ALL_DATA_PERMISSION,
+    MODIFY_METADATA_PERMISSION,
+    PERMISSION_NAMES,
+)
+from reconciler.plan.change import Action, Change
+from reconciler.plan.context import PlanContext
+
+Alternatives = tuple[frozenset[str], ...]  # any one of these sets of permissions, each held together, is enough
+
+_ALL_DATA: Alternatives = (frozenset({MODIFY_ALL_DATA_PERMISSION}),)
+_READ_METADATA: Alternatives = (frozenset({MODIFY_METADATA_PERMISSION}), frozenset({MODIFY_ALL_DATA_PERMISSION}))
+_UPDATE_SETTINGS: Alternatives = (frozenset({MODIFY_METADATA_PERMISSION, CUSTOMIZE_APPLICATION_PERMISSION}),
+                                  frozenset({MODIFY_ALL_DATA_PERMISSION}))
+_INTERNAL_USERS: Alternatives = (frozenset({MANAGE_USERS_PERMISSION}), frozenset({MANAGE_INTERNAL_USERS_PERMISSION}))
+_EXTERNAL_USERS: Alternatives = (frozenset({MANAGE_USERS_PERMISSION}),)
+_ASSIGNMENTS: Alternatives = (frozenset({ASSIGN_PERMISSION_SETS_PERMISSION}), frozenset({MANAGE_USERS_PERMISSION}))
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one read or change needs: `doing` in words ("change the owner of a group"), and the permissions."""
+
+    doing: str
+    alternatives: Alternatives
+
+
+def check_access(ctx: PlanContext, changes: Iterable[Change]) -> None:
+    """One blocker per need the connected user's permissions don't meet, naming the permissions it lacks, the
+    changes that need them and the first one's key. Nothing is checked when the permissions weren't read."""
+    held = ctx.snapshot.connected_permissions
+    if held is None:
+        return
+    needing: dict[Need, list[str]] = {}
+    if ctx.desired.org.chatter is not None or ctx.desired.groups:  # observe reads ChatterSettings for these
+        needing[Need("read ChatterSettings through the Metadata API", _READ_METADATA)] = []
+    for change in changes:
+        need = _need_of(ctx, change)
+        if need is not None:
+            needing.setdefault(need, []).append(change.key)
+    for need, keys in needing.items():
+        if any(alternative <= held for alternative in need.alternatives):
+            continue
+        count = f" ({len(keys)} {'change' if len(keys) == 1 else 'changes'})" if keys else ""
+        ctx.block(
+            "missing-permission",
+            f"the connected user {ctx.snapshot.org.username} lacks {_missing(need.alternatives, held)}, needed to "
+            f"{need.doing}{count}",
+            None,
+            keys[0] if keys else None,
+        )
+
+
+def _need_of(ctx: PlanContext, change: Change) -> Need | None:
+    me = ctx.snapshot.org.user_id
+    if change.kind is SETTING.kind:
+        return Need("update ChatterSettings through the Metadata API", _UPDATE_SETTINGS)
+    if change.kind is MEMBER.kind and MEMBER.field("notify").sf_field in change.values \
+            and change.values.get("MemberId") != me:
+        return Need("set another member's notification frequency", _ALL_DATA)
+    if change.kind is GROUP.kind and change.action is Action.UPDATE and "OwnerId" in {*change.values, *change.refs}:
+        group = next((g for g in ctx.snapshot.groups.values() if g.id == change.record_id), None)
+        if group is None or group.owner_id != me:
+            return Need("change the owner of a group it doesn't own", _ALL_DATA)
+    if change.kind is USER.kind:
+        return Need("create or change users", _EXTERNAL_USERS if _external(ctx, change) else _INTERNAL_USERS)
+    if change.kind is PERMISSION_SET_ASSIGNMENT.kind:
+        return Need("assign or remove permission sets", _ASSIGNMENTS)
+    return None
+
+
+def _external(ctx: PlanContext, change: Change) -> bool:
+    """Whether a user change concerns an Experience Cloud user (one with a contact)."""
+    if "ContactId" in change.values or "ContactId" in change.refs:
+        return True
+    user = ctx.snapshot.users.get(change.record_id or "")
+    return user is not None and user.contact_id is not None
+
+
+def _missing(alternatives: Alternatives, held: frozenset[str]) -> str:
+    """`"A" (PermissionsA) and "B" (PermissionsB), or "C" (PermissionsC)`: what each alternative still lacks."""
+    return ", or ".join(" and ".join(f'"{PERMISSION_NAMES[p]}" ({p})' for p in sorted(alternative - held))
+                        for alternative in alternatives)
