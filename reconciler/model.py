@@ -490,6 +490,7 @@ CUSTOMIZE_APPLICATION_PERMISSION = "PermissionsCustomizeApplication"
 MANAGE_USERS_PERMISSION = "PermissionsManageUsers"
 MANAGE_INTERNAL_USERS_PERMISSION = "PermissionsManageInternalUsers"
 ASSIGN_PERMISSION_SETS_PERMISSION = "PermissionsAssignPermissionSets"
+OWN_GROUPS_PERMISSION = "PermissionsChatterOwnGroups"
 PERMISSION_NAMES: dict[str, str] = {
     MODIFY_ALL_DATA_PERMISSION: "Modify All Data",
     MODIFY_METADATA_PERMISSION: "Modify Metadata Through Metadata API Functions",
@@ -497,6 +498,7 @@ PERMISSION_NAMES: dict[str, str] = {
     MANAGE_USERS_PERMISSION: "Manage Users",
     MANAGE_INTERNAL_USERS_PERMISSION: "Manage Internal Users",
     ASSIGN_PERMISSION_SETS_PERMISSION: "Assign Permission Sets",
+    OWN_GROUPS_PERMISSION: "Create and Own New Chatter Groups",
     INVITE_CUSTOMERS_PERMISSION: "Invite Customers To Chatter",
     MANAGE_UNLISTED_GROUPS_PERMISSION: "Manage Unlisted Groups",
 }

@@ -14,6 +14,7 @@ from reconciler.model import (
     MANAGE_USERS_PERMISSION,
     MODIFY_ALL_DATA_PERMISSION,
     MODIFY_METADATA_PERMISSION,
+    OWN_GROUPS_PERMISSION,
     PERMISSION_NAMES,
 )
 from reconciler.plan.change import Action, Change
@@ -27,6 +28,7 @@ _UPDATE_SETTINGS: Alternatives = (frozenset({MODIFY_METADATA_PERMISSION, CUSTOMI
                                   frozenset({MODIFY_ALL_DATA_PERMISSION}))
 _INTERNAL_USERS: Alternatives = (frozenset({MANAGE_USERS_PERMISSION}), frozenset({MANAGE_INTERNAL_USERS_PERMISSION}))
 _EXTERNAL_USERS: Alternatives = (frozenset({MANAGE_USERS_PERMISSION}),)
+_OWN_GROUPS: Alternatives = (frozenset({OWN_GROUPS_PERMISSION}),)
 _ASSIGNMENTS: Alternatives = (frozenset({ASSIGN_PERMISSION_SETS_PERMISSION}), frozenset({MANAGE_USERS_PERMISSION}))
 
 
@@ -71,6 +73,8 @@ def _need_of(ctx: PlanContext, change: Change) -> Need | None:
     if change.kind is MEMBER.kind and MEMBER.field("notify").sf_field in change.values \
             and change.values.get("MemberId") != me:
         return Need("set another member's notification frequency", _ALL_DATA)
+    if change.kind is GROUP.kind and change.action is Action.CREATE:
+        return Need("create groups", _OWN_GROUPS)
     if change.kind is GROUP.kind and change.action is Action.UPDATE and "OwnerId" in {*change.values, *change.refs}:
         group = next((g for g in ctx.snapshot.groups.values() if g.id == change.record_id), None)
         if group is None or group.owner_id != me:

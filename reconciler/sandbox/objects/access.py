@@ -1,6 +1,6 @@
 """What the acting user's permissions allow (real-orgs.md §10): using the API at all, the Metadata API, setting
-another member's notification frequency, changing a group's owner, creating and changing users, assigning
-permission sets and setting passwords. The seeded administrator holds all of these; a least-privilege
+another member's notification frequency, creating groups and changing their owner, creating and changing users,
+assigning permission sets and setting passwords. The seeded administrator holds all of these; a least-privilege
 integration user holds what its profile and permission sets grant, nothing more."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ MANAGE_USERS = "PermissionsManageUsers"
 MANAGE_INTERNAL_USERS = "PermissionsManageInternalUsers"
 ASSIGN_PERMISSION_SETS = "PermissionsAssignPermissionSets"
 RESET_PASSWORDS = "PermissionsResetPasswords"
+OWN_GROUPS = "PermissionsChatterOwnGroups"
 METADATA_REFUSED = "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions"
 _ERRORS = assumed("permission-errors")
 
@@ -59,6 +60,12 @@ def check_notification(session: Session, member_id: str) -> None:
     """Only the member or a Modify All Data user may set a member's NotificationFrequency (real-orgs.md §10.3)."""
     if member_id != session.actor() and not holds(session, MODIFY_ALL_DATA):
         raise insufficient_access("Only the member or a user with Modify All Data can set the notification frequency")
+
+
+def check_group_create(session: Session) -> None:
+    """Creating a group needs "Create and Own New Chatter Groups" (real-orgs.md §10.3)."""
+    if not holds(session, OWN_GROUPS):
+        raise insufficient_access("Creating groups requires the Create and Own New Chatter Groups permission")
 
 
 def check_owner_change(session: Session, current_owner: str) -> None:

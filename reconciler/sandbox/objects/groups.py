@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
-from reconciler.sandbox.objects.access import check_notification, check_owner_change
+from reconciler.sandbox.objects.access import check_group_create, check_notification, check_owner_change
 from reconciler.sandbox.objects.base import (
     CHATTER_EXTERNAL_PROFILE,
     Row,
@@ -66,6 +66,7 @@ class CollaborationGroupRules(Rules):
             values["OwnerId"] = session.actor()
 
     def before_insert(self, session: Session, values: Row) -> None:
+        check_group_create(session)
         self._check_name(session, values, None)
         self._check_guests(values)
         self._check_owner(session, values["OwnerId"])
