@@ -23,7 +23,8 @@ from tests.plan.test_cli_scenarios import REPO, TODAY
 from tests.plan.test_real_org_groups import apply, guestlist
 from tests.sandbox.api.conftest import connect
 
-PERMISSION_SET = REPO / "desired/salesforce/force-app/main/default/permissionsets/Guestlist_Integration.permissionset-meta.xml"
+PERMISSION_SET = (REPO / "desired/salesforce/force-app/main/default/permissionsets"
+                  / "Guestlist_Integration.permissionset-meta.xml")
 METADATA = "{http://soap.sforce.com/2006/04/metadata}"
 USERNAME = "guestlist.integration@acme.com"
 PASSWORD = "Integration2026"
