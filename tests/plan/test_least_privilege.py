@@ -157,3 +157,16 @@ def test_a_missing_permission_is_named_before_any_write(org: RunningSandbox, tmp
     assert refused.exit_code == 1, refused.output
     assert "missing-permission" in refused.output and named in refused.output
     assert org_state(admin) == before  # nothing was written
+
+
+def test_apply_names_the_permission_its_lock_needs(org: RunningSandbox, tmp_path: Path) -> None:
+    """apply takes its lock (a permission set, docs/decisions/apply-lock.md) before it reads the org: without the
+    permission to create one it stops there, naming the permission."""
+    admin = connect(org.info)
+    integration_user(org, admin, without=("PermissionsManageProfilesPermissionsets", "PermissionsModifyAllData"))
+    env = login(org)
+    before = org_state(admin)
+    refused = apply(org, REPO / "desired", tmp_path, env=env)
+    assert refused.exit_code == 1, refused.output
+    assert '"Manage Profiles and Permission Sets" (PermissionsManageProfilesPermissionsets)' in refused.output
+    assert org_state(admin) == before

@@ -1,6 +1,6 @@
 """What the acting user's permissions allow (real-orgs.md §10): using the API at all, the Metadata API, setting
 another member's notification frequency, creating groups and changing their owner, creating and changing users,
-assigning permission sets and setting passwords. The seeded administrator holds all of these; a least-privilege
+assigning and changing permission sets and setting passwords. The seeded administrator holds all of these; a least-privilege
 integration user holds what its profile and permission sets grant, nothing more."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ MANAGE_INTERNAL_USERS = "PermissionsManageInternalUsers"
 ASSIGN_PERMISSION_SETS = "PermissionsAssignPermissionSets"
 RESET_PASSWORDS = "PermissionsResetPasswords"
 OWN_GROUPS = "PermissionsChatterOwnGroups"
+MANAGE_PERMISSION_SETS = "PermissionsManageProfilesPermissionsets"
 METADATA_REFUSED = "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions"
 _ERRORS = assumed("permission-errors")
 
@@ -86,6 +87,13 @@ def check_assignment(session: Session) -> None:
     """Assigning or removing a permission set needs Assign Permission Sets or Manage Users (real-orgs.md §10.4)."""
     if not (holds(session, ASSIGN_PERMISSION_SETS) or holds(session, MANAGE_USERS)):
         raise insufficient_access("Assigning permission sets requires the Assign Permission Sets permission")
+
+
+def check_permission_set_write(session: Session) -> None:
+    """Creating, changing or deleting a permission set needs Manage Profiles and Permission Sets (or Modify All
+    Data; assumption "permission-errors")."""
+    if not (holds(session, MANAGE_PERMISSION_SETS) or holds(session, MODIFY_ALL_DATA)):
+        raise insufficient_access("Changing permission sets requires the Manage Profiles and Permission Sets permission")
 
 
 def check_password(session: Session, user_id: str) -> None:
