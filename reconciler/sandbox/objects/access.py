@@ -1,7 +1,7 @@
 """What the acting user's permissions allow (real-orgs.md §10): using the API at all, the Metadata API, setting
 another member's notification frequency, creating groups and changing their owner, creating and changing users,
-assigning and changing permission sets and setting passwords. The seeded administrator holds all of these; a least-privilege
-integration user holds what its profile and permission sets grant, nothing more."""
+assigning and changing permission sets and setting passwords. The seeded administrator holds all of these; a
+least-privilege integration user holds what its profile and permission sets grant, nothing more."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def check_permission_set_write(session: Session) -> None:
     """Creating, changing or deleting a permission set needs Manage Profiles and Permission Sets (or Modify All
     Data; assumption "permission-errors")."""
     if not (holds(session, MANAGE_PERMISSION_SETS) or holds(session, MODIFY_ALL_DATA)):
-        raise insufficient_access("Changing permission sets requires the Manage Profiles and Permission Sets permission")
+        raise insufficient_access("Changing permission sets requires Manage Profiles and Permission Sets")
 
 
 def check_password(session: Session, user_id: str) -> None:
