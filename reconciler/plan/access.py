@@ -1,5 +1,6 @@
-"""The connected user's permissions against what the plan reads and writes (real-orgs.md §10): every permission it
-lacks is a blocker naming it, so neither plan nor apply gets as far as a write the org would refuse."""
+"""The connected user's permissions against what the plan reads and writes (real-orgs.md §10; plan assumption
+"permission-alternatives"): every permission it lacks is a blocker naming it, so neither plan nor apply gets as
+far as a write the org would refuse."""
 
 from __future__ import annotations
 
