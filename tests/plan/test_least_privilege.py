@@ -137,6 +137,8 @@ def test_the_demo_round_trip_works_as_the_least_privilege_integration_user(org: 
 @pytest.mark.parametrize(("without", "named", "needed_for"), [
     (("PermissionsModifyAllData",), '"Modify All Data" (PermissionsModifyAllData)',
      "set another member's notification frequency"),
+    (("PermissionsModifyAllData",), '"Modify All Data" (PermissionsModifyAllData)',
+     "add, remove or re-role members of private groups it doesn't own or manage"),
     (("PermissionsManageUsers",), '"Manage Users" (PermissionsManageUsers)', "create or change users"),
 ])
 def test_a_missing_permission_is_named_before_any_write(org: RunningSandbox, tmp_path: Path,

@@ -5,6 +5,8 @@ least-privilege integration user holds what its profile and permission sets gran
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from reconciler.sandbox.assumptions import assumed
@@ -26,8 +28,19 @@ ASSIGN_PERMISSION_SETS = "PermissionsAssignPermissionSets"
 RESET_PASSWORDS = "PermissionsResetPasswords"
 OWN_GROUPS = "PermissionsChatterOwnGroups"
 MANAGE_PERMISSION_SETS = "PermissionsManageProfilesPermissionsets"
+MANAGE_UNLISTED_GROUPS = "PermissionsManageUnlistedGroups"
 METADATA_REFUSED = "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions"
 _ERRORS = assumed("permission-errors")
+
+
+@contextlib.contextmanager
+def as_system(session: Session) -> Iterator[None]:
+    """What the org does by itself (a new group's owner row, an invitee's sign-up) runs without a request's user."""
+    acting, session.actor_id = session.actor_id, None
+    try:
+        yield
+    finally:
+        session.actor_id = acting
 
 
 def holds(session: Session, permission: str) -> bool:
@@ -67,6 +80,22 @@ def check_group_create(session: Session) -> None:
     """Creating a group needs "Create and Own New Chatter Groups" (real-orgs.md §10.3)."""
     if not holds(session, OWN_GROUPS):
         raise insufficient_access("Creating groups requires the Create and Own New Chatter Groups permission")
+
+
+def check_membership_write(session: Session, group: dict[str, object]) -> None:
+    """Adding, removing or re-roling a member of a private or unlisted group needs its owner or a manager, Modify
+    All Data (private) or Manage Unlisted Groups (unlisted) (real-orgs.md §10.3); public groups are not checked
+    (nothing found on who may add others to them)."""
+    actor = session.actor_id
+    kind = group.get("CollaborationType")
+    if not actor or kind == "Public" or group.get("OwnerId") == actor:
+        return
+    if holds(session, MANAGE_UNLISTED_GROUPS if kind == "Unlisted" else MODIFY_ALL_DATA):
+        return
+    manager = session.scalar('SELECT count(*) FROM "CollaborationGroupMember" WHERE "CollaborationGroupId" = ? '
+                             'AND "MemberId" = ? AND "CollaborationRole" = \'Admin\'', (group.get("Id"), actor))
+    if not manager:
+        raise insufficient_access("Only the group's owner and managers can add or remove its members")
 
 
 def check_owner_change(session: Session, current_owner: str) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects.access import as_system
 from reconciler.sandbox.objects.base import (
     CHATTER_EXTERNAL_PROFILE,
     CHATTER_FREE_PROFILE,
@@ -107,11 +108,8 @@ def accept_invitation(session: Session, email: str) -> str:
     """The invitee signs up: a Chatter External user (customer) or a Chatter Free user (coworker), a Standard
     membership in each invited group, every pending invitation of the email Accepted. Returns the user id. The
     sign-up is the invitee's own: the org makes the user and memberships, whoever the acting user is."""
-    acting, session.actor_id = session.actor_id, None
-    try:
+    with as_system(session):
         return _sign_up(session, email)
-    finally:
-        session.actor_id = acting
 
 
 def _sign_up(session: Session, email: str) -> str:

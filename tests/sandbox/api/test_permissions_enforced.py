@@ -163,3 +163,23 @@ def test_users_and_assignments_need_manage_users(fresh: RunningSandbox, worker: 
     grant(admin, user, "PermissionsManageUsers")
     me.User.create(new_user)
     me.PermissionSetAssignment.create(assignment)
+
+
+def test_members_of_a_private_group_are_managed_by_its_owner_and_managers(
+        fresh: RunningSandbox, worker: tuple[Salesforce, str]) -> None:
+    admin, user = worker
+    me = log_in(fresh)
+    deal_room = _id(admin, "SELECT Id FROM CollaborationGroup WHERE Name = 'Contoso Deal Room'")  # private
+    erin = _id(admin, "SELECT Id FROM User WHERE Username = 'erin@acme.com'")
+    dan_row = _id(admin, f"SELECT Id FROM CollaborationGroupMember WHERE CollaborationGroupId = '{deal_room}' "
+                         "AND Member.Username = 'dan@acme.com'")
+    add = {"CollaborationGroupId": deal_room, "MemberId": erin}
+    assert refused(me.CollaborationGroupMember.create, add)["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
+    assert refused(me.CollaborationGroupMember.delete, dan_row)["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
+    announcements = _id(admin, "SELECT Id FROM CollaborationGroup WHERE Name = 'Acme Announcements'")  # public
+    me.CollaborationGroupMember.create({"CollaborationGroupId": announcements, "MemberId": user})
+
+    admin.CollaborationGroupMember.create({"CollaborationGroupId": deal_room, "MemberId": user,
+                                           "CollaborationRole": "Admin"})  # a manager now
+    erin_row = me.CollaborationGroupMember.create(add)["id"]
+    me.CollaborationGroupMember.delete(erin_row)
