@@ -117,8 +117,10 @@ def _needs_of(ctx: PlanContext, groups: _Groups, change: Change) -> Iterator[Nee
         group = groups.by_id.get(change.record_id or "")
         if group is None or group.owner_id != me:
             yield Need("change the owner of a group it doesn't own", _ALL_DATA)
+    elif change.kind is USER.kind and _external(ctx, change):
+        yield Need("create or change Experience Cloud users", _EXTERNAL_USERS)
     elif change.kind is USER.kind:
-        yield Need("create or change users", _EXTERNAL_USERS if _external(ctx, change) else _INTERNAL_USERS)
+        yield Need("create or change users", _INTERNAL_USERS)
     elif change.kind is PERMISSION_SET_ASSIGNMENT.kind:
         yield Need("assign or remove permission sets", _ASSIGNMENTS)
 

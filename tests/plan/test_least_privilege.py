@@ -172,3 +172,20 @@ def test_apply_names_the_permission_its_lock_needs(org: RunningSandbox, tmp_path
     assert refused.exit_code == 1, refused.output
     assert '"Manage Profiles and Permission Sets" (PermissionsManageProfilesPermissionsets)' in refused.output
     assert org_state(admin) == before
+
+
+def test_a_plan_saved_by_an_administrator_is_refused_to_a_user_lacking_a_permission(org: RunningSandbox,
+                                                                                    tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+    made = guestlist(org, "plan", str(REPO / "desired"), "--org", "env", "--today", TODAY, "--out", str(saved))
+    assert made.exit_code == 0, made.output  # the administrator's plan: no blockers
+    admin = connect(org.info)
+    integration_user(org, admin, without=("PermissionsModifyAllData",))
+    env = login(org)
+    before = org_state(admin)
+    refused = guestlist(org, "apply", str(REPO / "desired"), "--plan", str(saved), "--org", "env", "--today", TODAY,
+                        "--yes", "--allow-irreversible", "--journal", str(tmp_path / "journal"), env=env)
+    assert refused.exit_code == 4, refused.output  # the saved plan is stale for this user (exit-codes.md)
+    assert "the config has a blocker now" in refused.output
+    assert '"Modify All Data" (PermissionsModifyAllData)' in refused.output
+    assert org_state(admin) == before
