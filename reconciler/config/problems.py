@@ -114,6 +114,7 @@ _CATALOGUE: tuple[Rule, ...] = (
     Rule("chatter-user-profile", E, "a Chatter Free colleague with a standard profile of another licence"),
     Rule("duplicate-contact", E, "two external users for one contact (same account and email)"),
     Rule("access-expired", W, "an expiry date in the past: guestlist will remove that access"),
+    Rule("access-expiring", W, "access ending within --expiring-within days (default 14): person, grant, sponsor"),
     Rule("sponsor-required", E, "policy.require_sponsor: a customer or external user without a sponsor"),
     Rule("sponsor-not-internal", E, "a sponsor that is a customer or an external user"),
     Rule("expires-required", E, "policy.max_access_days: a customer or external user without expires"),
