@@ -239,6 +239,32 @@ def export(
         force, parse_today(today), parse_login(org, target_org, auth_url_file, expect_org))))
 
 
+@app.command(epilog=exit_codes_help("report"))
+def report(
+    path: ConfigPath = DEFAULT_CONFIG,
+    org: Org = "sandbox",
+    sandbox_db: SandboxDb = None,
+    target_org: TargetOrg = None,
+    auth_url_file: AuthUrlFile = None,
+    expect_org: ExpectOrg = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", "--today", help="the review's date: expires and days "
+                                              "left are judged on it (YYYY-MM-DD; default today)")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="markdown (to read), csv (a spreadsheet: UTF-8 "
+                                                                "with BOM, RFC 4180) or json")] = "markdown",
+    redact: Redact = False,
+) -> None:
+    """The access review: one row per person and grant, declared or only in the org, with who granted it and
+    when, expiry, sponsor, last login and licence cost; a header and a sign-off block."""
+    from reconciler.commands import report as command
+
+    _redact_if(redact)
+    redact = guard.redacting()
+    _finish(lambda: command.run(command.ReportOptions(path, org, sandbox_db,
+                                                      parse_format(output_format, command.FORMATS), redact,
+                                                      parse_today(as_of, "--as-of"),
+                                                      parse_login(org, target_org, auth_url_file, expect_org))))
+
+
 def main() -> None:
     """Run the CLI. Usage errors (an unknown option, a bad value) exit 1 like every other error: exit code 2 means
     "changes present" under `plan --detailed-exitcode`, so a typo in a pipeline must never look like it."""

@@ -9,7 +9,6 @@ from typing import TextIO
 
 from reconciler.commands.terminal import learn_people_of
 from reconciler.config.load import LoadResult, load_desired
-from reconciler.config.problems import Severity
 from reconciler.errors import CommandError
 from reconciler.expiry import DEFAULT_EXPIRING_WITHIN
 from reconciler.model import DesiredState
@@ -24,15 +23,12 @@ def load_config(path: Path, today: dt.date, expiring_within: int = DEFAULT_EXPIR
 
 
 def load_valid_config(path: Path, today: dt.date, err: TextIO, consequence: str, *,
-                      expiring_within: int = DEFAULT_EXPIRING_WITHIN,
-                      shown_elsewhere: frozenset[str] = frozenset()) -> DesiredState:
+                      expiring_within: int = DEFAULT_EXPIRING_WITHIN) -> DesiredState:
     """The desired state; every problem (errors and warnings) goes to `err` as `file:line:col: severity rule:
-    message`, except the warnings of the rules in `shown_elsewhere` (the command's own output lists those), and a
-    config with errors raises CommandError carrying them (`consequence` ends its message)."""
+    message`, and a config with errors raises CommandError carrying them (`consequence` ends its message)."""
     loaded = load_config(path, today, expiring_within)
     for problem in loaded.problems:
-        if problem.rule not in shown_elsewhere or problem.severity is not Severity.WARNING:
-            print(str(problem), file=err)
+        print(str(problem), file=err)
     if loaded.desired is None:
         raise CommandError(f"error: the config has problems (listed above); {consequence}",
                            json_code="invalid-config", problems=tuple(p.to_json() for p in loaded.problems))

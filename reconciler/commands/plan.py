@@ -31,7 +31,7 @@ from reconciler.commands.terminal import learn_people_of, shown, write_plan
 from reconciler.errors import CommandError
 from reconciler.expiry import DEFAULT_EXPIRING_WITHIN
 from reconciler.model import DesiredState, Source
-from reconciler.plan.build import EXPIRING, build_plan
+from reconciler.plan.build import build_plan
 from reconciler.plan.change import Plan
 
 FORMATS = (OutputFormat.TEXT, OutputFormat.MARKDOWN, OutputFormat.JSON, OutputFormat.GITHUB)
@@ -57,9 +57,8 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     try:
         check_out_path(options.out)
         check_sandbox_db_path(options)
-        # the plan itself lists the access-expiring warnings, so stderr does not repeat them
         desired = load_valid_config(options.path, options.today, err, "no plan was made",
-                                    expiring_within=options.expiring_within, shown_elsewhere=frozenset({EXPIRING}))
+                                    expiring_within=options.expiring_within)
         plan = make_plan(desired, options, err)
         if options.out is not None:
             save_plan(plan, options.out, err)

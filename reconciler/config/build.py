@@ -342,6 +342,7 @@ class _Builder:
             allow_public_email_domains=values.get("public_email_domains", "deny") == "allow",
             require_sponsor=values.get("require_sponsor", False),
             max_access_days=int(days) if days is not None else None,
+            license_costs={name: float(cost) for name, cost in values.get("license_costs", {}).items()},
             source=self.section_sources.get("policy", default.source),
             sources=sources,
         )
