@@ -38,5 +38,5 @@ USER = KindSpec(
         Field("language", "LanguageLocaleKey", in_config=False),
     ),
     records=_records,
-    audit=Audit("CreatedDate", "CreatedById", last_login="LastLoginDate"),  # real-orgs.md §13.1, §13.2
+    audit=Audit("CreatedDate", "CreatedById", last_login="LastLoginDate"),  # real-orgs.md §13.1, real-orgs.md §13.2
 )
