@@ -145,6 +145,7 @@ class Group:
     name: str
     settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
     owner: str | None = None  # username, lower-cased
+    previously: tuple[str, ...] = ()  # names the group had before: a group of one of them is renamed in place
     membership: Membership = Membership.AUTHORITATIVE
     state: GroupState = GroupState.PRESENT
     members: tuple[Member, ...] = ()

@@ -209,6 +209,7 @@ class _Builder:
             name=item["name"],
             settings=settings,
             owner=_lower(field("owner")),
+            previously=tuple(field("previously", ())),
             membership=Membership(field("membership", Membership.AUTHORITATIVE)),
             state=GroupState(item.get("state", GroupState.PRESENT)),
             members=members,

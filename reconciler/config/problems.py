@@ -102,6 +102,7 @@ _CATALOGUE: tuple[Rule, ...] = (
     Rule("unlisted-groups-undeclared", W, "an unlisted group; org.chatter.unlisted_groups is not declared"),
     Rule("public-email-domain", E, "a public email provider among the company domains"),
     Rule("customer-in-company-domain", E, "a customer email inside the company domains (a colleague, not a customer)"),
+    Rule("previously-declared", E, "a group's previously: name is the name of a declared group"),
     Rule("owner-not-internal", E, "a group owner that is a customer or an external (community) user"),
     Rule("owner-outside-company-domains", W, "a group owner whose username lies outside the company domains"),
     Rule("owner-role-member", E, "a group's owner listed with role: member (the owner is always a manager)"),

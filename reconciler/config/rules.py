@@ -214,6 +214,20 @@ def absent_group_has_members(ctx: Context) -> Iterator[Problem]:
 
 
 @check
+def previous_names(ctx: Context) -> Iterator[Problem]:
+    """A `previously` name that another declared group bears: both would claim the org's group of that name."""
+    declared = {group.key: group for group in ctx.desired.groups}
+    for group in ctx.desired.groups:
+        for index, old in enumerate(group.previously):
+            other = declared.get(old.casefold())
+            if other is not None:
+                what = "itself" if other is group else f"'{other.name}' ({_where(other.source, group.source)})"
+                yield problem("previously-declared", group.sources.get(f"previously[{index}]", at(group, "previously")),
+                              f"group '{group.name}' was previously '{old}', but that names {what}: a group "
+                              "renamed away from a name is no longer declared by it")
+
+
+@check
 def owners(ctx: Context) -> Iterator[Problem]:
     for group in ctx.present_groups:
         if group.owner is None:

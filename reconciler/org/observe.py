@@ -128,7 +128,8 @@ class Needs:
         return cls(
             usernames=frozenset(u.lower() for u in usernames if u),
             customer_emails=frozenset(e.lower() for e in emails),
-            group_names=frozenset(g.key for g in desired.groups),
+            group_names=frozenset({*(g.key for g in desired.groups),
+                                   *(old.casefold() for g in desired.groups for old in g.previously)}),
             permission_sets=frozenset(permission_sets),
             profiles=frozenset([*(u.profile for u in desired.chatter_users),
                                 *(u.profile for u in desired.external_users)]),

@@ -114,6 +114,10 @@ CASES: dict[str, tuple[str, str]] = {
         ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-11-21\n",
         ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-11-22\n",
     ),
+    "previously-declared": (
+        "groups: [{name: Hub, previously: [Lounge]}, {name: Lounge}]\n",
+        "groups: [{name: Hub, previously: [Lounge]}, {name: Lounge 2}]\n",
+    ),
     "access-expiring": (
         ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-12-06\n",
         ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-12-07\n",
