@@ -56,8 +56,10 @@ class _Builder:
         self.by_username = snapshot.user_by_username()
         self.chatter_users = {u.username: u for u in desired.chatter_users}
         self.external_users = {u.username: u for u in desired.external_users}
-        self.groups = {g.key: g for g in desired.groups if g.state is GroupState.PRESENT}
-        self.customers = {m.identity for g in self.groups.values() for m in g.members if m.kind is MemberKind.CUSTOMER}
+        self.present = [g for g in desired.groups if g.state is GroupState.PRESENT]
+        # by casefolded name, and by each `previously` name (the org may still bear it until the next apply)
+        self.groups = {name.casefold(): g for g in self.present for name in (*g.previously, g.name)}
+        self.customers = {m.identity for g in self.present for m in g.members if m.kind is MemberKind.CUSTOMER}
         self.costs = desired.policy.license_costs
         self.occupied: Counter[str] = Counter()  # licence name -> active seats the rows show
 
@@ -143,7 +145,7 @@ class _Builder:
         """A customer's user is declared by their first membership in the config."""
         if not user.is_customer or user.email not in self.customers:
             return None
-        first = next(m for g in self.groups.values() for m in g.members
+        first = next(m for g in self.present for m in g.members
                      if m.kind is MemberKind.CUSTOMER and m.identity == user.email)
         return _Declared(first.source, sponsor=first.sponsor)
 
@@ -171,8 +173,8 @@ class _Builder:
                 yield self.row(user, GrantType.GROUP, f"{group.name} ({role})", declared, member.granted)
             if wanted is not None:
                 yield from self._planned_members(wanted, group, held)
-        for wanted in self.groups.values():
-            if wanted.key not in self.snapshot.groups:
+        for wanted in self.present:
+            if not any(name.casefold() in self.snapshot.groups for name in (wanted.name, *wanted.previously)):
                 yield from self._planned_members(wanted, None, set())
 
     def _planned_members(self, wanted: Group, group: ObservedGroup | None, held: set[str]) -> Iterator[Row]:

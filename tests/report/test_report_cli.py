@@ -225,3 +225,13 @@ def test_an_invalid_config_makes_no_report(org: RunningSandbox, tmp_path: Path) 
 def test_a_csv_format_is_refused_by_plan(org: RunningSandbox) -> None:  # noqa: F811
     result = CliRunner().invoke(app, ["plan", str(DESIRED), "--org", "env", "--format", "csv"], env=env_of(org))
     assert result.exit_code == 1 and "--format 'csv' is not one of" in result.stderr
+
+
+def test_a_group_renamed_in_the_config_is_still_declared_under_its_old_name(org: RunningSandbox,  # noqa: F811
+                                                                            config: Path) -> None:
+    edit(config / "groups" / "partners.yaml", "  - name: Contoso Deal Room\n",
+         "  - name: Contoso Framework Room\n    previously: [Contoso Deal Room]\n")
+    rows = by_key(csv_report(org, config=config)[1])
+    jane = rows[("jane@contoso.com", "group", "Contoso Deal Room (manager)")]  # the org's name until apply renames it
+    assert jane["status"] == "active" and jane["declared_in"].endswith("partners.yaml:51")
+    assert rows[("tom@contoso.com", "group", "Contoso Framework Room (member)")]["status"] == "planned"
