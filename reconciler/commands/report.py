@@ -72,6 +72,7 @@ def learn_people_of(report: Report) -> None:
 
     external = {part for row in report.rows if row.external for part in (row.person, row.name) if part}
     colleagues = {row.person for row in report.rows if not row.external}
+    colleagues.update(name for row in report.rows for name in (row.sponsor, row.granted_by) if "@" in name)
     guard.learn_people(external, colleagues)
 
 

@@ -190,6 +190,7 @@ def test_redact_masks_external_people_in_every_format(org: RunningSandbox, outpu
                     "sam.patel@contoso.com.acmepartners"):
         assert private not in out, (output_format, private)
     assert "j***@contoso.com" in out.replace("\\", "") and "bob@acme.com" in out  # colleagues stay readable
+    assert "admin@acme.com" in out  # who granted access: a colleague
 
 
 def test_a_cell_that_would_be_a_formula_is_text(own_org: RunningSandbox) -> None:
