@@ -75,6 +75,8 @@ def diff_groups(ctx: PlanContext, users: UsersDecided) -> GroupsDecided:
         if observed is None:
             observed = _previous(ctx, group)
             declared.update(name.casefold() for name in group.previously)
+        else:
+            _note_previous_left(ctx, group)
         owner = _owner(ctx, users, group, observed)
         _check_unlisted_visible(ctx, group, GROUP.key(group.name))
         if observed is None:
@@ -91,6 +93,18 @@ def _previous(ctx: PlanContext, group: Group) -> ObservedGroup | None:
     ("C U", salesforce-api.md §1), and the org refuses a name another public or private group bears."""
     return next((ctx.snapshot.groups[name.casefold()] for name in group.previously
                  if name.casefold() in ctx.snapshot.groups), None)
+
+
+def _note_previous_left(ctx: PlanContext, group: Group) -> None:
+    """Warns when the org has a group of the declared name and of a `previously` name too: the declared one is
+    managed; the old one is not renamed (the names would clash) and stays as it is, undeclared."""
+    for name in group.previously:
+        old = ctx.snapshot.groups.get(name.casefold())
+        if old is not None:
+            ctx.warn("previous-group-remains",
+                     f"group {group.name!r} exists, and so does {old.name!r} (previously): the old group is left "
+                     f"as it is (id {old.id}); delete it with state: absent, or move its members yourself",
+                     group.sources.get("previously", group.source), GROUP.key(group.name))
 
 
 def _note_site_groups(ctx: PlanContext, group: Group) -> None:

@@ -65,3 +65,16 @@ def test_without_previously_the_new_name_is_a_new_group(sandbox: RunningSandbox,
     result = guestlist(sandbox, "plan", str(config), "--org", "env", "--today", "2026-11-22", "--format", "json")
     changes = {c["key"]: c for c in json.loads(result.stdout)["changes"]}
     assert changes[f"group:{NEW}"]["action"] == "create"
+
+
+def test_an_old_group_next_to_the_new_one_is_left_alone_with_a_warning(sandbox: RunningSandbox, config: Path) -> None:
+    partners = config / "groups" / "partners.yaml"
+    edit(partners, "  - name: Contoso Deal Room\n", "  - name: Contoso Deal Room\n    previously: [Acme Partner Hub]\n")
+    edit(partners, f"  - name: {OLD}\n", "  - name: Unrelated Hub\n")  # so that no declared group bears the old name
+    result = guestlist(sandbox, "plan", str(config), "--org", "env", "--today", "2026-11-22", "--format", "json")
+    document = json.loads(result.stdout)
+    [warning] = [w for w in document["warnings"] if w["code"] == "previous-group-remains"]
+    assert "'Acme Partner Hub' (previously): the old group is left as it is" in warning["message"]
+    changes = {c["key"]: c for c in document["changes"]}
+    assert "Name" not in changes.get("group:Contoso Deal Room", {}).get("values", {})  # no rename
+    assert changes["group:Unrelated Hub"]["action"] == "create"
