@@ -24,6 +24,7 @@ from reconciler.model import (
     ChatterUser,
     CommunityLicense,
     DesiredState,
+    DuplicateContactsPolicy,
     ExternalUser,
     ExternalUsersPolicy,
     Group,
@@ -344,6 +345,7 @@ class _Builder:
             require_sponsor=values.get("require_sponsor", False),
             max_access_days=int(days) if days is not None else None,
             license_costs={name: float(cost) for name, cost in values.get("license_costs", {}).items()},
+            duplicate_contacts=DuplicateContactsPolicy(values.get("duplicate_contacts", DuplicateContactsPolicy.BLOCK)),
             source=self.section_sources.get("policy", default.source),
             sources=sources,
         )
