@@ -16,6 +16,7 @@ from reconciler import guard
 from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, exit_codes_help
 from reconciler.commands.options import DEFAULT_MAX_CHARS, parse_format, parse_login, parse_today
 from reconciler.errors import CommandError
+from reconciler.expiry import DEFAULT_EXPIRING_WITHIN
 from reconciler.sandbox.cli import sandbox_app
 
 app = typer.Typer(
@@ -49,6 +50,9 @@ ExpectOrg = Annotated[str | None, typer.Option(
     "--expect-org", help="refuse any org but this one (00D..., 15 or 18 characters), before reading it")]
 SandboxDb = Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")]
 Redact = Annotated[bool, typer.Option("--redact", help=REDACT_HELP)]
+ExpiringWithin = Annotated[int, typer.Option(
+    "--expiring-within", min=0, metavar="DAYS",
+    help="warn (access-expiring) about access whose expires date is at most this many days away")]
 
 
 def _show_version(value: bool) -> None:
@@ -123,6 +127,7 @@ def validate(
                                                                 "(GitHub Actions annotations)")] = "text",
     today: Today = None,
     strict: Annotated[bool, typer.Option("--strict", help="fail (exit 1) on warnings too")] = False,
+    expiring_within: ExpiringWithin = DEFAULT_EXPIRING_WITHIN,
     redact: Redact = False,
 ) -> None:
     """Check the config offline, all problems at once: YAML, schema, merging and domain rules (exit 1 on error)."""
@@ -130,7 +135,7 @@ def validate(
 
     _redact_if(redact)
     _finish(lambda: command.run(command.ValidateOptions(path, parse_format(output_format, command.FORMATS),
-                                                        parse_today(today), strict)))
+                                                        parse_today(today), strict, expiring_within)))
 
 
 @app.command(epilog=exit_codes_help("plan"))
@@ -151,6 +156,7 @@ def plan(
     ] = False,
     redact: Redact = False,
     today: Today = None,
+    expiring_within: ExpiringWithin = DEFAULT_EXPIRING_WITHIN,
 ) -> None:
     """Diff the config against the org: the minimal ordered change set, counted in people."""
     from reconciler.commands import plan as command
@@ -159,7 +165,8 @@ def plan(
     redact = guard.redacting()
     _finish(lambda: command.run(command.PlanOptions(path, org, sandbox_db, parse_format(output_format, command.FORMATS),
                                                     out, detailed_exitcode, redact, parse_today(today), max_chars,
-                                                    parse_login(org, target_org, auth_url_file, expect_org))),
+                                                    parse_login(org, target_org, auth_url_file, expect_org),
+                                                    expiring_within)),
             report=lambda error: command.report(error, output_format, sys.stdout, sys.stderr))
 
 
@@ -230,6 +237,32 @@ def export(
     _finish(lambda: command.run(command.ExportOptions(
         command.parse_out(directory, out), org, sandbox_db, split, command.parse_only(only), groups, authoritative,
         force, parse_today(today), parse_login(org, target_org, auth_url_file, expect_org))))
+
+
+@app.command(epilog=exit_codes_help("report"))
+def report(
+    path: ConfigPath = DEFAULT_CONFIG,
+    org: Org = "sandbox",
+    sandbox_db: SandboxDb = None,
+    target_org: TargetOrg = None,
+    auth_url_file: AuthUrlFile = None,
+    expect_org: ExpectOrg = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", "--today", help="the review's date: expires and days "
+                                              "left are judged on it (YYYY-MM-DD; default today)")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="markdown (to read), csv (a spreadsheet: UTF-8 "
+                                                                "with BOM, RFC 4180) or json")] = "markdown",
+    redact: Redact = False,
+) -> None:
+    """The access review: one row per person and grant, declared or only in the org, with who granted it and
+    when, expiry, sponsor, last login and licence cost; a header and a sign-off block."""
+    from reconciler.commands import report as command
+
+    _redact_if(redact)
+    redact = guard.redacting()
+    _finish(lambda: command.run(command.ReportOptions(path, org, sandbox_db,
+                                                      parse_format(output_format, command.FORMATS), redact,
+                                                      parse_today(as_of, "--as-of"),
+                                                      parse_login(org, target_org, auth_url_file, expect_org))))
 
 
 def main() -> None:

@@ -153,6 +153,7 @@ class Group:
     name: str
     settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
     owner: str | None = None  # username, lower-cased
+    previously: tuple[str, ...] = ()  # names the group had before: a group of one of them is renamed in place
     membership: Membership = Membership.AUTHORITATIVE
     state: GroupState = GroupState.PRESENT
     members: tuple[Member, ...] = ()
@@ -267,6 +268,8 @@ class Policy:
     allow_public_email_domains: bool = False
     require_sponsor: bool = False
     max_access_days: int | None = None
+    # UserLicense.Name -> what a seat costs a month (guestlist report; the org holds no prices)
+    license_costs: Mapping[str, float] = field(default_factory=dict, hash=False)
     duplicate_contacts: DuplicateContactsPolicy = DuplicateContactsPolicy.BLOCK
     source: Source = NO_SOURCE
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
@@ -291,6 +294,15 @@ class DesiredState:
 
 
 @dataclass(frozen=True)
+class Granted:
+    """When, and by whom (a user id, when the org records it), the org says a record was created: the access
+    review's "granted" columns (real-orgs.md §13.1). Read only for `guestlist report`."""
+
+    at: str  # ISO timestamp as the org returns it
+    by: str | None = None
+
+
+@dataclass(frozen=True)
 class ObservedUser:
     id: str
     username: str  # lower-cased
@@ -305,6 +317,8 @@ class ObservedUser:
     account_id: str | None = None
     portal_role: PortalRole | None = None
     last_modified: str = ""  # LastModifiedDate (not SystemModstamp, which system jobs bump), for fingerprints
+    granted: Granted | None = None  # read for guestlist report only
+    last_login: str | None = None  # LastLoginDate (report only; None: never logged in, or not read)
 
     @property
     def is_customer(self) -> bool:
@@ -360,6 +374,7 @@ class ObservedMember:
     role: Role
     notify: Notify | None
     last_modified: str = ""
+    granted: Granted | None = None  # read for guestlist report only
 
 
 @dataclass(frozen=True)
@@ -370,6 +385,10 @@ class ObservedInvitation:
     status: str  # Sent | Accepted | Canceled
     inviter_id: str | None
     created: str  # CreatedDate, ISO
+
+    @property
+    def granted(self) -> Granted:
+        return Granted(self.created, self.inviter_id)
 
     @property
     def pending(self) -> bool:
@@ -404,6 +423,7 @@ class ObservedAssignment:
     id: str
     permission_set_id: str
     user_id: str
+    granted: Granted | None = None  # read for guestlist report only
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ _MEANINGS: dict[str, tuple[tuple[int, str], ...]] = {
               (EXIT_REFUSED, "refused by a safety gate before any write (--force, --allow-irreversible)"),
               (EXIT_STALE, "--plan: the saved plan is stale or for another org; nothing written"),
               (EXIT_LOCKED, "another apply holds the org's lock"), (EXIT_INTERRUPTED, "interrupted")),
+    "report": ((EXIT_OK, "the report was written"), (EXIT_ERROR, "an error (an invalid config, the org "
+                                                                "unreachable)"), (EXIT_INTERRUPTED, "interrupted")),
     "export": ((EXIT_OK, "exported"), (EXIT_ERROR, "an error (files in the way without --force, the org "
                                                    "unreachable)"), (EXIT_INTERRUPTED, "interrupted")),
 }

@@ -31,18 +31,20 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
     JSON = "json"
     GITHUB = "github"  # GitHub Actions workflow-command annotations (render/github.py)
+    CSV = "csv"  # guestlist report: a spreadsheet (report/render.py)
 
 
-def parse_today(text: str | None) -> dt.date:
-    """The date expiry is judged on: `text` (strictly YYYY-MM-DD), or the local date when it is None."""
+def parse_today(text: str | None, option: str = "--today") -> dt.date:
+    """The date expiry is judged on: `text` (strictly YYYY-MM-DD), or the local date when it is None; `option` is
+    the flag a bad value is reported under (report's is --as-of)."""
     if text is None:
         return dt.date.today()
     if not _DATE_SHAPE.fullmatch(text):
-        raise CommandError(f"error: --today {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-22")
+        raise CommandError(f"error: {option} {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-22")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"error: --today {text!r} is not a date: {calendar_problem(text)}") from None
+        raise CommandError(f"error: {option} {text!r} is not a date: {calendar_problem(text)}") from None
 
 
 def parse_format(value: str, allowed: Sequence[OutputFormat]) -> OutputFormat:

@@ -29,7 +29,9 @@ from reconciler.commands.options import (
 )
 from reconciler.commands.terminal import learn_people_of, shown, write_plan
 from reconciler.errors import CommandError
+from reconciler.expiry import DEFAULT_EXPIRING_WITHIN
 from reconciler.model import DesiredState, Source
+from reconciler.plan.build import build_plan
 from reconciler.plan.change import Plan
 
 FORMATS = (OutputFormat.TEXT, OutputFormat.MARKDOWN, OutputFormat.JSON, OutputFormat.GITHUB)
@@ -47,6 +49,7 @@ class PlanOptions:
     today: dt.date = field(default_factory=dt.date.today)
     max_chars: int = DEFAULT_MAX_CHARS  # markdown only: the comment's size limit
     login: OrgLogin = OrgLogin()  # --target-org, --auth-url-file, --expect-org
+    expiring_within: int = DEFAULT_EXPIRING_WITHIN  # days: access ending this soon is an access-expiring warning
 
 
 def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -54,7 +57,8 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     try:
         check_out_path(options.out)
         check_sandbox_db_path(options)
-        desired = load_valid_config(options.path, options.today, err, "no plan was made")
+        desired = load_valid_config(options.path, options.today, err, "no plan was made",
+                                    expiring_within=options.expiring_within)
         plan = make_plan(desired, options, err)
         if options.out is not None:
             save_plan(plan, options.out, err)
@@ -95,7 +99,6 @@ def make_plan(desired: DesiredState, options: PlanOptions, err: TextIO | None = 
     """Connect, observe, diff; the request count covers everything this command sent to the org."""
     from reconciler.org.connect import OrgError
     from reconciler.org.observe import observe
-    from reconciler.plan.build import build_plan
 
     try:
         conn = connect_org(options.org, options.sandbox_db, options.login, expect_org=desired.org.id, err=err)
@@ -104,7 +107,7 @@ def make_plan(desired: DesiredState, options: PlanOptions, err: TextIO | None = 
     try:
         with conn:
             snapshot = observe(conn, desired)
-            plan = build_plan(desired, snapshot, options.today)
+            plan = build_plan(desired, snapshot, options.today, options.expiring_within)
             return dataclasses.replace(plan, generated=now(), api_requests=conn.counter.total)
     except OrgError as exc:
         raise CommandError(f"error: {exc}", json_code=error_code(exc)) from None

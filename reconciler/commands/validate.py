@@ -24,6 +24,7 @@ from reconciler.commands.config import load_config
 from reconciler.commands.exitcodes import EXIT_ERROR, EXIT_OK
 from reconciler.commands.options import OutputFormat
 from reconciler.config.load import LoadResult
+from reconciler.expiry import DEFAULT_EXPIRING_WITHIN
 
 FORMATS = (OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.GITHUB)
 
@@ -34,10 +35,11 @@ class ValidateOptions:
     output_format: OutputFormat = OutputFormat.TEXT
     today: dt.date = field(default_factory=dt.date.today)
     strict: bool = False  # warnings fail too
+    expiring_within: int = DEFAULT_EXPIRING_WITHIN  # days: access ending this soon is an access-expiring warning
 
 
 def run(options: ValidateOptions) -> int:
-    result = load_config(options.path, options.today)
+    result = load_config(options.path, options.today, options.expiring_within)
     failed = bool(result.errors) or (options.strict and bool(result.warnings))
     if options.output_format is OutputFormat.JSON:
         print(render_json(result, options.today))

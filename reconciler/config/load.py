@@ -12,6 +12,7 @@ from reconciler.config.problems import Problem, Severity, has_errors, problem
 from reconciler.config.rules import run_rules
 from reconciler.config.schema import check_structure
 from reconciler.config.yamlfile import read_document
+from reconciler.expiry import DEFAULT_EXPIRING_WITHIN
 from reconciler.model import DesiredState, MemberKind, Source
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -86,8 +87,10 @@ class LoadResult:
         return Summary.of(self.draft)
 
 
-def load_desired(path: Path | str, today: dt.date | None = None) -> LoadResult:
-    """Read, check and build the config at `path`; never raises for bad input. `today` judges expiry dates."""
+def load_desired(path: Path | str, today: dt.date | None = None,
+                 expiring_within: int = DEFAULT_EXPIRING_WITHIN) -> LoadResult:
+    """Read, check and build the config at `path`; never raises for bad input. `today` judges expiry dates
+    (`access-expiring` warns about those at most `expiring_within` days away)."""
     today = today or dt.date.today()
     files, problems = find_config_files(Path(path))
     checked: list[Checked] = []
@@ -105,7 +108,7 @@ def load_desired(path: Path | str, today: dt.date | None = None) -> LoadResult:
     names = [display for _, display in files]
     draft, found = build_desired(checked, names)
     problems.extend(found)
-    problems.extend(run_rules(draft, today))
+    problems.extend(run_rules(draft, today, expiring_within))
     ordered = tuple(sorted(set(problems)))
     return LoadResult(None if has_errors(list(ordered)) else draft, ordered, tuple(names), draft)
 

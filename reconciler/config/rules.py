@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from reconciler.config.problems import Problem, problem
+from reconciler.expiry import DEFAULT_EXPIRING_WITHIN, declared_grants, expiring_access
 from reconciler.model import (
     CHATTER_FREE_LICENSE,
     LICENSE_PROFILES,
@@ -61,6 +62,7 @@ STANDARD_PROFILE_LICENSES: dict[str, str] = {
 class Context:
     desired: DesiredState
     today: dt.date
+    expiring_within: int = DEFAULT_EXPIRING_WITHIN  # days: access-expiring warns about access ending this soon
 
     @cached_property
     def company_domains(self) -> tuple[str, ...] | None:
@@ -109,8 +111,8 @@ def check(function: Check) -> Check:
     return function
 
 
-def run_rules(desired: DesiredState, today: dt.date) -> list[Problem]:
-    context = Context(desired, today)
+def run_rules(desired: DesiredState, today: dt.date, expiring_within: int = DEFAULT_EXPIRING_WITHIN) -> list[Problem]:
+    context = Context(desired, today, expiring_within)
     return [found for run in CHECKS for found in run(context)]
 
 
@@ -209,6 +211,20 @@ def absent_group_has_members(ctx: Context) -> Iterator[Problem]:
         if group.state is GroupState.ABSENT and group.members:
             yield problem("absent-group-has-members", at(group, "members"),
                           f"group '{group.name}' has state: absent (it will be deleted); its members are ignored")
+
+
+@check
+def previous_names(ctx: Context) -> Iterator[Problem]:
+    """A `previously` name that another declared group bears: both would claim the org's group of that name."""
+    declared = {group.key: group for group in ctx.desired.groups}
+    for group in ctx.desired.groups:
+        for index, old in enumerate(group.previously):
+            other = declared.get(old.casefold())
+            if other is not None:
+                what = "itself" if other is group else f"'{other.name}' ({_where(other.source, group.source)})"
+                yield problem("previously-declared", group.sources.get(f"previously[{index}]", at(group, "previously")),
+                              f"group '{group.name}' was previously '{old}', but that names {what}: a group "
+                              "renamed away from a name is no longer declared by it")
 
 
 @check
@@ -342,13 +358,9 @@ class _Grant:
 
 
 def _grants(ctx: Context) -> Iterator[_Grant]:
-    for group, member in ctx.members():
-        yield _Grant(member, member.identity, f"remove them from '{group.name}'", member.kind is MemberKind.CUSTOMER,
-                     member.sponsor)
-    for chatter_user in ctx.desired.chatter_users:
-        yield _Grant(chatter_user, chatter_user.username, "deactivate the user", False, None)
-    for external in ctx.desired.external_users:
-        yield _Grant(external, external.username, "deactivate the user", True, external.sponsor)
+    for grant in declared_grants(ctx.desired):
+        ending = f"remove them from '{grant.group.name}'" if grant.group else "deactivate the user"
+        yield _Grant(grant.item, grant.who, ending, grant.outsider, grant.sponsor)
 
 
 @check
@@ -371,6 +383,13 @@ def expiry(ctx: Context) -> Iterator[Problem]:
             yield problem("expires-too-far", at(grant.item, "expires"),
                           f"{grant.who}: expires {expires.isoformat()} is {(expires - ctx.today).days} days away; "
                           f"policy.max_access_days ({rule_at}) allows {days} (until {limit.isoformat()})")
+
+
+@check
+def expiring(ctx: Context) -> Iterator[Problem]:
+    """Access ending within --expiring-within days (ecosystem.md §8.3): the sponsor has time to renew it."""
+    for soon in expiring_access(ctx.desired, ctx.today, ctx.expiring_within):
+        yield problem("access-expiring", soon.source, soon.message)
 
 
 @check

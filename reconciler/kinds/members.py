@@ -7,7 +7,7 @@ from typing import Any
 
 from reconciler.kinds.field import Field, through
 from reconciler.kinds.kind import Kind, Phase
-from reconciler.kinds.spec import KindSpec
+from reconciler.kinds.spec import Audit, KindSpec
 from reconciler.model import NOTIFY_FROM_SF, NOTIFY_TO_SF, ROLE_FROM_SF, ROLE_TO_SF, Notify, Role, Snapshot
 
 
@@ -37,6 +37,7 @@ MEMBER = KindSpec(
                   Field("member", "MemberId", in_config=False)),
     inline=True,
     records=_member_records,
+    audit=Audit("CreatedDate", "CreatedById"),  # real-orgs.md §13.1
 )
 
 INVITATION = KindSpec(
@@ -46,4 +47,5 @@ INVITATION = KindSpec(
     inline=True,
     named_by_subject=frozenset({"email"}),
     records=_invitation_records,
+    audit=Audit("CreatedDate", "InviterId"),  # the invitation's sender (real-orgs.md §13.1)
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from reconciler.kinds.field import Field
 from reconciler.kinds.kind import Kind, Phase
-from reconciler.kinds.spec import KindSpec
+from reconciler.kinds.spec import Audit, KindSpec
 from reconciler.model import Snapshot
 
 
@@ -25,4 +25,5 @@ PERMISSION_SET_ASSIGNMENT = KindSpec(
     inline=True,
     named_by_subject=frozenset({"permission_set", "user"}),
     records=_records,
+    audit=Audit("SystemModstamp"),  # "Date Assigned": the object has no CreatedDate/CreatedById (real-orgs.md §13.3)
 )

@@ -3,19 +3,39 @@ check read what they need from here (docs/decisions/kind-registry.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.kinds.field import Field
 from reconciler.kinds.kind import Kind, Phase
-from reconciler.model import Snapshot
+from reconciler.model import Granted, Snapshot
 
 Records = Callable[[Snapshot], Iterator[tuple[str, Any, str]]]
 
 
 def no_records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
     return iter(())
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The fields that say when (`at`) and by whom (`by`) a record of the kind was created, and for users when they
+    last logged in: what `guestlist report` reads besides what the plan needs (real-orgs.md §13)."""
+
+    at: str
+    by: str | None = None
+    last_login: str | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(name for name in (self.at, self.by, self.last_login) if name)
+
+    def granted(self, record: Mapping[str, Any]) -> Granted | None:
+        """The record's Granted, or None when its audit fields were not read."""
+        if self.at not in record:
+            return None
+        return Granted(record.get(self.at) or "", record.get(self.by) if self.by else None)
 
 
 @dataclass(frozen=True)
@@ -35,6 +55,7 @@ class KindSpec:
     inline: bool = False  # its few fields read best on the change's own line
     named_by_subject: frozenset[str] = frozenset()  # fields the key already names, left out when rendered
     records: Records = no_records
+    audit: Audit | None = None  # read by guestlist report only
 
     def key(self, *parts: str) -> str:
         return f"{self.kind.value}:{'/'.join(parts)}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from reconciler.kinds.field import Field, through
 from reconciler.kinds.kind import Kind, Phase
-from reconciler.kinds.spec import KindSpec
+from reconciler.kinds.spec import Audit, KindSpec
 from reconciler.model import PORTAL_ROLE_FROM_SF, PORTAL_ROLE_TO_SF, PortalRole, Snapshot
 
 
@@ -38,4 +38,5 @@ USER = KindSpec(
         Field("language", "LanguageLocaleKey", in_config=False),
     ),
     records=_records,
+    audit=Audit("CreatedDate", "CreatedById", last_login="LastLoginDate"),  # real-orgs.md §13.1, real-orgs.md §13.2
 )

@@ -18,9 +18,10 @@ import requests
 import zeep.exceptions
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
-from reconciler.kinds import GROUP, INVITATION, MEMBER, PERMISSION_SET_ASSIGNMENT
+from reconciler.kinds import GROUP, INVITATION, MEMBER, PERMISSION_SET_ASSIGNMENT, USER, KindSpec
 from reconciler.model import (
     CHATTER_EXTERNAL_LICENSE,
+    CHATTER_FREE_LICENSE,
     CHATTER_SETTING_TO_SF,
     INVITE_CUSTOMERS_PERMISSION,
     MANAGE_UNLISTED_GROUPS_PERMISSION,
@@ -34,6 +35,7 @@ from reconciler.model import (
     AccountOwner,
     DesiredState,
     ExternalUsersPolicy,
+    Granted,
     GroupState,
     MemberKind,
     ObservedAccount,
@@ -105,9 +107,12 @@ class Needs:
     external_users_in_scope: bool  # policy.external_users: deactivate
     customers_in_scope: bool  # policy.deactivate_orphaned_customers
     unlisted_groups: bool = False  # a present group is declared unlisted: read Manage Unlisted Groups
+    review: bool = False  # guestlist report: every external and Chatter Free user, and when each grant was made
 
     @classmethod
-    def of(cls, desired: DesiredState, connected_username: str) -> Needs:
+    def of(cls, desired: DesiredState, connected_username: str, *, review: bool = False) -> Needs:
+        """What `desired` makes worth reading; `review` (guestlist report) adds every active external, customer and
+        Chatter Free user of the org, the memberships of every group allowing customers, and the audit fields."""
         usernames = {connected_username, *desired.policy.protected}
         emails: set[str] = set()
         for group in desired.groups:
@@ -131,7 +136,8 @@ class Needs:
         return cls(
             usernames=frozenset(u.lower() for u in usernames if u),
             customer_emails=frozenset(e.lower() for e in emails),
-            group_names=frozenset(g.key for g in desired.groups),
+            group_names=frozenset({*(g.key for g in desired.groups),
+                                   *(old.casefold() for g in desired.groups for old in g.previously)}),
             permission_sets=frozenset(permission_sets),
             profiles=frozenset([*(u.profile for u in desired.chatter_users),
                                 *(u.profile for u in desired.external_users)]),
@@ -139,9 +145,10 @@ class Needs:
             contact_emails=frozenset(u.email.lower() for u in desired.external_users),
             chatter=desired.org.chatter is not None or bool(desired.groups),
             portal_roles=bool(desired.external_users),
-            external_users_in_scope=desired.policy.external_users is ExternalUsersPolicy.DEACTIVATE,
-            customers_in_scope=desired.policy.deactivate_orphaned_customers,
+            external_users_in_scope=review or desired.policy.external_users is ExternalUsersPolicy.DEACTIVATE,
+            customers_in_scope=review or desired.policy.deactivate_orphaned_customers,
             unlisted_groups=any(g.access is Access.UNLISTED and g.state is GroupState.PRESENT for g in desired.groups),
+            review=review,
         )
 
 
@@ -174,27 +181,29 @@ class _Found:
     invitations: dict[str, dict[str, ObservedInvitation]] = field(default_factory=dict)
 
 
-def observe(conn: OrgConnection, desired: DesiredState) -> Snapshot:
+def observe(conn: OrgConnection, desired: DesiredState, *, review: bool = False) -> Snapshot:
     """Reads the org once, the same on every date: expired entries are read like any other, so that the plan can
-    remove them. A session the org ends is renewed once where the credentials allow it.
+    remove them. A session the org ends is renewed once where the credentials allow it. `review` reads what the
+    access review needs besides (Needs.of): the same reads, wider, with the kinds' audit fields.
     Raises OrgError (ConnectError when the org cannot be reached, SessionExpired when the session ended for good)."""
     try:
-        return _Observer(conn, desired).run()
+        return _Observer(conn, desired, review).run()
     except SessionExpired as expired:
         if conn.reauthenticate is None:
             raise SessionExpired(f"{expired}; {CANNOT_RENEW}") from None
     conn.reauthenticate()  # once: reads have no side effects, so the whole snapshot is read again
-    return _Observer(conn, desired).run()
+    return _Observer(conn, desired, review).run()
 
 
 class _Observer:
-    def __init__(self, conn: OrgConnection, desired: DesiredState) -> None:
+    def __init__(self, conn: OrgConnection, desired: DesiredState, review: bool = False) -> None:
         self.conn = conn
         self.sf = conn.sf
         self.user_id = to18(conn.user_id)
         self.username = str(conn.user_info.get("preferred_username", "")).lower()
-        self.needs = Needs.of(desired, self.username)
-        self.user_fields = USER_FIELDS + ((PORTAL_ROLE_FIELD,) if self.needs.portal_roles else ())
+        self.needs = Needs.of(desired, self.username, review=review)
+        self.user_fields = (USER_FIELDS + ((PORTAL_ROLE_FIELD,) if self.needs.portal_roles else ())
+                            + self._audit_fields(USER))
 
     def run(self) -> Snapshot:
         with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="observe") as pool:
@@ -297,6 +306,10 @@ class _Observer:
     def _users(self, where: str) -> str:
         return self._select(self.user_fields, "User", where)
 
+    def _audit_fields(self, spec: KindSpec) -> tuple[str, ...]:
+        """The kind's audit fields when reviewing (guestlist report), else none."""
+        return spec.audit.fields if self.needs.review and spec.audit else ()
+
     # -- the reads ------------------------------------------------------------------------------------------------
 
     def organization(self) -> tuple[str, str]:
@@ -364,7 +377,7 @@ class _Observer:
 
     def members(self, group_ids: list[str]) -> _Found:
         found = _Found(members={group_id: {} for group_id in group_ids})
-        fields = MEMBER_FIELDS + tuple(f"Member.{name}" for name in self.user_fields)
+        fields = MEMBER_FIELDS + self._audit_fields(MEMBER) + tuple(f"Member.{name}" for name in self.user_fields)
         template = self._select(fields, MEMBER.sobject, "{IN}")
         for record in self._query_in(template, "CollaborationGroupId", group_ids):
             member = _member(record)
@@ -431,6 +444,9 @@ class _Observer:
                 f"(Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)} "
                 f"OR Profile.Name = {quote(CHATTER_EXTERNAL_PROFILE)}) AND IsActive = true"
             ))
+        if self.needs.review:  # the access review lists every Chatter Free colleague too
+            records += self._query(self._users(f"Profile.UserLicense.Name = {quote(CHATTER_FREE_LICENSE)} "
+                                               "AND IsActive = true"))
         return _users_by_id(records)
 
     def profiles(self) -> dict[str, ObservedProfile]:
@@ -454,13 +470,15 @@ class _Observer:
         }
 
     def assignments(self) -> tuple[dict[str, dict[str, ObservedAssignment]], dict[str, ObservedUser]]:
-        fields = ("Id", "PermissionSetId", "AssigneeId", *(f"Assignee.{name}" for name in self.user_fields))
+        fields = ("Id", "PermissionSetId", "AssigneeId", *self._audit_fields(PERMISSION_SET_ASSIGNMENT),
+                  *(f"Assignee.{name}" for name in self.user_fields))
         template = self._select(fields, PERMISSION_SET_ASSIGNMENT.sobject,
                                 "PermissionSet.IsOwnedByProfile = false AND {IN}")
         assignments: dict[str, dict[str, ObservedAssignment]] = {}
         assignees: dict[str, ObservedUser] = {}
         for record in self._query_in(template, "PermissionSet.Name", self.needs.permission_sets):
-            assignment = ObservedAssignment(record["Id"], record["PermissionSetId"], record["AssigneeId"])
+            assignment = ObservedAssignment(record["Id"], record["PermissionSetId"], record["AssigneeId"],
+                                            _granted(PERMISSION_SET_ASSIGNMENT, record))
             assignments.setdefault(assignment.permission_set_id, {})[assignment.user_id] = assignment
             if record.get("Assignee"):
                 user = _user(record["Assignee"])
@@ -546,7 +564,13 @@ def _user(r: Mapping[str, Any]) -> ObservedUser:
         account_id=r.get("AccountId"),
         portal_role=PORTAL_ROLE_FROM_SF.get(r.get(PORTAL_ROLE_FIELD) or ""),
         last_modified=r.get("LastModifiedDate") or "",
+        granted=_granted(USER, r),
+        last_login=r.get(USER.audit.last_login) if USER.audit and USER.audit.last_login else None,
     )
+
+
+def _granted(spec: KindSpec, r: Mapping[str, Any]) -> Granted | None:
+    return spec.audit.granted(r) if spec.audit else None
 
 
 def _by_email(people: Iterable[ObservedPerson]) -> dict[str, tuple[ObservedPerson, ...]]:
@@ -597,6 +621,7 @@ def _member(r: Mapping[str, Any]) -> ObservedMember:
         role=ROLE_FROM_SF[r["CollaborationRole"]],
         notify=NOTIFY_FROM_SF.get(r.get("NotificationFrequency") or ""),
         last_modified=r.get("LastModifiedDate") or "",
+        granted=_granted(MEMBER, r),
     )
 
 

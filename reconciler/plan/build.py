@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from reconciler.expiry import DEFAULT_EXPIRING_WITHIN, expiring_access
 from reconciler.model import DesiredState, MemberKind, Snapshot
 from reconciler.plan.access import check_access
 from reconciler.plan.blockers import check_deactivated_owners, check_invitations, check_licenses, check_removals
@@ -18,6 +19,8 @@ from reconciler.plan.permission_sets import diff_permission_sets
 from reconciler.plan.settings import diff_settings
 from reconciler.plan.users import deactivate_undeclared_external_users, diff_users
 
+EXPIRING = "access-expiring"  # the warning's code, the same rule id as validate's (config/problems.py)
+
 
 def external_names(desired: DesiredState, snapshot: Snapshot) -> tuple[str, ...]:
     """The emails and usernames of every external person the config or the snapshot names: what --redact masks."""
@@ -28,8 +31,10 @@ def external_names(desired: DesiredState, snapshot: Snapshot) -> tuple[str, ...]
     return tuple(sorted(names))
 
 
-def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Plan:
-    """Wires the diffs: each takes what the earlier ones decided as parameters, so the order is in the types."""
+def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date,
+               expiring_within: int = DEFAULT_EXPIRING_WITHIN) -> Plan:
+    """Wires the diffs: each takes what the earlier ones decided as parameters, so the order is in the types.
+    Access ending within `expiring_within` days is an `access-expiring` warning."""
     ctx = PlanContext(desired, snapshot, today)
     settings = diff_settings(ctx)
     users = diff_users(ctx)
@@ -45,6 +50,8 @@ def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Pla
     check_invitations(ctx, members.invited)
     check_removals(ctx, sum(1 for c in changes if c.is_removal), managed_access)
     check_deactivated_owners(ctx, users.deactivated | orphaned | undeclared, groups, members)
+    for soon in expiring_access(desired, today, expiring_within):
+        ctx.warn(EXPIRING, soon.message, soon.source, soon.key)
     check_access(ctx, changes)
     return Plan(
         org=snapshot.org,

@@ -72,6 +72,11 @@ def diff_groups(ctx: PlanContext, users: UsersDecided) -> GroupsDecided:
             if observed is not None:
                 deleted.add(_delete(ctx, group, observed))
             continue
+        if observed is None:
+            observed = _previous(ctx, group)
+            declared.update(name.casefold() for name in group.previously)
+        else:
+            _note_previous_left(ctx, group)
         owner = _owner(ctx, users, group, observed)
         _check_unlisted_visible(ctx, group, GROUP.key(group.name))
         if observed is None:
@@ -80,6 +85,26 @@ def diff_groups(ctx: PlanContext, users: UsersDecided) -> GroupsDecided:
             targets.append(_update(ctx, group, observed, owner))
     undeclared = sum(1 for name in ctx.snapshot.groups if name not in declared)
     return GroupsDecided(tuple(targets), frozenset(deleted), undeclared)
+
+
+def _previous(ctx: PlanContext, group: Group) -> ObservedGroup | None:
+    """The org's group of the first `previously` name it has, when it has none of the declared name: that group
+    is renamed in place (its id, members, files and invitations stay), not created anew: `Name` is updateable
+    ("C U", salesforce-api.md §1), and the org refuses a name another public or private group bears."""
+    return next((ctx.snapshot.groups[name.casefold()] for name in group.previously
+                 if name.casefold() in ctx.snapshot.groups), None)
+
+
+def _note_previous_left(ctx: PlanContext, group: Group) -> None:
+    """Warns when the org has a group of the declared name and of a `previously` name too: the declared one is
+    managed; the old one is not renamed (the names would clash) and stays as it is, undeclared."""
+    for name in group.previously:
+        old = ctx.snapshot.groups.get(name.casefold())
+        if old is not None:
+            ctx.warn("previous-group-remains",
+                     f"group {group.name!r} exists, and so does {old.name!r} (previously): the old group is left "
+                     f"as it is (id {old.id}); delete it with state: absent, or move its members yourself",
+                     group.sources.get("previously", group.source), GROUP.key(group.name))
 
 
 def _note_site_groups(ctx: PlanContext, group: Group) -> None:
@@ -183,6 +208,9 @@ def _create(ctx: PlanContext, group: Group, owner: UserRef | None) -> GroupTarge
 def _update(ctx: PlanContext, group: Group, observed: ObservedGroup, owner: UserRef | None) -> GroupTarget:
     key = GROUP.key(group.name)
     draft = Draft(Action.UPDATE, Kind.GROUP, key, GROUP.sobject, source=group.source, record=observed)
+    if observed.name != group.name and observed.name.casefold() != group.key:  # found by a `previously` name
+        record(draft, GROUP.field("name"), observed.name, group.name)
+        draft.reason = f"renamed from {observed.name!r}"
     for spec, current, wanted in differing(GROUP.fields, group.settings, observed.settings):
         if spec.word == "allow_customers" and current and not wanted:
             ctx.block(

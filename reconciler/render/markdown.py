@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from reconciler.plan.build import EXPIRING
 from reconciler.plan.change import Change, Plan, Risk
 from reconciler.plan.people import people_sentence
 from reconciler.render.common import (
@@ -86,7 +87,8 @@ def _head(plan: Plan) -> list[str]:
 
 def _sections(plan: Plan) -> list[tuple[str, list[str], bool]]:
     """(name, lines, essential) in printing order; a shortened comment keeps the essential ones."""
-    sections = [("blockers", _blockers(plan), True), ("risks", _risks(plan), True), ("people", _people(plan), True)]
+    sections = [("blockers", _blockers(plan), True), ("risks", _risks(plan), True),
+                ("expiring access", _expiring(plan), True), ("people", _people(plan), True)]
     for kind, changes in by_kind(plan.changes):
         sections.append((KIND_TITLES[kind].lower(), _details(f"{KIND_TITLES[kind]}: {count_phrase(changes)}",
                                                              _diff_block(changes)), False))
@@ -213,12 +215,23 @@ def _licenses(plan: Plan) -> list[str]:
 
 
 def _warnings(plan: Plan) -> list[str]:
-    if not plan.warnings:
+    """The warnings but access-expiring's, which have a section of their own (_expiring)."""
+    others = [w for w in plan.warnings if w.code != EXPIRING]
+    if not others:
         return []
-    rows = [
-        f"- {code(str(w.source)) + ' ' if w.source else ''}{code(w.code)} {escape(w.message)}" for w in plan.warnings
-    ]
-    return _details(f"Warnings ({len(plan.warnings)})", rows)
+    rows = [f"- {code(str(w.source)) + ' ' if w.source else ''}{code(w.code)} {escape(w.message)}" for w in others]
+    return _details(f"Warnings ({len(others)})", rows)
+
+
+def _expiring(plan: Plan) -> list[str]:
+    """Access ending soon, one line each with its sponsor: kept in a shortened comment, so a sponsor sees it in
+    time to renew (or not)."""
+    soon = [w for w in plan.warnings if w.code == EXPIRING]
+    if not soon:
+        return []
+    out = ["> [!IMPORTANT]", f"> **Access expiring soon ({len(soon)})**"]
+    out += [f"> - {escape(w.message)}" + (f" ({code(str(w.source))})" if w.source else "") for w in soon]
+    return [*out, ""]
 
 
 def _manual(plan: Plan) -> list[str]:

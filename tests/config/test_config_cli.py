@@ -129,3 +129,33 @@ def test_json_reports_domain_rules_beside_schema_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert found == [("g1.yaml", 3, "invalid-value"), ("g1.yaml", 7, "customers-need-allow-customers"),
                      ("g2.yaml", 5, "customers-need-allow-customers"), ("org.yaml", 2, "unknown-key")]
+
+
+EXPIRING = """\
+org: {chatter: {enabled: true, customer_invitations: true}}
+groups:
+  - name: Hub
+    access: private
+    allow_customers: true
+    members:
+      - customer: jane@contoso.com
+        expires: 2026-11-30
+        sponsor: bob@acme.com
+"""
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_validate_warns_about_access_expiring_in_every_format_and_redacts_it(tmp_path: Path,
+                                                                             output_format: str) -> None:
+    write(tmp_path, {"config.yaml": EXPIRING})
+    args = ["validate", str(tmp_path / "config.yaml"), "--today", "2026-11-22", "--format", output_format]
+    plain = CliRunner().invoke(app, args)
+    assert plain.exit_code == 0, plain.output  # a warning: valid
+    assert "access-expiring" in plain.stdout and "jane@contoso.com: access to group 'Hub' expires on 2026-11-30 " \
+        "(in 8 days); sponsor bob@acme.com" in plain.stdout
+    redacted = CliRunner().invoke(app, [*args, "--redact"])
+    assert "jane@contoso.com" not in redacted.stdout and "j***@contoso.com" in redacted.stdout
+    assert "sponsor bob@acme.com" in redacted.stdout
+    narrow = CliRunner().invoke(app, [*args, "--expiring-within", "7"])
+    assert "access-expiring" not in narrow.stdout
+    assert CliRunner().invoke(app, [*args, "--strict"]).exit_code == 1

@@ -114,6 +114,14 @@ CASES: dict[str, tuple[str, str]] = {
         ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-11-21\n",
         ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-11-22\n",
     ),
+    "previously-declared": (
+        "groups: [{name: Hub, previously: [Lounge]}, {name: Lounge}]\n",
+        "groups: [{name: Hub, previously: [Lounge]}, {name: Lounge 2}]\n",
+    ),
+    "access-expiring": (
+        ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-12-06\n",
+        ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-12-07\n",
+    ),
     "sponsor-required": (
         "policy: {require_sponsor: true}\n" + SAM,
         "policy: {require_sponsor: true}\n" + SAM + "    sponsor: bob@acme.com\n",
@@ -179,8 +187,8 @@ def test_max_access_days_counts_from_today(tmp_path: Path) -> None:
     assert load_text(tmp_path, config).desired is not None
     late = "policy: {max_access_days: 1}\n" + SAM + "    expires: 2026-11-24\n"
     result = load_text(tmp_path, late)
-    assert rules(result) == ["expires-too-far"]
-    assert "until 2026-11-23" in result.problems[0].message
+    assert rules(result) == ["access-expiring", "expires-too-far"]  # two days away: also within the 14-day notice
+    assert "until 2026-11-23" in result.problems[1].message
 
 
 def test_max_access_days_does_not_apply_to_colleagues(tmp_path: Path) -> None:
@@ -217,3 +225,24 @@ def test_the_owner_with_role_member_is_located_at_the_role_and_says_what_to_writ
     assert (found.rule, found.line, found.col) == ("owner-role-member", ORG.count("\n") + 8, 9)
     assert "alice@acme.com owns 'Hub'" in found.message
     assert "write role: manager or leave role out" in found.message
+
+
+def test_access_expiring_names_person_grant_date_and_sponsor(tmp_path: Path) -> None:
+    config = ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-11-30\n" \
+        "        sponsor: bob@acme.com\n" + SAM + "    expires: 2026-11-22\n"
+    found = [p for p in load_text(tmp_path, config).problems if p.rule == "access-expiring"]
+    assert [p.message for p in found] == [
+        "jane@contoso.com: access to group 'Hub' expires on 2026-11-30 (in 8 days); sponsor bob@acme.com",
+        "sam@contoso.com.partners: access to external user (Partner Community) expires on 2026-11-22 (today); "
+        "no sponsor named",
+    ]
+
+
+def test_expiring_within_sets_the_window(tmp_path: Path) -> None:
+    from reconciler.config import load_desired
+    from tests.config.helpers import TODAY, write
+
+    write(tmp_path, {"config.yaml": ORG + HUB + "      - customer: jane@contoso.com\n        expires: 2026-12-22\n"})
+    assert "access-expiring" not in rules(load_desired(tmp_path / "config.yaml", TODAY))
+    assert "access-expiring" in rules(load_desired(tmp_path / "config.yaml", TODAY, expiring_within=30))
+    assert "access-expiring" not in rules(load_desired(tmp_path / "config.yaml", TODAY, expiring_within=0))

@@ -43,8 +43,8 @@ def test_the_format_names_are_the_public_contract() -> None:
         "enabled", "customer_invitations", "unlisted_groups", "group_archiving"}
     assert _keys(definitions["org"]["properties"]["invitations"]) == {"allowed", "domains"}
     assert _keys(definitions["group"]) == {
-        "name", "access", "allow_customers", "owner", "description", "information", "archived", "broadcast_only",
-        "auto_archive", "membership", "state", "members"}
+        "name", "previously", "access", "allow_customers", "owner", "description", "information", "archived",
+        "broadcast_only", "auto_archive", "membership", "state", "members"}
     assert _keys(definitions["member"]) == {"user", "customer", "role", "notify", "expires", "sponsor", "message"}
     assert _keys(definitions["chatterUser"]) == {
         "username", "email", "first_name", "last_name", "profile", "active", "expires"}
@@ -54,7 +54,7 @@ def test_the_format_names_are_the_public_contract() -> None:
     assert _keys(definitions["permissionSet"]) == {"assignees", "membership"}
     assert _keys(definitions["policy"]) == {
         "max_removals", "protected", "deactivate_orphaned_customers", "external_users", "public_email_domains",
-        "require_sponsor", "max_access_days", "duplicate_contacts"}
+        "require_sponsor", "max_access_days", "license_costs", "duplicate_contacts"}
 
 
 def test_every_mapping_refuses_unknown_keys() -> None:

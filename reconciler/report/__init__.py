@@ -1,0 +1,1 @@
+"""guestlist report: the access review (model, build, render)."""
