@@ -69,6 +69,7 @@ REST_ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/sobjects/<sobject>/<rid>", "GET", sobjects.retrieve),
     ("/sobjects/<sobject>/<rid>", "PATCH", sobjects.update),
     ("/sobjects/<sobject>/<rid>", "DELETE", sobjects.delete),
+    ("/sobjects/<sobject>/<rid>/password", "DELETE", sobjects.reset_password),
     ("/composite/sobjects", "POST", collections.create),
     ("/composite/sobjects", "PATCH", collections.update),
     ("/composite/sobjects", "DELETE", collections.delete),
