@@ -49,6 +49,10 @@ ExpectOrg = Annotated[str | None, typer.Option(
     "--expect-org", help="refuse any org but this one (00D..., 15 or 18 characters), before reading it")]
 SandboxDb = Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")]
 Redact = Annotated[bool, typer.Option("--redact", help=REDACT_HELP)]
+DEFAULT_JOURNAL = Path(".guestlist/journal.jsonl")
+JournalPath = Annotated[Path, typer.Option(
+    "--journal", help="apply's journal: email changes it requested are shown as awaiting confirmation, not planned "
+                      "again, until their link expires")]
 
 
 def _show_version(value: bool) -> None:
@@ -151,6 +155,7 @@ def plan(
     ] = False,
     redact: Redact = False,
     today: Today = None,
+    journal: JournalPath = DEFAULT_JOURNAL,
 ) -> None:
     """Diff the config against the org: the minimal ordered change set, counted in people."""
     from reconciler.commands import plan as command
@@ -159,7 +164,8 @@ def plan(
     redact = guard.redacting()
     _finish(lambda: command.run(command.PlanOptions(path, org, sandbox_db, parse_format(output_format, command.FORMATS),
                                                     out, detailed_exitcode, redact, parse_today(today), max_chars,
-                                                    parse_login(org, target_org, auth_url_file, expect_org))),
+                                                    parse_login(org, target_org, auth_url_file, expect_org),
+                                                    journal=journal)),
             report=lambda error: command.report(error, output_format, sys.stdout, sys.stderr))
 
 
@@ -181,9 +187,9 @@ def apply(
     allow_irreversible: Annotated[
         bool, typer.Option("--allow-irreversible", help="allow changes that can't be undone")
     ] = False,
-    journal: Annotated[Path, typer.Option("--journal", help="append write outcomes here (JSON lines)")] = Path(
-        ".guestlist/journal.jsonl"
-    ),
+    journal: Annotated[Path, typer.Option("--journal", help="append write outcomes here (JSON lines); email "
+                                                             "changes it requested are held back while they await "
+                                                             "confirmation")] = DEFAULT_JOURNAL,
     today: Today = None,
     redact: Redact = False,
     lock_timeout: Annotated[

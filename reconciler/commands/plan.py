@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from reconciler.apply.journal import DEFAULT_JOURNAL, email_requests
 from reconciler.commands.clock import now
 from reconciler.commands.config import load_valid_config
 from reconciler.commands.exitcodes import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
@@ -47,6 +48,7 @@ class PlanOptions:
     today: dt.date = field(default_factory=dt.date.today)
     max_chars: int = DEFAULT_MAX_CHARS  # markdown only: the comment's size limit
     login: OrgLogin = OrgLogin()  # --target-org, --auth-url-file, --expect-org
+    journal: Path = DEFAULT_JOURNAL  # read only: the email changes apply requested (real-orgs.md §4)
 
 
 def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -104,7 +106,7 @@ def make_plan(desired: DesiredState, options: PlanOptions, err: TextIO | None = 
     try:
         with conn:
             snapshot = observe(conn, desired)
-            plan = build_plan(desired, snapshot, options.today)
+            plan = build_plan(desired, snapshot, options.today, email_requests(options.journal, snapshot.org.id))
             return dataclasses.replace(plan, generated=now(), api_requests=conn.counter.total)
     except OrgError as exc:
         raise CommandError(f"error: {exc}", json_code=error_code(exc)) from None

@@ -7,7 +7,7 @@ from typing import Any
 
 from reconciler.kinds.field import Field, through
 from reconciler.kinds.kind import Kind, Phase
-from reconciler.kinds.spec import KindSpec
+from reconciler.kinds.spec import CreateStep, KindSpec
 from reconciler.model import PORTAL_ROLE_FROM_SF, PORTAL_ROLE_TO_SF, PortalRole, Snapshot
 
 
@@ -38,4 +38,6 @@ USER = KindSpec(
         Field("language", "LanguageLocaleKey", in_config=False),
     ),
     records=_records,
+    # welcome: true sends the platform's welcome / password-reset mail once, after the create (real-orgs.md §12.3)
+    create_steps=(CreateStep("welcome", "password", "DELETE", "welcome mail sent"),),
 )

@@ -8,6 +8,7 @@ from reconciler.model import DesiredState, MemberKind, Snapshot
 from reconciler.plan.blockers import check_deactivated_owners, check_invitations, check_licenses, check_removals
 from reconciler.plan.change import Plan
 from reconciler.plan.context import PlanContext
+from reconciler.plan.email_change import NO_REQUESTS, EmailRequests
 from reconciler.plan.groups import diff_groups
 from reconciler.plan.manual import manual_checks
 from reconciler.plan.members import diff_members
@@ -27,9 +28,12 @@ def external_names(desired: DesiredState, snapshot: Snapshot) -> tuple[str, ...]
     return tuple(sorted(names))
 
 
-def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Plan:
-    """Wires the diffs: each takes what the earlier ones decided as parameters, so the order is in the types."""
-    ctx = PlanContext(desired, snapshot, today)
+def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date,
+               email_requests: EmailRequests = NO_REQUESTS) -> Plan:
+    """Wires the diffs: each takes what the earlier ones decided as parameters, so the order is in the types.
+    `email_requests`: the email changes apply requested before (the journal), held back while they await
+    confirmation."""
+    ctx = PlanContext(desired, snapshot, today, email_requests)
     settings = diff_settings(ctx)
     users = diff_users(ctx)
     groups = diff_groups(ctx, users)
