@@ -55,6 +55,7 @@ def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
         check_out_path(options.out)
+        check_journal_path(options.journal)
         check_sandbox_db_path(options)
         desired = load_valid_config(options.path, options.today, err, "no plan was made")
         plan = make_plan(desired, options, err)
@@ -150,6 +151,16 @@ def check_out_path(path: Path | None) -> None:
         raise CommandError(f"error: --out {path}: {blocker} is a file, not a directory")
     if not path.parent.is_dir():
         raise CommandError(f"error: --out {path}: the directory {path.parent} does not exist (create it first)")
+
+
+def check_journal_path(path: Path) -> None:
+    """Refuses a --journal that can't be apply's journal file; a missing one is fine (nothing was requested)."""
+    if path.is_dir():
+        raise CommandError(f"error: --journal {path} is a directory: name apply's journal file, e.g. "
+                           f"{path / 'journal.jsonl'}; no plan was made")
+    blocker = file_in_the_way(path)
+    if blocker is not None:
+        raise CommandError(f"error: --journal {path}: {blocker} is a file, not a directory; no plan was made")
 
 
 def check_sandbox_db_path(options: PlanOptions) -> None:
