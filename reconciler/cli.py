@@ -50,9 +50,9 @@ ExpectOrg = Annotated[str | None, typer.Option(
 SandboxDb = Annotated[Path | None, typer.Option("--sandbox-db", help="the sandbox org's database")]
 Redact = Annotated[bool, typer.Option("--redact", help=REDACT_HELP)]
 DEFAULT_JOURNAL = Path(".guestlist/journal.jsonl")
-JournalPath = Annotated[Path, typer.Option(
-    "--journal", help="apply's journal: email changes it requested are shown as awaiting confirmation, not planned "
-                      "again, until their link expires")]
+JournalPath = Annotated[Path | None, typer.Option(
+    "--journal", help="apply's journal (default .guestlist/journal.jsonl): email changes it requested are shown as "
+                      "awaiting confirmation, not planned again, until their link expires")]
 
 
 def _show_version(value: bool) -> None:
@@ -155,7 +155,7 @@ def plan(
     ] = False,
     redact: Redact = False,
     today: Today = None,
-    journal: JournalPath = DEFAULT_JOURNAL,
+    journal: JournalPath = None,
 ) -> None:
     """Diff the config against the org: the minimal ordered change set, counted in people."""
     from reconciler.commands import plan as command

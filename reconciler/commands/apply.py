@@ -147,7 +147,6 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOpti
 
     snapshot = observe(conn, desired)
     requested = email_requests(options.journal, snapshot.org.id)
-    path = options.path
     if saved is None:
         plan = build_plan(desired, snapshot, options.today, requested)
         try:
@@ -164,7 +163,7 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOpti
         _refuse_saved("the org changed since this plan was made", moved)
     unwanted = unwanted_changes(saved, build_plan(desired, snapshot, dt.date.fromisoformat(saved.today), requested))
     if unwanted:
-        _refuse_saved(f"the config at {path} plans differently now", unwanted)
+        _refuse_saved(f"the config at {options.path} plans differently now", unwanted)
     return saved
 
 

@@ -48,7 +48,7 @@ class PlanOptions:
     today: dt.date = field(default_factory=dt.date.today)
     max_chars: int = DEFAULT_MAX_CHARS  # markdown only: the comment's size limit
     login: OrgLogin = OrgLogin()  # --target-org, --auth-url-file, --expect-org
-    journal: Path = DEFAULT_JOURNAL  # read only: the email changes apply requested (real-orgs.md §4)
+    journal: Path | None = None  # read only, the email changes apply requested (real-orgs.md §4); None: the default
 
 
 def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -107,7 +107,8 @@ def make_plan(desired: DesiredState, options: PlanOptions, err: TextIO | None = 
     try:
         with conn:
             snapshot = observe(conn, desired)
-            plan = build_plan(desired, snapshot, options.today, email_requests(options.journal, snapshot.org.id))
+            requested = email_requests(options.journal or DEFAULT_JOURNAL, snapshot.org.id)
+            plan = build_plan(desired, snapshot, options.today, requested)
             return dataclasses.replace(plan, generated=now(), api_requests=conn.counter.total)
     except OrgError as exc:
         raise CommandError(f"error: {exc}", json_code=error_code(exc)) from None
@@ -153,8 +154,11 @@ def check_out_path(path: Path | None) -> None:
         raise CommandError(f"error: --out {path}: the directory {path.parent} does not exist (create it first)")
 
 
-def check_journal_path(path: Path) -> None:
-    """Refuses a --journal that can't be apply's journal file; a missing one is fine (nothing was requested)."""
+def check_journal_path(path: Path | None) -> None:
+    """Refuses a --journal that can't be apply's journal file; a missing one is fine (nothing was requested), and
+    so is an unreadable default one (.guestlist/journal.jsonl)."""
+    if path is None:
+        return
     if path.is_dir():
         raise CommandError(f"error: --journal {path} is a directory: name apply's journal file, e.g. "
                            f"{path / 'journal.jsonl'}; no plan was made")

@@ -285,12 +285,13 @@ def _awaits_confirmation(ctx: PlanContext, declared: Declared, observed: Observe
     (real-orgs.md §4.1): while apply's earlier request of this address is younger than its link (§4.2), the plan
     says so instead of asking again. Otherwise the change is planned, with a warning that says what follows."""
     request = ctx.email_requests.awaiting(key, declared.email, ctx.today)
+    where = declared.sources.get("email", declared.source)
     if request is None:
         ctx.warn(
             "email-change-confirmation",
             f"changing the email of {declared.username} to {declared.email} mails both addresses; Salesforce keeps "
             f"{observed.email} until they confirm the new one (the link is valid for 72 hours)",
-            declared.source,
+            where,
             key,
         )
         return False
@@ -299,7 +300,7 @@ def _awaits_confirmation(ctx: PlanContext, declared: Declared, observed: Observe
         f"the email change of {declared.username} to {declared.email} awaits their confirmation (requested on "
         f"{request.requested}); Salesforce keeps {observed.email} until then, and guestlist asks again from "
         f"{expiry(request)}, when the link has expired",
-        declared.source,
+        where,
         key,
     )
     return True
