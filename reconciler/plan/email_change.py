@@ -1,10 +1,11 @@
 """Email changes that await the person's confirmation (real-orgs.md §4).
 
-A real org keeps User.Email unchanged until the person confirms the new address, mails both addresses on every
-request, and shows no pending address through the API (§4.1-§4.3). So guestlist remembers its own requests: apply
-journals a digest of each address it requested (never the address), and the planner holds a change back while a
-request of the same address is younger than the confirmation link (72 hours, counted in days): it says the change
-awaits confirmation instead of sending it again (docs/decisions/email-changes.md).
+A real org keeps User.Email unchanged until the person confirms the new address and mails both addresses on every
+request (real-orgs.md §4.1); no API shows the pending address (real-orgs.md §4.3). So guestlist remembers its own
+requests: apply journals a digest of each address it requested (never the address), and the planner holds a change
+back while a request of the same address is younger than the confirmation link (72 hours, counted in days,
+real-orgs.md §4.2): it says the change awaits confirmation instead of sending it again
+(docs/decisions/email-changes.md).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-LINK_VALID_DAYS = 3  # the confirmation link expires after 72 hours (§4.2); after that, the change is asked again
+LINK_VALID_DAYS = 3  # the link expires after 72 hours (real-orgs.md §4.2); after that, the change is asked again
 
 
 def request_digest(key: str, email: str) -> str:

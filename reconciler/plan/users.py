@@ -283,8 +283,9 @@ def _update_user(
 
 def _awaits_confirmation(ctx: PlanContext, declared: Declared, observed: ObservedUser, key: str) -> bool:
     """A change of User.Email applies only once the person confirms it, and every request mails both addresses
-    (real-orgs.md §4.1): while apply's earlier request of this address is younger than its link (§4.2), the plan
-    says so instead of asking again. Otherwise the change is planned, with a warning that says what follows."""
+    (real-orgs.md §4.1): while apply's earlier request of this address is younger than its link
+    (real-orgs.md §4.2), the plan says so instead of asking again. Otherwise the change is planned, with a warning
+    that says what follows."""
     request = ctx.email_requests.awaiting(key, declared.email, ctx.today)
     where = declared.sources.get("email", declared.source)
     if request is None:

@@ -551,7 +551,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "`guestlist sandbox confirm-email`; each write mails the new address (confirmation) and the old one (notice); "
         "a later write replaces the pending address; the link does not expire in the sandbox (72 hours in a real "
         "org); a write of the current address changes nothing.",
-        "real-orgs.md §4.1, §4.2 (held until confirmed, both addresses mailed, 72 hours, repeat after expiry); "
+        "real-orgs.md §4.1, real-orgs.md §4.2 (held until confirmed, both addresses mailed, 72 hours, repeat "
+        "after expiry); "
         "inactive users, case-only changes and a second request are not documented",
     ),
     Assumption(

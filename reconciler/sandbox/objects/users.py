@@ -187,7 +187,7 @@ class UserRules(Rules):
             session.conn.execute(f'UPDATE "Account" SET "{flag}" = 1 WHERE "Id" = ?', (row["AccountId"],))
 
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
-        if "Email" in changes:  # held until the person confirms it, and both addresses are mailed (§4.1)
+        if "Email" in changes:  # held until the person confirms it, and both addresses are mailed (real-orgs.md §4.1)
             requested = changes.pop("Email")
             if requested != old["Email"]:
                 request_email_change(session, old, requested)
