@@ -85,6 +85,14 @@ class ExternalUsersPolicy(StrEnum):
     DEACTIVATE = "deactivate"
 
 
+class DuplicateContactsPolicy(StrEnum):
+    """What to do when an external user's new contact would duplicate a Contact elsewhere or a Lead (the org's
+    standard duplicate rule, real-orgs.md §3.1): block the plan, naming them, or create it anyway (allowSave)."""
+
+    BLOCK = "block"
+    CREATE = "create"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Desired state (config/ builds it; plan/ consumes it)
 
@@ -261,6 +269,7 @@ class Policy:
     allow_public_email_domains: bool = False
     require_sponsor: bool = False
     max_access_days: int | None = None
+    duplicate_contacts: DuplicateContactsPolicy = DuplicateContactsPolicy.BLOCK
     source: Source = NO_SOURCE
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
@@ -427,6 +436,19 @@ class ObservedContact:
 
 
 @dataclass(frozen=True)
+class ObservedPerson:
+    """A Contact (on any account, or none) or an unconverted Lead with an external user's email: the records the
+    org's standard duplicate rule matches a new contact against (real-orgs.md §3.1)."""
+
+    id: str
+    sobject: str  # "Contact" or "Lead"
+    email: str  # lower-cased
+    account_id: str | None = None  # a Contact's account
+    account_name: str | None = None
+    company: str | None = None  # a Lead's company
+
+
+@dataclass(frozen=True)
 class OrgIdentity:
     id: str  # Organization Id (18)
     name: str
@@ -464,10 +486,16 @@ class Snapshot:
     # the connected user's PermissionsManageUnlistedGroups (profile or permission set); None when unread (no present
     # group is declared unlisted). Without it unlisted groups are invisible to it (real-orgs.md §2.1)
     can_manage_unlisted_groups: bool | None = None
+    # lower-cased email -> the Contacts (any account) and unconverted Leads bearing an external user's email, oldest
+    # first: what a new contact for that email would duplicate
+    contacts_and_leads: dict[str, tuple[ObservedPerson, ...]] = field(default_factory=dict)
     # user id -> the site groups ("Lounge (Partner Portal)") the user is a member of, for the active customers and
     # Experience Cloud users an offboarding sweep reads: they belong to a site, not to guestlist, so no sweep
     # deactivates them (real-orgs.md §1.5)
     site_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the PERMISSION_NAMES the connected user holds (profile or permission set), read in one query before any write
+    # (real-orgs.md §10); None when not read
+    connected_permissions: frozenset[str] | None = None
 
     def user_by_username(self) -> dict[str, ObservedUser]:
         return {u.username: u for u in self.users.values()}
@@ -500,6 +528,26 @@ CHATTER_FREE_LICENSE = "Chatter Free"
 CHATTER_EXTERNAL_LICENSE = "Chatter External"
 INVITE_CUSTOMERS_PERMISSION = "PermissionsChatterInviteExternalUsers"
 MANAGE_UNLISTED_GROUPS_PERMISSION = "PermissionsManageUnlistedGroups"  # real-orgs.md §2.2
+# The connected user's permissions the plan checks before any write, as Profile and PermissionSet fields, with
+# the names Setup shows (real-orgs.md §10)
+MODIFY_ALL_DATA_PERMISSION = "PermissionsModifyAllData"
+MODIFY_METADATA_PERMISSION = "PermissionsModifyMetadata"
+CUSTOMIZE_APPLICATION_PERMISSION = "PermissionsCustomizeApplication"
+MANAGE_USERS_PERMISSION = "PermissionsManageUsers"
+MANAGE_INTERNAL_USERS_PERMISSION = "PermissionsManageInternalUsers"
+ASSIGN_PERMISSION_SETS_PERMISSION = "PermissionsAssignPermissionSets"
+OWN_GROUPS_PERMISSION = "PermissionsChatterOwnGroups"
+PERMISSION_NAMES: dict[str, str] = {
+    MODIFY_ALL_DATA_PERMISSION: "Modify All Data",
+    MODIFY_METADATA_PERMISSION: "Modify Metadata Through Metadata API Functions",
+    CUSTOMIZE_APPLICATION_PERMISSION: "Customize Application",
+    MANAGE_USERS_PERMISSION: "Manage Users",
+    MANAGE_INTERNAL_USERS_PERMISSION: "Manage Internal Users",
+    ASSIGN_PERMISSION_SETS_PERMISSION: "Assign Permission Sets",
+    OWN_GROUPS_PERMISSION: "Create and Own New Chatter Groups",
+    INVITE_CUSTOMERS_PERMISSION: "Invite Customers To Chatter",
+    MANAGE_UNLISTED_GROUPS_PERMISSION: "Manage Unlisted Groups",
+}
 
 
 K = TypeVar("K")

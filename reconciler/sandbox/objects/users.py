@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reconciler.sandbox import ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects.access import check_user_write
 from reconciler.sandbox.objects.base import (
     PARTNER_COMMUNITY,
     PORTAL_USER_TYPES,
@@ -157,6 +158,7 @@ class UserRules(Rules):
             values["CommunityNickname"] = unique_nickname(session, base)
 
     def before_insert(self, session: Session, values: Row) -> None:
+        check_user_write(session, external=bool(values.get("ContactId")))
         _check_username(session, values["Username"], None)
         _check_nickname(session, values["CommunityNickname"], None)
         profile = profile_of(session, values["ProfileId"])
@@ -187,6 +189,8 @@ class UserRules(Rules):
             session.conn.execute(f'UPDATE "Account" SET "{flag}" = 1 WHERE "Id" = ?', (row["AccountId"],))
 
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
+        if old["Id"] != session.actor():  # users edit their own details themselves
+            check_user_write(session, external=bool(old["IsPortalEnabled"] or old["ContactId"]))
         if "Email" in changes:  # held until the person confirms it, and both addresses are mailed (real-orgs.md §4.1)
             requested = changes.pop("Email")
             if requested != old["Email"]:

@@ -72,10 +72,3 @@ def delete(ctx: RestContext, request: RestRequest, sobject: str, rid: str) -> Re
     ctx.session.delete(spec.name, rid)
     return RestResponse(204)
 
-
-def reset_password(ctx: RestContext, request: RestRequest, sobject: str, rid: str) -> RestResponse:
-    """`DELETE /sobjects/User/{id}/password`: a temporary password in the body; the user is mailed a reset link
-    (real-orgs.md §12.3). Other objects have no password resource."""
-    if object_spec(ctx.schema, sobject).name != "User":
-        raise not_found()
-    return RestResponse(200, {"NewPassword": ctx.session.reset_password(rid)})
