@@ -53,6 +53,10 @@ Redact = Annotated[bool, typer.Option("--redact", help=REDACT_HELP)]
 ExpiringWithin = Annotated[int, typer.Option(
     "--expiring-within", min=0, metavar="DAYS",
     help="warn (access-expiring) about access whose expires date is at most this many days away")]
+DEFAULT_JOURNAL = Path(".guestlist/journal.jsonl")
+JournalPath = Annotated[Path | None, typer.Option(
+    "--journal", help="apply's journal (default .guestlist/journal.jsonl): email changes it requested are shown as "
+                      "awaiting confirmation, not planned again, until their link expires")]
 
 
 def _show_version(value: bool) -> None:
@@ -157,6 +161,7 @@ def plan(
     redact: Redact = False,
     today: Today = None,
     expiring_within: ExpiringWithin = DEFAULT_EXPIRING_WITHIN,
+    journal: JournalPath = None,
 ) -> None:
     """Diff the config against the org: the minimal ordered change set, counted in people."""
     from reconciler.commands import plan as command
@@ -166,7 +171,7 @@ def plan(
     _finish(lambda: command.run(command.PlanOptions(path, org, sandbox_db, parse_format(output_format, command.FORMATS),
                                                     out, detailed_exitcode, redact, parse_today(today), max_chars,
                                                     parse_login(org, target_org, auth_url_file, expect_org),
-                                                    expiring_within)),
+                                                    expiring_within, journal=journal)),
             report=lambda error: command.report(error, output_format, sys.stdout, sys.stderr))
 
 
@@ -188,9 +193,9 @@ def apply(
     allow_irreversible: Annotated[
         bool, typer.Option("--allow-irreversible", help="allow changes that can't be undone")
     ] = False,
-    journal: Annotated[Path, typer.Option("--journal", help="append write outcomes here (JSON lines)")] = Path(
-        ".guestlist/journal.jsonl"
-    ),
+    journal: Annotated[Path, typer.Option("--journal", help="append write outcomes here (JSON lines); email "
+                                                             "changes it requested are held back while they await "
+                                                             "confirmation")] = DEFAULT_JOURNAL,
     today: Today = None,
     redact: Redact = False,
     lock_timeout: Annotated[

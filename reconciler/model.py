@@ -184,6 +184,7 @@ class ChatterUser:
     profile: str = "Chatter Free User"
     active: bool | None = None  # None: not managed (created active)
     expires: dt.date | None = None
+    welcome: bool = False  # the platform's welcome / password-reset mail when guestlist creates the user
     source: Source = NO_SOURCE
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
@@ -207,6 +208,7 @@ class ExternalUser:
     active: bool | None = None
     expires: dt.date | None = None
     sponsor: str | None = None
+    welcome: bool = False  # the platform's welcome / password-reset mail when guestlist creates the user
     source: Source = NO_SOURCE
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 

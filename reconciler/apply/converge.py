@@ -34,6 +34,7 @@ class Difference:
 class Verification:
     differences: tuple[Difference, ...]
     unverified: tuple[str, ...] = ()  # why some records could not be read back
+    awaiting: tuple[Difference, ...] = ()  # email changes the org holds until the person confirms (not a failure)
 
     @property
     def converged(self) -> bool:
@@ -54,6 +55,7 @@ def verify(writer: Writer, results: Sequence[ChangeResult]) -> Verification:
     """Compare the org with what the successful changes wrote."""
     differences: list[Difference] = []
     unverified: list[str] = []
+    awaiting: list[Difference] = []
     by_sobject: dict[str, list[ChangeResult]] = defaultdict(list)
     for result in results:
         if result.outcome.succeeded:
@@ -65,13 +67,14 @@ def verify(writer: Writer, results: Sequence[ChangeResult]) -> Verification:
             if sobject in METADATA_OBJECTS:
                 differences += _verify_settings(writer, sobject, group)
             else:
-                differences += _verify_records(writer, sobject, group)
+                for difference, pending in _verify_records(writer, sobject, group):
+                    (awaiting if pending else differences).append(difference)
         except QueryFailed as exc:
             unverified.append(f"{sobject}: could not be read back ({exc.error})")
         except WriteStopped as exc:  # the org refuses requests now: stop reading at once
             unverified.append(f"{', '.join(names[position:])}: not read back, the org stopped answering ({exc.error})")
             break
-    return Verification(tuple(differences), tuple(unverified))
+    return Verification(tuple(differences), tuple(unverified), tuple(awaiting))
 
 
 def _verify_settings(writer: Writer, sobject: str, group: Sequence[ChangeResult]) -> list[Difference]:
@@ -84,7 +87,13 @@ def _verify_settings(writer: Writer, sobject: str, group: Sequence[ChangeResult]
     ]
 
 
-def _verify_records(writer: Writer, sobject: str, group: Sequence[ChangeResult]) -> list[Difference]:
+def _awaits_confirmation(sobject: str, name: str) -> bool:
+    """A written User.Email reads back unchanged until the person confirms it (real-orgs.md §4.1)."""
+    return sobject == "User" and name == "Email"
+
+
+def _verify_records(writer: Writer, sobject: str, group: Sequence[ChangeResult]) -> list[tuple[Difference, bool]]:
+    """Each difference found, and whether it is an email change awaiting the person's confirmation."""
     fields = sorted({name for r in group if r.change.action is not Action.DELETE for name in r.written} - {"Id"})
     select = f"SELECT {', '.join(['Id', *fields])} FROM {sobject} WHERE {{IN}}"
     found: dict[str, dict[str, Any]] = {}
@@ -92,17 +101,20 @@ def _verify_records(writer: Writer, sobject: str, group: Sequence[ChangeResult])
     for soql in in_queries(select, "Id", sorted(wanted)):
         for row in writer.query(soql):
             found[row["Id"]] = row
-    differences = []
+    differences: list[tuple[Difference, bool]] = []
     for result in group:
         record = found.get(result.record_id or "")
         if result.change.action is Action.DELETE:
             if record is not None:
-                differences.append(Difference(result.change.key, "still present"))
+                differences.append((Difference(result.change.key, "still present"), False))
             continue
         if record is None:
-            differences.append(Difference(result.change.key, f"not found in the org (record {result.record_id})"))
+            differences.append((Difference(result.change.key, f"not found in the org (record {result.record_id})"),
+                                False))
             continue
         for name, value in result.written.items():
             if not _same(value, record.get(name)):
-                differences.append(Difference(result.change.key, say_field(sobject, name, record.get(name), value)))
+                pending = result.change.action is Action.UPDATE and _awaits_confirmation(sobject, name)
+                differences.append((Difference(result.change.key, say_field(sobject, name, record.get(name), value)),
+                                    pending))
     return differences

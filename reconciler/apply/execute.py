@@ -15,8 +15,11 @@ from typing import Any
 from reconciler.apply.journal import Journal
 from reconciler.apply.lookup import finder
 from reconciler.apply.steps import Batch, dependencies, plan_batches
+from reconciler.kinds import KINDS
+from reconciler.kinds.spec import CreateStep
 from reconciler.org.writes import OUTCOME_UNKNOWN, RecordError, RecordResult, Writer, WriteStopped
 from reconciler.plan.change import Action, Change
+from reconciler.plan.email_change import request_digest
 
 
 class Outcome(StrEnum):
@@ -42,17 +45,33 @@ class ChangeResult:
     written: Mapping[str, Any] = field(default_factory=dict)  # the values sent, refs resolved (for verification)
 
 
+@dataclass(frozen=True)
+class StepResult:
+    """The outcome of a request sent after a create (a user's welcome mail: KindSpec.create_steps)."""
+
+    change: Change
+    step: CreateStep
+    record_id: str
+    error: RecordError | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None
+
+
 @dataclass
 class Execution:
     results: list[ChangeResult] = field(default_factory=list)
     stopped: RecordError | None = None  # why the apply stopped early
+    steps: list[StepResult] = field(default_factory=list)
 
     def by_outcome(self, outcome: Outcome) -> list[ChangeResult]:
         return [r for r in self.results if r.outcome is outcome]
 
     @property
     def complete(self) -> bool:
-        return self.stopped is None and all(r.outcome.succeeded for r in self.results)
+        return (self.stopped is None and all(r.outcome.succeeded for r in self.results)
+                and all(s.succeeded for s in self.steps))
 
 
 Progress = Callable[[int], None]
@@ -110,6 +129,34 @@ class Executor:
             return
         for (change, values, _), answer in zip(ready, answers, strict=True):
             self._record(_result(change, values, answer))
+        if batch.action is Action.CREATE:
+            self._create_steps([change for change, _, _ in ready])
+
+    def _create_steps(self, created: Sequence[Change]) -> None:
+        """The requests due right after these creates (KindSpec.create_steps), one per record, each sent once."""
+        for change in created:
+            result = self._outcomes[change.key]
+            for step in KINDS[change.kind].create_steps:
+                if change.after.get(step.word) is not True or not result.outcome.succeeded or not result.record_id:
+                    continue
+                if self._execution.stopped is not None:
+                    self._step(change, step, result.record_id, RecordError("NOT_ATTEMPTED", "the apply stopped"))
+                    continue
+                try:
+                    answer = self.writer.call_resource(change.sobject, result.record_id, step.resource, step.method)
+                except WriteStopped as stop:
+                    self._execution.stopped = stop.error
+                    self.journal.event("stopped", error=stop.error.code)
+                    self._step(change, step, result.record_id, stop.error)
+                    continue
+                self._step(change, step, result.record_id, answer.error)
+
+    def _step(self, change: Change, step: CreateStep, record_id: str, error: RecordError | None) -> None:
+        self._execution.steps.append(StepResult(change, step, record_id, error))
+        outcome = Outcome.APPLIED if error is None else (
+            Outcome.UNKNOWN if error.code == OUTCOME_UNKNOWN else Outcome.FAILED)
+        self.journal.record(change.key, step.word, outcome.value, record_id,
+                            error_code=error.code if error else None)
 
     def _send(self, batch: Batch, ready: list[tuple[Change, dict[str, Any], dict[str, Any]]]) -> list[RecordResult]:
         if batch.is_metadata:
@@ -141,7 +188,16 @@ class Executor:
         self._execution.results.append(result)
         record_id = result.record_id or result.change.record_id  # an update or delete names its record anyway
         self.journal.record(result.change.key, result.change.action.value, result.outcome.value, record_id,
-                            error_code=result.error.code if result.error else None, note=result.note)
+                            error_code=result.error.code if result.error else None, note=result.note,
+                            email_requested=_email_requested(result))
+
+
+def _email_requested(result: ChangeResult) -> str | None:
+    """The digest of the address an applied user update asked the person to confirm (real-orgs.md §4.1)."""
+    change, email = result.change, result.written.get("Email")
+    if result.outcome is not Outcome.APPLIED or change.action is not Action.UPDATE or change.sobject != "User":
+        return None
+    return request_digest(change.key, email) if isinstance(email, str) else None
 
 
 def _result(change: Change, values: Mapping[str, Any], answer: RecordResult) -> ChangeResult:

@@ -8,10 +8,11 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import IO, Any
 
 from reconciler.guard import mask_secrets
+from reconciler.plan.email_change import NO_REQUESTS, EmailRequest, EmailRequests
 
 DEFAULT_JOURNAL = Path(".guestlist/journal.jsonl")
 
@@ -72,8 +73,9 @@ class Journal:
         self._write({"time": self._clock(), "org": self.org_id, "event": event, **fields})
 
     def record(self, key: str, action: str, outcome: str, record_id: str | None = None, *,
-               error_code: str | None = None, note: str | None = None) -> None:
-        """The outcome of one change: applied, already_done, failed, skipped, not_attempted or unknown."""
+               error_code: str | None = None, note: str | None = None, email_requested: str | None = None) -> None:
+        """The outcome of one change: applied, already_done, failed, skipped, not_attempted or unknown.
+        `email_requested`: the digest of an email address this change asked the person to confirm."""
         entry: dict[str, Any] = {"time": self._clock(), "org": self.org_id, "key": key, "action": action,
                                  "outcome": outcome, "record_id": record_id}
         if outcome in _WRITTEN:
@@ -82,4 +84,34 @@ class Journal:
             entry["error"] = error_code
         if note:
             entry["note"] = note
+        if email_requested:
+            entry["email_requested"] = email_requested
         self._write(entry)
+
+
+def email_requests(path: Path, org_id: str) -> EmailRequests:
+    """The email changes applies journaled at `path` for this org (none when the file is missing or unreadable;
+    lines that aren't journal entries are skipped): what the planner holds back while they await confirmation."""
+    found: dict[str, list[EmailRequest]] = {}
+    try:
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                request = _email_request(line, org_id)
+                if request is not None:
+                    found.setdefault(request[0], []).append(request[1])
+    except OSError:
+        return NO_REQUESTS
+    return EmailRequests(MappingProxyType({key: tuple(found[key]) for key in sorted(found)}))
+
+
+def _email_request(line: str, org_id: str) -> tuple[str, EmailRequest] | None:
+    if '"email_requested"' not in line:
+        return None
+    try:
+        entry = json.loads(line)
+        if entry.get("org") != org_id or entry.get("outcome") != "applied":
+            return None
+        return str(entry["key"]), EmailRequest(str(entry["email_requested"]),
+                                               dt.date.fromisoformat(str(entry["time"])[:10]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -39,7 +39,7 @@ def outcome_lines(execution: Execution) -> list[str]:
     summary = "Applied: " + (", ".join(parts) if parts else "nothing")
     if already:
         summary += f"; {len(already)} already so in the org (found by lookup, not written twice)"
-    lines = [summary + "."]
+    lines = [summary + "."] + _step_lines(execution)
     failed = execution.by_outcome(Outcome.FAILED)
     if failed:
         lines.append(f"Failed ({len(failed)}):")
@@ -69,14 +69,40 @@ def manual_left_line(manual: int) -> str:
             "them in Setup.")
 
 
+def _step_lines(execution: Execution) -> list[str]:
+    """The requests sent after creates (welcome mails): how many were done, and each that was not, never resent."""
+    done = Counter(s.step.done for s in execution.steps if s.succeeded)
+    lines = [f"Then: {n} {what}." for what, n in sorted(done.items())]
+    failed = [s for s in execution.steps if not s.succeeded]
+    if failed:
+        lines.append(f"Not done after the create ({len(failed)}; guestlist never sends them again, as the record "
+                     "exists now: use Setup > Users > Reset Password):")
+        lines += [f"  ! {s.change.key}: {s.step.word}: {s.error}" for s in failed]
+    return lines
+
+
 def verification_lines(verification: Verification | None, not_applied: int = 0, manual: int = 0) -> list[str]:
     """`not_applied`: changes that did not succeed (the org can't have converged on those); `manual`: the plan's
     manual steps (never "Converged" while one is left)."""
     if verification is None:
         return []
+    return _read_back_lines(verification, not_applied, manual) + _awaiting_lines(verification)
+
+
+def _awaiting_lines(verification: Verification) -> list[str]:
+    if not verification.awaiting:
+        return []
+    lines = [f"Awaiting the person's confirmation ({len(verification.awaiting)}): Salesforce keeps the old email "
+             "until they confirm the new one; guestlist won't ask again until the link expires (72 hours):"]
+    return lines + [f"  ... {pending}" for pending in verification.awaiting]
+
+
+def _read_back_lines(verification: Verification, not_applied: int, manual: int) -> list[str]:
     if verification.converged and manual:
         return ["Read back: the org holds what was written.", manual_left_line(manual)]
     if verification.converged and not not_applied:
+        if verification.awaiting:
+            return ["Converged: the org now holds what was written, but for the email changes below."]
         return ["Converged: the org now holds what was written."]
     if verification.converged:
         return [f"Read back: the org holds what was written; {not_applied} change(s) listed above were not applied "

@@ -19,7 +19,7 @@ from reconciler.apply.execute import Execution, Executor, Progress
 from reconciler.apply.explain import explain
 from reconciler.apply.gates import check_gates
 from reconciler.apply.integrity import PlanInconsistent, check_integrity
-from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError
+from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError, email_requests
 from reconciler.apply.lock import DEFAULT_TIMEOUT, ApplyLock, Holder, LockError, LockHeld
 from reconciler.apply.planfile import load_plan_file
 from reconciler.apply.report import manual_left_line, outcome_lines, usage_line, verification_lines
@@ -101,7 +101,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
                              say=console.warn)
             try:
                 lock.acquire()  # before the org is read, so a second apply plans on what the first wrote
-                plan = _current_plan(conn, desired, options.today, saved, writer, options.path)
+                plan = _current_plan(conn, desired, options, saved, writer)
                 return _apply(plan, options, conn, writer, console, lock)
             finally:
                 _release(lock, console)
@@ -137,15 +137,17 @@ def _check_local_paths(options: ApplyOptions) -> None:
                          f"{options.journal / 'journal.jsonl'}; nothing was written")
 
 
-def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, saved: Plan | None,
-                  writer: Writer, path: Path) -> Plan:
-    """A fresh plan, or the saved one after checking that the org still is as it was when it was made."""
+def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOptions, saved: Plan | None,
+                  writer: Writer) -> Plan:
+    """A fresh plan, or the saved one after checking that the org still is as it was when it was made. Both hold
+    back the email changes the journal says await confirmation (real-orgs.md §4)."""
     from reconciler.org.observe import observe
     from reconciler.plan.build import build_plan
 
     snapshot = observe(conn, desired)
+    requested = email_requests(options.journal, snapshot.org.id)
     if saved is None:
-        plan = build_plan(desired, snapshot, today)
+        plan = build_plan(desired, snapshot, options.today, email_requests=requested)
         try:
             check_integrity(plan.changes)
         except PlanInconsistent as exc:
@@ -158,9 +160,10 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, today: dt.date, sa
     moved = moved_records(saved, snapshot) + appeared_records(writer, saved.changes, frozenset(saved.fingerprints))
     if moved:
         _refuse_saved("the org changed since this plan was made", moved)
-    unwanted = unwanted_changes(saved, build_plan(desired, snapshot, dt.date.fromisoformat(saved.today)))
+    fresh = build_plan(desired, snapshot, dt.date.fromisoformat(saved.today), email_requests=requested)
+    unwanted = unwanted_changes(saved, fresh)
     if unwanted:
-        _refuse_saved(f"the config at {path} plans differently now", unwanted)
+        _refuse_saved(f"the config at {options.path} plans differently now", unwanted)
     return saved
 
 

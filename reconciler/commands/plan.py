@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from reconciler.apply.journal import DEFAULT_JOURNAL, email_requests
 from reconciler.commands.clock import now
 from reconciler.commands.config import load_valid_config
 from reconciler.commands.exitcodes import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
@@ -50,12 +51,14 @@ class PlanOptions:
     max_chars: int = DEFAULT_MAX_CHARS  # markdown only: the comment's size limit
     login: OrgLogin = OrgLogin()  # --target-org, --auth-url-file, --expect-org
     expiring_within: int = DEFAULT_EXPIRING_WITHIN  # days: access ending this soon is an access-expiring warning
+    journal: Path | None = None  # read only, the email changes apply requested (real-orgs.md §4); None: the default
 
 
 def run(options: PlanOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
         check_out_path(options.out)
+        check_journal_path(options.journal)
         check_sandbox_db_path(options)
         desired = load_valid_config(options.path, options.today, err, "no plan was made",
                                     expiring_within=options.expiring_within)
@@ -107,7 +110,8 @@ def make_plan(desired: DesiredState, options: PlanOptions, err: TextIO | None = 
     try:
         with conn:
             snapshot = observe(conn, desired)
-            plan = build_plan(desired, snapshot, options.today, options.expiring_within)
+            requested = email_requests(options.journal or DEFAULT_JOURNAL, snapshot.org.id)
+            plan = build_plan(desired, snapshot, options.today, options.expiring_within, email_requests=requested)
             return dataclasses.replace(plan, generated=now(), api_requests=conn.counter.total)
     except OrgError as exc:
         raise CommandError(f"error: {exc}", json_code=error_code(exc)) from None
@@ -151,6 +155,19 @@ def check_out_path(path: Path | None) -> None:
         raise CommandError(f"error: --out {path}: {blocker} is a file, not a directory")
     if not path.parent.is_dir():
         raise CommandError(f"error: --out {path}: the directory {path.parent} does not exist (create it first)")
+
+
+def check_journal_path(path: Path | None) -> None:
+    """Refuses a --journal that can't be apply's journal file; a missing one is fine (nothing was requested), and
+    so is an unreadable default one (.guestlist/journal.jsonl)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise CommandError(f"error: --journal {path} is a directory: name apply's journal file, e.g. "
+                           f"{path / 'journal.jsonl'}; no plan was made")
+    blocker = file_in_the_way(path)
+    if blocker is not None:
+        raise CommandError(f"error: --journal {path}: {blocker} is a file, not a directory; no plan was made")
 
 
 def check_sandbox_db_path(options: PlanOptions) -> None:

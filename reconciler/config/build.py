@@ -241,6 +241,7 @@ class _Builder:
             profile=item.get("profile", "Chatter Free User"),
             active=item.get("active"),
             expires=self._date(doc, path, item),
+            welcome=item.get("welcome", False),
             source=doc.at(path),
             sources=_key_sources(doc, path, item),
         )
@@ -266,6 +267,7 @@ class _Builder:
             active=item.get("active"),
             expires=self._date(doc, path, item),
             sponsor=_lower(item.get("sponsor")),
+            welcome=item.get("welcome", False),
             source=doc.at(path),
             sources=sources,
         )

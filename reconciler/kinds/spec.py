@@ -39,6 +39,18 @@ class Audit:
 
 
 @dataclass(frozen=True)
+class CreateStep:
+    """A request apply sends for a record right after creating it, when the create's `after` holds `word: true`:
+    `method` on the record's `resource` (`/sobjects/<sObject>/<id>/<resource>`). Not a field: nothing is compared
+    or read back, and an existing record never gets it (the user's welcome mail, real-orgs.md §12.3)."""
+
+    word: str  # the YAML key, e.g. "welcome"
+    resource: str  # e.g. "password"
+    method: str  # e.g. "DELETE"
+    done: str  # what it did, for apply's report: "welcome mail sent"
+
+
+@dataclass(frozen=True)
 class KindSpec:
     """`fields` are compared between the config and the org (a difference is a change, or a manual step when
     create-only); `other_fields` are the further Salesforce fields its changes write (ids, defaults), named so that
@@ -56,6 +68,7 @@ class KindSpec:
     named_by_subject: frozenset[str] = frozenset()  # fields the key already names, left out when rendered
     records: Records = no_records
     audit: Audit | None = None  # read by guestlist report only
+    create_steps: tuple[CreateStep, ...] = ()  # requests apply sends after creating a record (see CreateStep)
 
     def key(self, *parts: str) -> str:
         return f"{self.kind.value}:{'/'.join(parts)}"

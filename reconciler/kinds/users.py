@@ -7,7 +7,7 @@ from typing import Any
 
 from reconciler.kinds.field import Field, through
 from reconciler.kinds.kind import Kind, Phase
-from reconciler.kinds.spec import Audit, KindSpec
+from reconciler.kinds.spec import Audit, CreateStep, KindSpec
 from reconciler.model import PORTAL_ROLE_FROM_SF, PORTAL_ROLE_TO_SF, PortalRole, Snapshot
 
 
@@ -39,4 +39,6 @@ USER = KindSpec(
     ),
     records=_records,
     audit=Audit("CreatedDate", "CreatedById", last_login="LastLoginDate"),  # real-orgs.md §13.1, real-orgs.md §13.2
+    # welcome: true sends the platform's welcome / password-reset mail once, after the create (real-orgs.md §12.3)
+    create_steps=(CreateStep("welcome", "password", "DELETE", "welcome mail sent"),),
 )

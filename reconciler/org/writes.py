@@ -374,6 +374,26 @@ class Writer:
         _fail(pending, results, _gave_up(last, self.policy.attempts))
         return _known(results)
 
+    # -- a record's own resource ------------------------------------------------------------------------------
+
+    def call_resource(self, sobject: str, record_id: str, resource: str, method: str) -> RecordResult:
+        """One request to `/sobjects/<sObject>/<id>/<resource>` (the user's password reset, which mails them).
+        Retried only when the org certainly did not act; a lost answer is OUTCOME_UNKNOWN, never sent again."""
+        url = f"sobjects/{sobject}/{record_id}/{resource}"
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                self._call((sobject, resource), lambda: self.conn.sf.restful(url, method=method, timeout=self.timeout))
+                return RecordResult(True, record_id)
+            except _Transient as exc:
+                if exc.in_doubt:
+                    return RecordResult(False, record_id, (RecordError(OUTCOME_UNKNOWN, str(exc.error)),))
+                if attempt == self.policy.attempts:
+                    return RecordResult(False, record_id, (_gave_up(exc.error, attempt),))
+                self.policy.backoff(attempt)
+            except _Rejected as exc:
+                return RecordResult(False, record_id, (exc.error,))
+        raise AssertionError("unreachable")
+
     # -- Metadata API ----------------------------------------------------------------------------------------
 
     def update_settings(self, metadata_type: str, full_name: str, values: Mapping[str, Any]) -> RecordResult:

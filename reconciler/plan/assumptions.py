@@ -166,4 +166,18 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "§7: PermissionSet.Name is unique in the org (ObjRef); the error code of a duplicate Name and which "
         "permission creates a set are UNVERIFIED (docs/reference/apply-lock.md facts 6, 7).",
     ),
+    Assumption(
+        "email-change-window",
+        "An email change apply requested (journaled as a digest) is held back for 3 days counted from the day apply "
+        "wrote it; from the third day it is planned again. Without the journal it is planned every time.",
+        "real-orgs.md §4.2: the link lasts 72 hours, then the change must be made again; real-orgs.md §4.3: no API "
+        "shows the pending address. Counting whole days is guestlist's choice (plans are judged on a date).",
+    ),
+    Assumption(
+        "welcome-after-create",
+        "`welcome: true` sends DELETE /sobjects/User/{id}/password once, right after a successful create in the same "
+        "apply; an existing user never gets it, and a lost answer is not resent.",
+        "real-orgs.md §12.3 (the resource mails the user each time); real-orgs.md §12.2: a REST create mails "
+        "nobody (UNVERIFIED: no REST email header is documented).",
+    ),
 )

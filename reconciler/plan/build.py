@@ -10,6 +10,7 @@ from reconciler.plan.access import check_access
 from reconciler.plan.blockers import check_deactivated_owners, check_invitations, check_licenses, check_removals
 from reconciler.plan.change import Plan
 from reconciler.plan.context import PlanContext
+from reconciler.plan.email_change import NO_REQUESTS, EmailRequests
 from reconciler.plan.groups import diff_groups
 from reconciler.plan.manual import manual_checks
 from reconciler.plan.members import diff_members
@@ -32,10 +33,11 @@ def external_names(desired: DesiredState, snapshot: Snapshot) -> tuple[str, ...]
 
 
 def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date,
-               expiring_within: int = DEFAULT_EXPIRING_WITHIN) -> Plan:
+               expiring_within: int = DEFAULT_EXPIRING_WITHIN, email_requests: EmailRequests = NO_REQUESTS) -> Plan:
     """Wires the diffs: each takes what the earlier ones decided as parameters, so the order is in the types.
-    Access ending within `expiring_within` days is an `access-expiring` warning."""
-    ctx = PlanContext(desired, snapshot, today)
+    Access ending within `expiring_within` days is an `access-expiring` warning. `email_requests`: the email changes
+    apply requested before (the journal), held back while they await confirmation."""
+    ctx = PlanContext(desired, snapshot, today, email_requests)
     settings = diff_settings(ctx)
     users = diff_users(ctx)
     groups = diff_groups(ctx, users)

@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.model import DesiredState, ObservedUser, Snapshot, Source
 from reconciler.plan.change import Action, Change, Finding, Kind, ManualStep, Risk
+from reconciler.plan.email_change import NO_REQUESTS, EmailRequests
 from reconciler.plan.fingerprint import fingerprint
 from reconciler.plan.licenses import SeatLedger
 from reconciler.plan.order import Phase, phase_of
@@ -87,10 +88,12 @@ class Draft:
 
 
 class PlanContext:
-    def __init__(self, desired: DesiredState, snapshot: Snapshot, today: dt.date) -> None:
+    def __init__(self, desired: DesiredState, snapshot: Snapshot, today: dt.date,
+                 email_requests: EmailRequests = NO_REQUESTS) -> None:
         self.desired = desired
         self.snapshot = snapshot
         self.today = today
+        self.email_requests = email_requests  # the email changes apply requested (from the journal)
         self.policy = desired.policy
         self.protected = frozenset(desired.policy.protected)
         self.users_by_username: dict[str, ObservedUser] = snapshot.user_by_username()

@@ -24,6 +24,7 @@ from reconciler.plan import assumptions
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.contacts import contact_for
 from reconciler.plan.context import Draft, PlanContext, UserRef
+from reconciler.plan.email_change import expiry
 from reconciler.plan.fields import differing, record
 from reconciler.plan.people import Person
 from reconciler.plan.site_members import outside_sites
@@ -218,6 +219,8 @@ def _words(declared: Declared) -> dict[str, Any]:
     if declared.first_name is not None:
         words["first_name"] = declared.first_name
     words["profile"] = declared.profile
+    if declared.welcome:
+        words["welcome"] = True  # apply sends the welcome mail after the create (USER.create_steps)
     if isinstance(declared, ExternalUser):
         words["account"] = declared.account
         words["license"] = declared.license.value
@@ -243,6 +246,8 @@ def _update_user(
               "profile": declared.profile if profile_id is not None else None}
     current = {"email": observed.email.lower(), "first_name": observed.first_name, "last_name": observed.last_name,
                "profile": observed.profile}
+    if wanted["email"] != current["email"] and _awaits_confirmation(ctx, declared, observed, key):
+        del wanted["email"], current["email"]
     # the email is compared case-insensitively but written as declared; the profile is written by its id
     written = {"email": declared.email, "profile": profile_id}
     for spec, now, want in differing(map(USER.field, wanted), wanted, current):
@@ -274,6 +279,33 @@ def _update_user(
     if draft.values:
         ctx.add(draft)
         tally.changed.add(key)
+
+
+def _awaits_confirmation(ctx: PlanContext, declared: Declared, observed: ObservedUser, key: str) -> bool:
+    """A change of User.Email applies only once the person confirms it, and every request mails both addresses
+    (real-orgs.md §4.1): while apply's earlier request of this address is younger than its link
+    (real-orgs.md §4.2), the plan says so instead of asking again. Otherwise the change is planned, with a warning
+    that says what follows."""
+    request = ctx.email_requests.awaiting(key, declared.email, ctx.today)
+    where = declared.sources.get("email", declared.source)
+    if request is None:
+        ctx.warn(
+            "email-change-confirmation",
+            f"changing the email of {declared.username} to {declared.email} mails both addresses; Salesforce keeps "
+            f"{observed.email} until they confirm the new one (the link is valid for 72 hours)",
+            where,
+            key,
+        )
+        return False
+    ctx.warn(
+        "email-change-awaiting-confirmation",
+        f"the email change of {declared.username} to {declared.email} awaits their confirmation (requested on "
+        f"{request.requested}); Salesforce keeps {observed.email} until then, and guestlist asks again from "
+        f"{expiry(request)}, when the link has expired",
+        where,
+        key,
+    )
+    return True
 
 
 def _check_portal_role(ctx: PlanContext, declared: ExternalUser, observed: ObservedUser, key: str) -> None:

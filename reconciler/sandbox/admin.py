@@ -13,6 +13,8 @@ The Python `Admin` methods and `guestlist sandbox ...` (which opens the database
     POST   /_sandbox/reset                {"seed": "demo" | "empty"}      -> connection
     GET    /_sandbox/connection                                            -> {"access_token", "username", ...}
     POST   /_sandbox/invitations/accept   {"email"}                       -> {"user_id"}
+    POST   /_sandbox/confirm-email        {"username"}                    -> {"user_id", "username", "email"}
+    GET    /_sandbox/outbox                                                -> {"mails": [...]}
     GET    /_sandbox/settings  | PUT {"allow_invitations": bool, "domains": [..]}
     GET    /_sandbox/limits    | PUT {"daily_api_requests": N, "reset_usage": bool}
     POST   /_sandbox/validation-rules     {"sobject", "name", "field", "operator", "value", "message"}
@@ -78,6 +80,18 @@ def connection(store: Store) -> dict[str, str]:
 def accept_invitation(store: Store, email: str) -> str:
     with store.session() as session:
         return session.accept_invitation(email)
+
+
+def outbox(store: Store) -> list[dict[str, Any]]:
+    """Every mail the org sent, oldest first (real-orgs.md §12)."""
+    with store.session(write=False) as session:
+        return session.outbox()
+
+
+def confirm_email(store: Store, username: str) -> dict[str, str]:
+    """The person confirms their pending new address; 404 NOT_FOUND without one (real-orgs.md §4.1)."""
+    with store.session() as session:
+        return session.confirm_email(username)
 
 
 def invitation_settings(store: Store, allowed: bool | None = None, domains: list[str] | None = None) -> dict[str, Any]:
@@ -213,6 +227,17 @@ def _accept(admin: Admin, request: RestRequest) -> RestResponse:
     return RestResponse(200, {"user_id": accept_invitation(admin.store, email)})
 
 
+def _confirm_email(admin: Admin, request: RestRequest) -> RestResponse:
+    username = _body(request).get("username")
+    if not isinstance(username, str) or not username:
+        raise ApiError(400, "INVALID_INPUT", "username is required")
+    return RestResponse(200, confirm_email(admin.store, username))
+
+
+def _outbox(admin: Admin, request: RestRequest) -> RestResponse:
+    return RestResponse(200, {"mails": outbox(admin.store)})
+
+
 def _get_settings(admin: Admin, request: RestRequest) -> RestResponse:
     return RestResponse(200, invitation_settings(admin.store))
 
@@ -285,6 +310,8 @@ _HANDLERS: dict[tuple[str, str], Callable[..., RestResponse]] = {
     ("POST", "/_sandbox/reset"): _do_reset,
     ("GET", "/_sandbox/connection"): _connection,
     ("POST", "/_sandbox/invitations/accept"): _accept,
+    ("POST", "/_sandbox/confirm-email"): _confirm_email,
+    ("GET", "/_sandbox/outbox"): _outbox,
     ("GET", "/_sandbox/settings"): _get_settings,
     ("PUT", "/_sandbox/settings"): _put_settings,
     ("GET", "/_sandbox/limits"): _get_limits,

@@ -84,6 +84,7 @@ REST_ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/sobjects/<sobject>/<rid>", "DELETE", sobjects.delete),
     ("/sobjects/<sobject>/<rid>/password", "GET", passwords.status),
     ("/sobjects/<sobject>/<rid>/password", "POST", passwords.set_password),
+    ("/sobjects/<sobject>/<rid>/password", "DELETE", passwords.reset_password),
     ("/composite/sobjects", "POST", collections.create),
     ("/composite/sobjects", "PATCH", collections.update),
     ("/composite/sobjects", "DELETE", collections.delete),

@@ -592,6 +592,32 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "fullName returns no record for it.",
         "§4.3 (operations, <= 10 components), §13 item 9 (faults are HTTP 500)",
     ),
+    # --- mail ----------------------------------------------------------------------------------------------------
+    Assumption(
+        "email-change-pending",
+        "An API write of User.Email",
+        "Any write of another address (case included) is held, for active and inactive users alike, until "
+        "`guestlist sandbox confirm-email`; each write mails the new address (confirmation) and the old one (notice); "
+        "a later write replaces the pending address; the link does not expire in the sandbox (72 hours in a real "
+        "org); a write of the current address changes nothing.",
+        "real-orgs.md §4.1, real-orgs.md §4.2 (held until confirmed, both addresses mailed, 72 hours, repeat "
+        "after expiry); "
+        "inactive users, case-only changes and a second request are not documented",
+    ),
+    Assumption(
+        "mail-on-user-create",
+        "Mail when a user is created through REST",
+        "No mail: the new-user mail is sent only when the request asks for it (EmailHeader.triggerUserEmail, which "
+        "REST requests can't carry); the welcome mail is the password reset `DELETE /sobjects/User/{id}/password`.",
+        "real-orgs.md §12.2 (EmailHeader is a SOAP header; REST has none)",
+    ),
+    Assumption(
+        "password-reset-rules",
+        "DELETE /sobjects/User/{id}/password in the sandbox",
+        "Needs Manage Users (else 403 INSUFFICIENT_ACCESS), an active user (else 400 INVALID_OPERATION, text "
+        "assumed); answers 200 {\"NewPassword\": <12 characters>}; mails the user's current Email.",
+        "real-orgs.md §12.3 (the resource, its INSUFFICIENT_ACCESS, the temporary password in the response)",
+    ),
 )
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}

@@ -1,5 +1,6 @@
-"""`guestlist sandbox ...`: serve the local org, reset it, play an invitee, set what no real API exposes (the
-invitation settings, the daily API allowance, Experience Cloud sites)."""
+"""`guestlist sandbox ...`: serve the local org, reset it, play an invitee or a person confirming a new email
+address, list what the org mailed, set what no real API exposes (the invitation settings, the daily API
+allowance, Experience Cloud sites)."""
 
 from __future__ import annotations
 
@@ -136,6 +137,50 @@ def accept(
     finally:
         store.close()
     _print({"user_id": user_id, "username": username})
+
+
+@sandbox_app.command("confirm-email")
+def confirm_email(
+    username: Annotated[str, typer.Argument(help="The user whose email change awaits confirmation.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """The person clicks the confirmation link: their pending new address becomes User.Email (a real org keeps the
+    old address until then). Prints {"user_id", "username", "email"} as JSON."""
+    from reconciler.sandbox.admin import confirm_email as confirm
+    from reconciler.sandbox.errors import ApiError
+
+    store = _open(_existing(db))
+    try:
+        confirmed = confirm(store, username)
+    except ApiError as exc:
+        raise _fail(f"{username}: {exc.message} ({exc.code})") from None
+    finally:
+        store.close()
+    _print(confirmed)
+
+
+@sandbox_app.command()
+def outbox(
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {\"mails\": [...]} as JSON.")] = False,
+) -> None:
+    """List everything the org mailed, oldest first: invitations, password-reset (welcome) mails, email-change
+    confirmations (to the new address) and notices (to the old one)."""
+    from reconciler.sandbox.admin import outbox as read_outbox
+
+    store = _open(_existing(db))
+    try:
+        mails = read_outbox(store)
+    finally:
+        store.close()
+    if as_json:
+        _print({"mails": mails})
+        return
+    if not mails:
+        typer.echo("no mail sent")
+    for mail in mails:
+        about = f"  ({mail['about']})" if mail["about"] else ""
+        typer.echo(f"{mail['seq']:>4}  {mail['time']}  {mail['kind']:<26} {mail['to']}{about}")
 
 
 @sandbox_app.command()

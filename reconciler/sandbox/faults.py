@@ -267,7 +267,7 @@ class LockedRowSession:
     subrequest, and updateMetadata in that component's SaveResult: wherever Salesforce would report a lock.
     """
 
-    WRITES = frozenset({"create", "update", "delete", "update_chatter_settings"})
+    WRITES = frozenset({"create", "update", "delete", "update_chatter_settings", "reset_password"})
 
     def __init__(self, session: Any, nth: int) -> None:
         self._session = session

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError, NotASandboxDatabase
-from reconciler.sandbox.objects import access, duplicates, rules_for, settings, validation_rules, visibility
+from reconciler.sandbox.objects import access, duplicates, mail, rules_for, settings, validation_rules, visibility
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
     check_references,
@@ -53,6 +53,7 @@ _BOOKKEEPING = (
     'CREATE TABLE IF NOT EXISTS "_tokens" ("token" TEXT PRIMARY KEY, "user_id" TEXT NOT NULL, "issued" TEXT)',
     'CREATE TABLE IF NOT EXISTS "_passwords" ("user_id" TEXT PRIMARY KEY, "salt" TEXT, "hash" TEXT)',
     validation_rules.DDL,
+    *mail.DDL,
 )
 _RESET_KEEPS = frozenset({"_counters", "_tokens"})
 _DAILY_LIMIT = assumed("daily-limit-window")
@@ -188,6 +189,7 @@ class Store:
         s.set_meta("seed", seed)
         s.set_meta("org_id", org_id or new_org_id(self.schema.get("Organization").key_prefix))  # type: ignore[union-attr]
         seeds.populate(s, seed)
+        mail.clear_outbox(s)  # the seed's invitations are history: the outbox lists what was mailed since
 
     def reset(self, seed: SeedName = "demo") -> None:
         """Replace the org's data with a fresh seed. Ids handed out before are never handed out again, and
@@ -629,6 +631,20 @@ class Session:
         from reconciler.sandbox.objects.invitations import accept_invitation
 
         return accept_invitation(self, email)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Sandbox-only: every mail the org sent, oldest first (real-orgs.md §12)."""
+        return mail.outbox(self)
+
+    def confirm_email(self, username: str) -> dict[str, str]:
+        """Sandbox-only: the person confirms their pending new address (real-orgs.md §4.1)."""
+        return mail.confirm_email(self, username)
+
+    def reset_password(self, user_id: str) -> str:
+        """`DELETE /sobjects/User/{id}/password`: a temporary password, and the reset mail (real-orgs.md §12.3)."""
+        from reconciler.sandbox.objects.users import reset_password
+
+        return reset_password(self, user_id)
 
     def set_license_total(self, licence_name: str, total: int) -> None:
         """Sandbox-only: the number of purchased licences (UserLicense is read-only through the API)."""

@@ -32,7 +32,7 @@ from tests.plan.builders import (
 
 PLAN = Path(__file__).resolve().parents[2] / "reconciler" / "plan"
 
-INPUTS = {"desired", "snapshot", "today", "policy", "protected"}
+INPUTS = {"desired", "snapshot", "today", "policy", "protected", "email_requests"}
 INDEXES = {"users_by_username", "users_by_email", "users_by_contact"}
 LEDGERS = {"entries", "keys", "blockers", "warnings", "manual_steps", "fingerprints", "people", "seats"}
 # what the diffs once left in the context for each other; now each is returned by the diff that decides it

@@ -18,6 +18,7 @@ from reconciler.sandbox.objects.base import (
 )
 from reconciler.sandbox.objects.fields import EMAIL
 from reconciler.sandbox.objects.groups import membership
+from reconciler.sandbox.objects.mail import INVITATION, send
 from reconciler.sandbox.objects.permissions import has_permission
 from reconciler.sandbox.objects.settings import chatter_flag, invitation_settings
 
@@ -90,6 +91,10 @@ class CollaborationInvitationRules(Rules):
         if not has_permission(session, inviter, INVITE_CUSTOMERS):
             raise insufficient_access("The inviter doesn't have the permission Invite Customers To Chatter")
         _check_group_inviter(session, group, inviter)
+
+    def after_insert(self, session: Session, row: Row) -> None:
+        """The invitation is mailed to the invited address (real-orgs.md §12.1)."""
+        send(session, INVITATION, row["InvitedUserEmail"], None, row["SharedEntityId"])
 
 
 def _free_username(session: Session, local: str, domain: str) -> str:

@@ -1,5 +1,6 @@
 """sObject User Password (`/sobjects/User/{id}/password`, REST API v24.0+): GET whether the password has expired,
-POST `{"NewPassword": ...}` to set it (204, no body), as the REST API documents (real-orgs.md §10.5)."""
+POST `{"NewPassword": ...}` to set it (204, no body), as the REST API documents (real-orgs.md §10.5); DELETE to reset
+it: a temporary password in the body, and the user is mailed a reset link (real-orgs.md §12.3)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,7 @@ def set_password(ctx: RestContext, request: RestRequest, sobject: str, rid: str)
         raise ApiError(400, "INVALID_NEW_PASSWORD", "NewPassword must be the new password, a non-empty string")
     ctx.session.change_password(_user_id(sobject, rid), new_password)
     return RestResponse(204)
+
+
+def reset_password(ctx: RestContext, request: RestRequest, sobject: str, rid: str) -> RestResponse:
+    return RestResponse(200, {"NewPassword": ctx.session.reset_password(_user_id(sobject, rid))})

@@ -71,3 +71,4 @@ def delete(ctx: RestContext, request: RestRequest, sobject: str, rid: str) -> Re
     spec = object_spec(ctx.schema, sobject)
     ctx.session.delete(spec.name, rid)
     return RestResponse(204)
+
