@@ -47,10 +47,11 @@ def test_the_format_names_are_the_public_contract() -> None:
         "auto_archive", "membership", "state", "members"}
     assert _keys(definitions["member"]) == {"user", "customer", "role", "notify", "expires", "sponsor", "message"}
     assert _keys(definitions["chatterUser"]) == {
-        "username", "email", "first_name", "last_name", "profile", "active", "expires"}
+        "username", "email", "first_name", "last_name", "profile", "active", "expires", "time_zone", "locale",
+        "language", "email_encoding"}
     assert _keys(definitions["externalUser"]) == {
         "username", "email", "first_name", "last_name", "account", "license", "profile", "portal_role",
-        "permission_sets", "active", "expires", "sponsor"}
+        "permission_sets", "active", "expires", "time_zone", "locale", "language", "email_encoding", "sponsor"}
     assert _keys(definitions["permissionSet"]) == {"assignees", "membership"}
     assert _keys(definitions["policy"]) == {
         "max_removals", "protected", "deactivate_orphaned_customers", "external_users", "public_email_domains",
