@@ -2,6 +2,10 @@
 for what ages with the calendar: raj's pending invitation is sent PENDING_INVITATION_AGE_DAYS before the database
 is created, so a new demo org plans the same whatever the date (docs/decisions/demo-dates.md).
 
+Either org can be set up in English (the default) or German (`guestlist sandbox reset --language de`, LANGUAGES):
+the Organization's default time zone, locale and language, the seeded users' own, and the labels the standard
+profiles show differ; licence names, ids and everything else stay the same.
+
 `empty`: the licences, the standard profiles (each with its own permission set), the "Invite Customers To
 Chatter" permission set, the role CEO and one active System Administrator, admin@acme.com (password `sandbox`),
 who is the connected user.

@@ -55,3 +55,13 @@ def test_a_customer_is_known_by_licence_whatever_the_profile_label() -> None:
                                 policy=policy(deactivate_orphaned_customers=True)))
     deactivated = [c for c in plan.changes if c.values.get("IsActive") is False]
     assert [c.record_id for c in deactivated] == [jane.id]
+
+
+def test_users_read_without_their_profile_are_warned_about() -> None:
+    org = OrgBuilder()
+    jane = org.customer("jane@contoso.com")
+    org.users[jane.id] = dataclasses.replace(jane, profile=None, license=None)  # Profile Filtering hides it
+    plan = plan_of(org, desired())
+    assert codes(plan.warnings) == ["profile-hidden"]
+    assert "1 user(s) were read without their profile's licence" in plan.warnings[0].message
+    assert codes(plan_of(OrgBuilder(), desired()).warnings) == []
