@@ -85,6 +85,14 @@ class ExternalUsersPolicy(StrEnum):
     DEACTIVATE = "deactivate"
 
 
+class DuplicateContactsPolicy(StrEnum):
+    """What to do when an external user's new contact would duplicate a Contact elsewhere or a Lead (the org's
+    standard duplicate rule, real-orgs.md §3.1): block the plan, naming them, or create it anyway (allowSave)."""
+
+    BLOCK = "block"
+    CREATE = "create"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Desired state (config/ builds it; plan/ consumes it)
 
@@ -272,6 +280,7 @@ class Policy:
     allow_public_email_domains: bool = False
     require_sponsor: bool = False
     max_access_days: int | None = None
+    duplicate_contacts: DuplicateContactsPolicy = DuplicateContactsPolicy.BLOCK
     source: Source = NO_SOURCE
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
@@ -353,6 +362,10 @@ class ObservedSiteGroup:
     network_id: str
     site_name: str | None = None  # Network.Name, when the connected user can read it
 
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.site_name or self.network_id})"
+
 
 @dataclass(frozen=True)
 class ObservedMember:
@@ -410,9 +423,20 @@ class ObservedAssignment:
 
 
 @dataclass(frozen=True)
+class AccountOwner:
+    """The user owning an Account: its Experience Cloud users can only be made while the owner has a role
+    (real-orgs.md §6.1)."""
+
+    id: str
+    username: str  # lower-cased
+    role_id: str | None  # User.UserRoleId
+
+
+@dataclass(frozen=True)
 class ObservedAccount:
     id: str
     name: str
+    owner: AccountOwner | None = None  # None: not read (the org returned no owner)
 
 
 @dataclass(frozen=True)
@@ -423,6 +447,19 @@ class ObservedContact:
     first_name: str | None
     last_name: str
     last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class ObservedPerson:
+    """A Contact (on any account, or none) or an unconverted Lead with an external user's email: the records the
+    org's standard duplicate rule matches a new contact against (real-orgs.md §3.1)."""
+
+    id: str
+    sobject: str  # "Contact" or "Lead"
+    email: str  # lower-cased
+    account_id: str | None = None  # a Contact's account
+    account_name: str | None = None
+    company: str | None = None  # a Lead's company
 
 
 @dataclass(frozen=True)
@@ -463,6 +500,16 @@ class Snapshot:
     # the connected user's PermissionsManageUnlistedGroups (profile or permission set); None when unread (no present
     # group is declared unlisted). Without it unlisted groups are invisible to it (real-orgs.md §2.1)
     can_manage_unlisted_groups: bool | None = None
+    # lower-cased email -> the Contacts (any account) and unconverted Leads bearing an external user's email, oldest
+    # first: what a new contact for that email would duplicate
+    contacts_and_leads: dict[str, tuple[ObservedPerson, ...]] = field(default_factory=dict)
+    # user id -> the site groups ("Lounge (Partner Portal)") the user is a member of, for the active customers and
+    # Experience Cloud users an offboarding sweep reads: they belong to a site, not to guestlist, so no sweep
+    # deactivates them (real-orgs.md §1.5)
+    site_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the PERMISSION_NAMES the connected user holds (profile or permission set), read in one query before any write
+    # (real-orgs.md §10); None when not read
+    connected_permissions: frozenset[str] | None = None
     # the Organization record's defaults for new users (its TimeZoneSidKey, DefaultLocaleSidKey, LanguageLocaleKey;
     # real-orgs.md §11.1); None where the org gave none
     org_defaults: Localization = Localization()
@@ -523,6 +570,26 @@ def license_word(name: str | None, key: str | None) -> str | None:
     return LICENSE_KEYS.get(key or "", name)
 INVITE_CUSTOMERS_PERMISSION = "PermissionsChatterInviteExternalUsers"
 MANAGE_UNLISTED_GROUPS_PERMISSION = "PermissionsManageUnlistedGroups"  # real-orgs.md §2.2
+# The connected user's permissions the plan checks before any write, as Profile and PermissionSet fields, with
+# the names Setup shows (real-orgs.md §10)
+MODIFY_ALL_DATA_PERMISSION = "PermissionsModifyAllData"
+MODIFY_METADATA_PERMISSION = "PermissionsModifyMetadata"
+CUSTOMIZE_APPLICATION_PERMISSION = "PermissionsCustomizeApplication"
+MANAGE_USERS_PERMISSION = "PermissionsManageUsers"
+MANAGE_INTERNAL_USERS_PERMISSION = "PermissionsManageInternalUsers"
+ASSIGN_PERMISSION_SETS_PERMISSION = "PermissionsAssignPermissionSets"
+OWN_GROUPS_PERMISSION = "PermissionsChatterOwnGroups"
+PERMISSION_NAMES: dict[str, str] = {
+    MODIFY_ALL_DATA_PERMISSION: "Modify All Data",
+    MODIFY_METADATA_PERMISSION: "Modify Metadata Through Metadata API Functions",
+    CUSTOMIZE_APPLICATION_PERMISSION: "Customize Application",
+    MANAGE_USERS_PERMISSION: "Manage Users",
+    MANAGE_INTERNAL_USERS_PERMISSION: "Manage Internal Users",
+    ASSIGN_PERMISSION_SETS_PERMISSION: "Assign Permission Sets",
+    OWN_GROUPS_PERMISSION: "Create and Own New Chatter Groups",
+    INVITE_CUSTOMERS_PERMISSION: "Invite Customers To Chatter",
+    MANAGE_UNLISTED_GROUPS_PERMISSION: "Manage Unlisted Groups",
+}
 
 
 K = TypeVar("K")

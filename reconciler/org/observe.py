@@ -27,11 +27,15 @@ from reconciler.model import (
     INVITE_CUSTOMERS_PERMISSION,
     LICENSE_KEYS,
     MANAGE_UNLISTED_GROUPS_PERMISSION,
+    MODIFY_ALL_DATA_PERMISSION,
+    MODIFY_METADATA_PERMISSION,
     NOTIFY_FROM_SF,
+    PERMISSION_NAMES,
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
     STANDARD_PROFILES,
     Access,
+    AccountOwner,
     DesiredState,
     ExternalUsersPolicy,
     GroupState,
@@ -45,6 +49,7 @@ from reconciler.model import (
     ObservedLicense,
     ObservedMember,
     ObservedPermissionSet,
+    ObservedPerson,
     ObservedProfile,
     ObservedSiteGroup,
     ObservedUser,
@@ -79,11 +84,14 @@ SITE_FIELDS = ("NetworkId", "Network.Name")  # only in orgs with Experience Clou
 MEMBER_FIELDS = ("Id", "CollaborationGroupId", "MemberId", "CollaborationRole", "NotificationFrequency",
                  "LastModifiedDate")
 INVITATION_FIELDS = ("Id", "SharedEntityId", "InvitedUserEmail", "Status", "InviterId", "CreatedDate")
+ACCOUNT_FIELDS = ("Id", "Name", "OwnerId", "Owner.Username", "Owner.UserRoleId")
 
 CANNOT_RENEW = ("an access token cannot be renewed: set a fresh SF_ACCESS_TOKEN, or credentials guestlist can "
                 "log in with")
 _HINTS = {  # text in a failure -> what to do about it
     "'PortalRole'": "external_users need an org with Experience Cloud (Digital Experiences) enabled",
+    "'Lead'": "the connected user needs Read on Leads: guestlist reads the Leads with an external user's email "
+    "before creating a contact, as the org's duplicate rule matches them (real-orgs.md §3.1)",
     "INSUFFICIENT_ACCESS": "the connected user lacks a permission this read needs (View Setup and Configuration, "
     "Modify Metadata Through Metadata API Functions)",
 }
@@ -147,8 +155,22 @@ class Needs:
 
 @dataclass(frozen=True)
 class _Permissions:
-    can_invite_customers: bool
-    can_manage_unlisted_groups: bool | None  # None: not read
+    held: frozenset[str]  # the PERMISSION_NAMES the connected user holds
+    unlisted_read: bool  # whether Manage Unlisted Groups matters (a present group is declared unlisted)
+
+    @property
+    def can_invite_customers(self) -> bool:
+        return INVITE_CUSTOMERS_PERMISSION in self.held
+
+    @property
+    def can_manage_unlisted_groups(self) -> bool | None:
+        return MANAGE_UNLISTED_GROUPS_PERMISSION in self.held if self.unlisted_read else None
+
+    @property
+    def can_read_metadata(self) -> bool:
+        """readMetadata needs Modify Metadata Through Metadata API Functions or Modify All Data (real-orgs.md
+        §10.2); without either, ChatterSettings stay unread and the plan says which permission is missing."""
+        return bool(self.held & {MODIFY_METADATA_PERMISSION, MODIFY_ALL_DATA_PERMISSION})
 
 
 @dataclass
@@ -186,12 +208,12 @@ class _Observer:
         with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="observe") as pool:
             try:
                 groups_f = pool.submit(self._read, "groups", self.groups)
+                permissions_f = pool.submit(self._read, "connected user's permissions", self.permissions)
                 reads: dict[str, Future[Any]] = {
                     name: pool.submit(self._read, name, fn)
                     for name, fn in (
                         ("organization", self.organization),
-                        ("connected user's permissions", self.permissions),
-                        ("ChatterSettings", self.chatter),
+                        ("ChatterSettings", lambda: self.chatter(permissions_f.result())),
                         ("users by username", self.users_by_username),
                         ("users by email", self.users_by_email),
                         ("users of contacts", self.users_of_contacts),
@@ -202,13 +224,18 @@ class _Observer:
                         ("permission set assignments", self.assignments),
                         ("accounts", self.accounts),
                         ("contacts", self.contacts),
+                        ("leads", self.leads),
                     )
                 }
                 groups, site_groups = groups_f.result()
                 members_f = pool.submit(self._read, "group members", lambda: self.members(self._member_groups(groups)))
+                site_members_f = pool.submit(self._read, "members of site groups",
+                                             lambda: self.site_members(site_groups))
                 invitations_f = pool.submit(self._read, "invitations", lambda: self.invitations(groups))
                 results = {name: future.result() for name, future in reads.items()}
+                permissions: _Permissions = permissions_f.result()
                 members_found, invitations = members_f.result(), invitations_f.result()
+                site_members = site_members_f.result()
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
@@ -218,6 +245,7 @@ class _Observer:
         users.update(members_found.users)
         assignments, assignees = results["permission set assignments"]
         accounts, ambiguous_accounts = results["accounts"]
+        contacts, contact_people = results["contacts"]
         users.update(assignees)
         org_id, org_name, org_defaults = results["organization"]
         connected = users.get(self.user_id)
@@ -228,7 +256,7 @@ class _Observer:
             is_sandbox_org=self.conn.is_sandbox,
             user_id=self.user_id,
             username=connected.username if connected else self.username,
-            can_invite_customers=results["connected user's permissions"].can_invite_customers,
+            can_invite_customers=permissions.can_invite_customers,
         )
         self.conn.identity = identity
         return Snapshot(
@@ -243,11 +271,14 @@ class _Observer:
             permission_sets=results["permission sets"],
             assignments=assignments,
             accounts=accounts,
-            contacts=results["contacts"],
+            contacts=contacts,
             api_requests=self.conn.counter.total,
             ambiguous_accounts=ambiguous_accounts,
             site_groups=site_groups,
-            can_manage_unlisted_groups=results["connected user's permissions"].can_manage_unlisted_groups,
+            can_manage_unlisted_groups=permissions.can_manage_unlisted_groups,
+            connected_permissions=permissions.held,
+            contacts_and_leads=_by_email([*contact_people, *results["leads"]]),
+            site_members=site_members,
             org_defaults=org_defaults,
         )
 
@@ -287,23 +318,21 @@ class _Observer:
         return record["Id"], record["Name"], defaults
 
     def permissions(self) -> _Permissions:
-        """The connected user's "Invite Customers To Chatter" and, when a present group is declared unlisted, its
-        "Manage Unlisted Groups" (without which unlisted groups are invisible to it even with Modify All Data,
-        real-orgs.md §2.1), in one query: through its profile (the profile's own permission set is assigned to it
-        too) or any assigned permission set (real-orgs.md §2.2)."""
-        wanted = (INVITE_CUSTOMERS_PERMISSION,
-                  *((MANAGE_UNLISTED_GROUPS_PERMISSION,) if self.needs.unlisted_groups else ()))
-        fields = [f"PermissionSet.{permission}" for permission in wanted]
+        """The connected user's permissions that the plan's writes need (real-orgs.md §10), "Manage Unlisted
+        Groups" among them (without it unlisted groups are invisible even with Modify All Data, real-orgs.md §2.1),
+        in one query: through its profile (the profile's own permission set is assigned to it too) or any assigned
+        permission set (real-orgs.md §2.2)."""
+        fields = [f"PermissionSet.{permission}" for permission in PERMISSION_NAMES]
         soql = (f"SELECT Id, {', '.join(fields)} FROM PermissionSetAssignment WHERE AssigneeId = {quote(self.user_id)} "
                 f"AND ({' OR '.join(f'{name} = true' for name in fields)})")
-        held = {permission for record in self._query(soql) for permission in wanted
+        held = {permission for record in self._query(soql) for permission in PERMISSION_NAMES
                 if (record.get("PermissionSet") or {}).get(permission)}
-        return _Permissions(INVITE_CUSTOMERS_PERMISSION in held,
-                            MANAGE_UNLISTED_GROUPS_PERMISSION in held if self.needs.unlisted_groups else None)
+        return _Permissions(frozenset(held), self.needs.unlisted_groups)
 
-    def chatter(self) -> dict[str, bool | None]:
-        """ChatterSettings in guestlist's words; all None (unread) when neither settings nor groups are declared."""
-        if not self.needs.chatter:
+    def chatter(self, permissions: _Permissions) -> dict[str, bool | None]:
+        """ChatterSettings in guestlist's words; all None (unread) when neither settings nor groups are declared,
+        or when the connected user may not read metadata (the plan then blocks, naming the permission)."""
+        if not self.needs.chatter or not permissions.can_read_metadata:
             return dict.fromkeys(CHATTER_SETTING_TO_SF)
         settings = self.sf.mdapi.ChatterSettings.read(["Chatter"])
         if isinstance(settings, list):  # no record: simple-salesforce returns the (empty) list
@@ -356,6 +385,23 @@ class _Observer:
                 user = _user(record["Member"])
                 found.users[user.id] = user
         return found
+
+    def site_members(self, site_groups: Mapping[str, tuple[ObservedSiteGroup, ...]]) -> dict[str, tuple[str, ...]]:
+        """The site groups each user an offboarding sweep reads is a member of (active customers, Experience Cloud
+        users): those users belong to a site, and no sweep deactivates them (real-orgs.md §1.5). No request when
+        no sweep is on or the org has no site group."""
+        who = [*(("Member.ContactId != null",) if self.needs.external_users_in_scope else ()),
+               *((f"(Member.Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)} "
+                  f"AND Member.UserType = {quote(CSN_ONLY)})",) if self.needs.customers_in_scope else ())]
+        by_id = {site.id: site for same_name in site_groups.values() for site in same_name}
+        if not who or not by_id:
+            return {}
+        template = self._select(("MemberId", "CollaborationGroupId"), MEMBER.sobject,
+                                f"Member.IsActive = true AND ({' OR '.join(who)}) AND {{IN}}")
+        found: dict[str, list[str]] = {}
+        for record in self._query_in(template, "CollaborationGroupId", by_id):
+            found.setdefault(record["MemberId"], []).append(by_id[record["CollaborationGroupId"]].label)
+        return {user_id: tuple(sorted(labels)) for user_id, labels in found.items()}
 
     def invitations(self, groups: Mapping[str, ObservedGroup]) -> dict[str, dict[str, ObservedInvitation]]:
         """Pending (Sent) invitations of the declared groups, by lower-cased email; the newest wins."""
@@ -445,26 +491,44 @@ class _Observer:
         return assignments, assignees
 
     def accounts(self) -> tuple[dict[str, ObservedAccount], dict[str, int]]:
-        """The declared accounts by casefolded name, and the names more than one Account bears (with the count)."""
+        """The declared accounts by casefolded name, with their owner's role in the same rows (the plan blocks a new
+        Experience Cloud user of an account whose owner has none, real-orgs.md §6.1), and the names more than one
+        Account bears (with the count)."""
         found: dict[str, list[ObservedAccount]] = {}
-        for record in self._query_in("SELECT Id, Name FROM Account WHERE {IN}", "Name", self.needs.account_names):
-            account = ObservedAccount(record["Id"], record["Name"])
+        template = self._select(ACCOUNT_FIELDS, "Account", "{IN}")
+        for record in self._query_in(template, "Name", self.needs.account_names):
+            account = ObservedAccount(record["Id"], record["Name"], _owner(record))
             found.setdefault(account.name.casefold(), []).append(account)
         accounts = {key: same[0] for key, same in found.items() if len(same) == 1}
         ambiguous = {key: len(same) for key, same in found.items() if len(same) > 1}
         return accounts, ambiguous
 
-    def contacts(self) -> dict[tuple[str, str], ObservedContact]:
-        template = ("SELECT Id, AccountId, Email, FirstName, LastName, LastModifiedDate FROM Contact "
-                    "WHERE AccountId != null AND {IN}")
+    def contacts(self) -> tuple[dict[tuple[str, str], ObservedContact], list[ObservedPerson]]:
+        """The contacts with an external user's email: by (account, email) those on an account, and every one (on
+        any account or none) as a record the org's duplicate rule matches (real-orgs.md §3.1)."""
+        template = ("SELECT Id, AccountId, Account.Name, Email, FirstName, LastName, LastModifiedDate FROM Contact "
+                    "WHERE {IN}")
         contacts: dict[tuple[str, str], ObservedContact] = {}
+        people: list[ObservedPerson] = []
         for r in self._query_in(template, "Email", self.needs.contact_emails):
-            contact = ObservedContact(r["Id"], r["AccountId"], (r.get("Email") or "").lower(), r.get("FirstName"),
-                                      r["LastName"], r.get("LastModifiedDate") or "")
+            email = (r.get("Email") or "").lower()
+            people.append(ObservedPerson(r["Id"], "Contact", email, account_id=r.get("AccountId"),
+                                         account_name=_name(r.get("Account"))))
+            if not r.get("AccountId"):
+                continue
+            contact = ObservedContact(r["Id"], r["AccountId"], email, r.get("FirstName"), r["LastName"],
+                                      r.get("LastModifiedDate") or "")
             key = (contact.account_id, contact.email)
             if key not in contacts or contact.id < contacts[key].id:
                 contacts[key] = contact
-        return contacts
+        return contacts, people
+
+    def leads(self) -> list[ObservedPerson]:
+        """The unconverted Leads with an external user's email: the standard Contact duplicate rule matches them
+        too (real-orgs.md §3.1); a converted Lead's person is its Contact, read above."""
+        template = "SELECT Id, Email, Company FROM Lead WHERE IsConverted = false AND {IN}"
+        return [ObservedPerson(r["Id"], "Lead", (r.get("Email") or "").lower(), company=r.get("Company"))
+                for r in self._query_in(template, "Email", self.needs.contact_emails)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -509,6 +573,14 @@ def _user(r: Mapping[str, Any]) -> ObservedUser:
     )
 
 
+def _by_email(people: Iterable[ObservedPerson]) -> dict[str, tuple[ObservedPerson, ...]]:
+    """People by email, Contacts before Leads, each oldest (lowest id) first."""
+    found: dict[str, list[ObservedPerson]] = {}
+    for person in people:
+        found.setdefault(person.email, []).append(person)
+    return {email: tuple(sorted(same, key=lambda p: (p.sobject, p.id))) for email, same in found.items()}
+
+
 def _users_by_id(records: Iterable[Mapping[str, Any]]) -> dict[str, ObservedUser]:
     return {user.id: user for user in map(_user, records)}
 
@@ -526,6 +598,13 @@ def _group(r: Mapping[str, Any]) -> ObservedGroup:
 
 def _site_group(r: Mapping[str, Any]) -> ObservedSiteGroup:
     return ObservedSiteGroup(id=r["Id"], name=r["Name"], network_id=r["NetworkId"], site_name=_name(r.get("Network")))
+
+
+def _owner(r: Mapping[str, Any]) -> AccountOwner | None:
+    owner = r.get("Owner")
+    if not r.get("OwnerId") or not owner:
+        return None
+    return AccountOwner(r["OwnerId"], (owner.get("Username") or "").lower(), owner.get("UserRoleId"))
 
 
 def _preferred(candidate: ObservedGroup, current: ObservedGroup) -> bool:

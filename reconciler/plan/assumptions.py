@@ -130,11 +130,46 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "orgs without digital experiences lack the field is UNVERIFIED (real-orgs.md §1.3).",
     ),
     Assumption(
+        "site-members-spared",
+        "A customer or Experience Cloud user who is a member of any site's group (NetworkId set) is the site's: "
+        "neither offboarding sweep (orphaned customers, undeclared external users) deactivates them; the plan warns "
+        "site-member instead.",
+        "real-orgs.md §1.5: site membership comes from profiles and permission sets, not from guestlist; whether a "
+        "Chatter customer can be in a site's group at all is UNVERIFIED.",
+    ),
+    Assumption(
         "unlisted-permission-block",
         "A present group declared unlisted blocks the plan when the connected user lacks Manage Unlisted Groups, "
         "even if the user is a member (and so sees the group): membership is not a standing grant.",
         "real-orgs.md §2.1: without the permission non-members can't see unlisted groups; unlisted names need not "
         "be unique, so an unseen group would be created again on every run.",
+    ),
+    Assumption(
+        "permission-alternatives",
+        "The plan blocks (missing-permission) unless the connected user holds, for changing ChatterSettings, Modify "
+        "Metadata and Customize Application or Modify All Data; for users, Manage Users, or Manage Internal Users "
+        "when no Experience Cloud user changes; for assignments, Assign Permission Sets or Manage Users.",
+        "real-orgs.md §10.2 and real-orgs.md §10.4: Customize Application as ChatterSettings' feature permission, "
+        "Manage Users covering internal and external users and assignments, and which permission creates an "
+        "assignment are UNVERIFIED; the Metadata API, notification and owner rules are documented "
+        "(real-orgs.md §10.3).",
+    ),
+    Assumption(
+        "duplicate-by-email",
+        "A Contact on another account (or none) or an unconverted Lead with the external user's email (ignoring "
+        "case) counts as a duplicate of the contact the plan would create, whatever its names: the plan blocks "
+        "(existing-contact-or-lead) unless policy.duplicate_contacts is create. A Contact on the declared account is "
+        "reused (the lowest id when there are several), even if such duplicates exist.",
+        "real-orgs.md §3.1: the standard rule matches fuzzy first and last names with the email; the planner can't "
+        "reproduce the fuzzy match, so it takes the email alone (stricter, never silently failing). Converted "
+        "Leads are left out: their person is the Contact they became (not documented).",
+    ),
+    Assumption(
+        "duplicate-allow-save-collections",
+        "A contact create allowed to duplicate goes in an sObject Collections request of its own carrying "
+        "Sforce-Duplicate-Rule-Header: allowSave=true, which saves it.",
+        "real-orgs.md §3.3: the header applies to REST creates, updates and upserts; that it applies to each "
+        "record of composite/sobjects is UNVERIFIED (practitioners send it on single-record creates).",
     ),
     Assumption(
         "apply-lock-codes",

@@ -20,10 +20,12 @@ BLOCKER_CODES: dict[str, str] = {
     "missing-license": "a profile's licence does not exist",
     "missing-account": "an external user's account does not exist",
     "ambiguous-account": "an external user's account name matches more than one Account",
+    "portal-owner-role": "a new external user's account is owned by a user without a role",
     "missing-permission-set": "a managed permission set does not exist",
     "profile-license-mismatch": "an external user's profile belongs to another licence than declared",
     "permission-set-license": "a permission set is tied to another licence than its assignee's",
     "contact-has-user": "the contact an external user needs already has another user",
+    "existing-contact-or-lead": "an external user's new contact would duplicate a Contact elsewhere or a Lead",
     "customer-is-a-user": "a customer: email belongs to an internal or Experience Cloud user (list them as user:)",
     "license-exhausted": "the plan needs more seats of a licence than are left",
     "allow-customers-one-way": "allow_customers true -> false (Salesforce can't)",
@@ -35,6 +37,7 @@ BLOCKER_CODES: dict[str, str] = {
     "invite-permission": "the connected user lacks Invite Customers To Chatter",
     "customer-invitations-off": "customer invitations are off in the org and the config doesn't turn them on",
     "protected-user": "a protected user removed, demoted or deactivated",
+    "missing-permission": "the connected user lacks a permission the plan's reads or changes need",
 }
 
 

@@ -111,8 +111,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "portal-owner-role",
         "Portal account owner without a role",
         "Creating a portal user whose account owner has no role answers UNKNOWN_EXCEPTION 'portal account owner "
-        "must have a role'.",
-        "§8, §13 item 7 (bonus texts)",
+        "must have a role', for every community licence.",
+        "real-orgs.md §6.1 (KB 000385901, KB 000389462: confirmed); §8, §13 item 7 (bonus texts)",
     ),
     Assumption(
         "profile-labels-de",
@@ -182,6 +182,26 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "real-orgs.md §2.1 (ObjRef Special Access Rules); the error codes of hidden records are unverified",
     ),
     Assumption(
+        "permission-errors",
+        "What a user is refused for a permission it lacks",
+        "Without API Enabled every REST request answers 403 API_CURRENTLY_DISABLED 'API is disabled for this User' "
+        "and a Metadata API call a fault of that code; setting another member's NotificationFrequency, another's "
+        "group OwnerId, a user or a permission set assignment without the permission answers 400 "
+        "INSUFFICIENT_ACCESS_OR_READONLY; a Metadata API call without Modify Metadata or Modify All Data a fault "
+        "INSUFFICIENT_ACCESS; a password of another user without Manage Users or Reset User Passwords 403 "
+        "INSUFFICIENT_ACCESS. Manage Users implies Manage Internal Users and Assign Permission Sets; Customize "
+        "Application is what updating ChatterSettings needs besides Modify Metadata.",
+        "real-orgs.md §10 (the permissions are documented; the HTTP status of API_CURRENTLY_DISABLED, the codes of "
+        "the object refusals and the implications between permissions are not)",
+    ),
+    Assumption(
+        "password-policy",
+        "The org's password policy for POST /sobjects/User/{id}/password",
+        "A new password needs at least 8 characters with a letter and a digit (a new org's default policy); "
+        "otherwise 400 INVALID_NEW_PASSWORD. The password is set at once and never expires.",
+        "real-orgs.md §10.5 (INVALID_NEW_PASSWORD is documented; the policy's terms are not verified)",
+    ),
+    Assumption(
         "cg-guests-on-public",
         "CanHaveGuests=true on a Public group",
         "400 FIELD_INTEGRITY_EXCEPTION, fields [CanHaveGuests].",
@@ -230,6 +250,35 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "Adding an inactive user to a group",
         "400 INACTIVE_OWNER_OR_USER on MemberId.",
         "§9.4",
+    ),
+    # --- duplicate rules (objects/duplicates.py) -------------------------------------------------------------
+    Assumption(
+        "duplicate-matching",
+        "How the standard Contact and Lead matching rules decide a match",
+        "A new Contact or Lead matches an undeleted Contact or unconverted Lead when Email is equal ignoring case, "
+        "LastName is equal ignoring case and surrounding blanks, and FirstName is equal the same way or blank on "
+        "either side. The real rules are fuzzy (Jaro-Winkler, initials, name variants, metaphone, threshold 85/90) "
+        "and have other terms (name with title, phone, company or mailing street), which guestlist's creates never "
+        "fill; a record without Email never matches. Only creates are checked (the rules' edit action is a report). "
+        "Records saved by the same request are not compared with each other, composite subrequests included.",
+        "real-orgs.md §3.1 (rule, equation, criteria); real-orgs.md §3.2 (what the sandbox simplifies)",
+    ),
+    Assumption(
+        "duplicate-result-shape",
+        "DUPLICATES_DETECTED over sObject Collections",
+        "Each refused record's error in composite/sobjects carries the same duplicateResult as a single-record "
+        "REST create (duplicateRule, matchResults with the matched ids); the documented collections sample shows "
+        "only statusCode, message and fields.",
+        "real-orgs.md §3.4 (REST sample; salesforce-api.md §9.5 collections sample)",
+    ),
+    Assumption(
+        "duplicate-header-parsing",
+        "Parsing Sforce-Duplicate-Rule-Header",
+        "Options are name=value pairs separated by ';' (or ','), names case-insensitive; a value other than true "
+        "(any case) is false, unknown names are ignored, no error is raised. The top-level request's header "
+        "applies to every record of the request, composite subrequests included; runAsCurrentUser has no effect "
+        "(no record sharing in the sandbox).",
+        "real-orgs.md §3.3 (the header's documented form; error behaviour not documented)",
     ),
     # --- invitations ------------------------------------------------------------------------------------------
     Assumption(

@@ -200,17 +200,16 @@ def _empty(session: Session, language: Language) -> None:
             "PermissionsChatterInviteExternalUsers": True,
         },
     )
-    ceo = session.create("UserRole", {"Name": "CEO", "DeveloperName": "CEO"})
+    session.create("UserRole", {"Name": "CEO", "DeveloperName": "CEO"})
     session.create(
         "User",
-        {
+        {  # no role, as a new org's System Administrator (real-orgs.md §6.2)
             "Username": ADMIN_USERNAME,
             "Email": ADMIN_USERNAME,
             "FirstName": "Ada",
             "LastName": "Admin",
             "Alias": "aadmin",
             "ProfileId": _by_name(session, "Profile", language.label("System Administrator")),
-            "UserRoleId": ceo,
             **language.user,
         },
         record_id=admin_id,
@@ -366,6 +365,8 @@ class _Demo:
 
     def _external_users(self, people: dict[str, str]) -> None:
         s = self.s
+        # the accounts' owner has a role: no Experience Cloud user of theirs can be made without (real-orgs.md §6.1)
+        s.update("User", str(s.meta("admin_user_id")), {"UserRoleId": _by_name(s, "UserRole", "CEO")})
         accounts = {
             name: s.create("Account", {"Name": name, "OwnerId": s.meta("admin_user_id")})
             for name in ("Contoso Ltd", "Globex Corporation", "Initech")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError, NotASandboxDatabase
-from reconciler.sandbox.objects import rules_for, settings, validation_rules, visibility
+from reconciler.sandbox.objects import access, duplicates, rules_for, settings, validation_rules, visibility
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
     check_references,
@@ -225,6 +225,10 @@ class Session:
         self.schema = store.schema
         self.now = now
         self.actor_id: str | None = None
+        # the request's duplicate-rule options and API version (set by the server for each request)
+        self.duplicate_rule_header = duplicates.DuplicateRuleHeader()
+        self.api_version = "59.0"
+        self.created_in_request: set[str] = set()  # one request is one save: the duplicate rules skip these
         self._next_id: int | None = None
         self._savepoints = 0
         self._memo: dict[str, Any] = {}
@@ -448,8 +452,10 @@ class Session:
         check_references(self, obj, row)
         rules.before_insert(self, row)
         validation_rules.check(self, obj.name, row)
+        duplicates.check(self, obj.name, row)  # after validation rules, as Salesforce runs them (real-orgs.md §3.1)
         row["Id"] = record_id
         record_id = self._insert(obj, row)
+        self.created_in_request.add(record_id)
         if rules.has_after_insert:
             rules.after_insert(self, self.fetch(obj.name, record_id))  # type: ignore[arg-type]
         return record_id
@@ -561,6 +567,25 @@ class Session:
     def set_password(self, user_id: str, password: str) -> None:
         """Sandbox-only: give a user a password (users created through the API have none)."""
         auth.set_password(self, user_id, password)
+
+    def change_password(self, user_id: str, password: str) -> None:
+        """`POST /sobjects/User/{id}/password`: the caller's own password, or another user's with Manage Users or
+        Reset User Passwords (real-orgs.md §10.5); 404 for an unknown user, 400 INVALID_NEW_PASSWORD."""
+        user_id = self._password_owner(user_id)
+        auth.check_new_password(password)
+        auth.set_password(self, user_id, password)
+
+    def password_expired(self, user_id: str) -> bool:
+        """`GET /sobjects/User/{id}/password`: passwords set in the sandbox never expire."""
+        self._password_owner(user_id)
+        return False
+
+    def _password_owner(self, user_id: str) -> str:
+        user = self.fetch("User", ids.to18(user_id)) if ids.is_id(user_id) else None
+        if user is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        access.check_password(self, user["Id"])
+        return str(user["Id"])
 
     def authenticate(self, username: str, password: str) -> str:
         return auth.authenticate(self, username, password)
