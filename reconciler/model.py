@@ -174,6 +174,17 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Localization:
+    """A user's time zone, locale, language and email encoding (the User picklist values, "Europe/Berlin", "de_DE",
+    "de", "UTF-8"); None: declared by no one (a new user gets the org's default, real-orgs.md §11.2)."""
+
+    time_zone: str | None = None
+    locale: str | None = None
+    language: str | None = None
+    email_encoding: str | None = None
+
+
+@dataclass(frozen=True)
 class ChatterUser:
     """A Chatter Free colleague."""
 
@@ -185,6 +196,7 @@ class ChatterUser:
     active: bool | None = None  # None: not managed (created active)
     expires: dt.date | None = None
     welcome: bool = False  # the platform's welcome / password-reset mail when guestlist creates the user
+    localization: Localization = Localization()
     source: Source = NO_SOURCE
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
@@ -209,6 +221,7 @@ class ExternalUser:
     expires: dt.date | None = None
     sponsor: str | None = None
     welcome: bool = False  # the platform's welcome / password-reset mail when guestlist creates the user
+    localization: Localization = Localization()
     source: Source = NO_SOURCE
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
@@ -312,8 +325,8 @@ class ObservedUser:
     last_name: str
     first_name: str | None
     is_active: bool
-    profile: str | None  # Profile.Name
-    license: str | None  # Profile.UserLicense.Name
+    profile: str | None  # Profile.Name (a label, real-orgs.md §8.1)
+    license: str | None  # license_word of Profile.UserLicense
     user_type: str | None  # raw UserType (Standard, CsnOnly, PowerPartner, ...)
     contact_id: str | None = None
     account_id: str | None = None
@@ -321,11 +334,13 @@ class ObservedUser:
     last_modified: str = ""  # LastModifiedDate (not SystemModstamp, which system jobs bump), for fingerprints
     granted: Granted | None = None  # read for guestlist report only
     last_login: str | None = None  # LastLoginDate (report only; None: never logged in, or not read)
+    localization: Localization = Localization()
 
     @property
     def is_customer(self) -> bool:
-        """An invited Chatter customer (Chatter External licence); never judged by UserType alone."""
-        return self.license == "Chatter External" or self.profile == "Chatter External User"
+        """An invited Chatter customer: the Chatter External licence (UserType CsnOnly); never judged by UserType
+        alone (Chatter Free is CsnOnly too) nor by the profile's name, a translated label (real-orgs.md §8.1)."""
+        return self.license == CHATTER_EXTERNAL_LICENSE and self.user_type in (None, CSN_ONLY)
 
     @property
     def is_external(self) -> bool:
@@ -400,8 +415,9 @@ class ObservedInvitation:
 @dataclass(frozen=True)
 class ObservedProfile:
     id: str
-    name: str
-    license: str | None
+    name: str  # Profile.Name: a label, as the connected user's language shows it (real-orgs.md §8.1)
+    license: str | None  # license_word of its UserLicense
+    user_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -516,6 +532,9 @@ class Snapshot:
     # the PERMISSION_NAMES the connected user holds (profile or permission set), read in one query before any write
     # (real-orgs.md §10); None when not read
     connected_permissions: frozenset[str] | None = None
+    # the Organization record's defaults for new users (its TimeZoneSidKey, DefaultLocaleSidKey, LanguageLocaleKey;
+    # real-orgs.md §11.1); None where the org gave none
+    org_defaults: Localization = Localization()
 
     def user_by_username(self) -> dict[str, ObservedUser]:
         return {u.username: u for u in self.users.values()}
@@ -546,6 +565,31 @@ LICENSE_PROFILES: dict[CommunityLicense, str] = {
 }
 CHATTER_FREE_LICENSE = "Chatter Free"
 CHATTER_EXTERNAL_LICENSE = "Chatter External"
+CSN_ONLY = "CsnOnly"  # User/Profile.UserType of Chatter Free and Chatter External users (salesforce-api.md §13 4a)
+# UserLicense.LicenseDefinitionKey -> the licence's name in guestlist's words, for the keys documented
+# (real-orgs.md §8.2); the other licences (Salesforce, Chatter Free, Chatter External) are known by their
+# UserLicense.Name, which is not translated (assumed: planner row licence-by-name)
+LICENSE_KEYS: dict[str, str] = {
+    "PID_Customer_Community": CommunityLicense.CUSTOMER_COMMUNITY.value,
+    "PID_Customer_Community_Plus": CommunityLicense.CUSTOMER_COMMUNITY_PLUS.value,
+    "PID_Partner_Community": CommunityLicense.PARTNER_COMMUNITY.value,
+}
+# The standard profiles the YAML may name in English whatever the org's language: their licence and UserType
+# (salesforce-api.md §5). On an org that shows them under another label they are found by these (real-orgs.md §8.3).
+STANDARD_PROFILES: dict[str, tuple[str, str]] = {
+    "Chatter Free User": (CHATTER_FREE_LICENSE, CSN_ONLY),
+    "Chatter Moderator User": (CHATTER_FREE_LICENSE, CSN_ONLY),
+    "Chatter External User": (CHATTER_EXTERNAL_LICENSE, CSN_ONLY),
+    LICENSE_PROFILES[CommunityLicense.CUSTOMER_COMMUNITY]: (CommunityLicense.CUSTOMER_COMMUNITY.value, "CspLitePortal"),
+    LICENSE_PROFILES[CommunityLicense.CUSTOMER_COMMUNITY_PLUS]: (CommunityLicense.CUSTOMER_COMMUNITY_PLUS.value,
+                                                                 "PowerCustomerSuccess"),
+    LICENSE_PROFILES[CommunityLicense.PARTNER_COMMUNITY]: (CommunityLicense.PARTNER_COMMUNITY.value, "PowerPartner"),
+}
+
+
+def license_word(name: str | None, key: str | None) -> str | None:
+    """A UserLicense in guestlist's words: by its LicenseDefinitionKey where documented, else by its Name."""
+    return LICENSE_KEYS.get(key or "", name)
 INVITE_CUSTOMERS_PERMISSION = "PermissionsChatterInviteExternalUsers"
 MANAGE_UNLISTED_GROUPS_PERMISSION = "PermissionsManageUnlistedGroups"  # real-orgs.md §2.2
 # The connected user's permissions the plan checks before any write, as Profile and PermissionSet fields, with

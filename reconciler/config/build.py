@@ -17,6 +17,7 @@ from reconciler.config.problems import Problem, problem
 from reconciler.config.schema import describe, schema
 from reconciler.config.yamlfile import Document, PathKey
 from reconciler.kinds import GROUP
+from reconciler.kinds.users import LOCALIZATION_FIELDS
 from reconciler.model import (
     LICENSE_PROFILES,
     Assignee,
@@ -30,6 +31,7 @@ from reconciler.model import (
     Group,
     GroupState,
     InvitationSettings,
+    Localization,
     Member,
     MemberKind,
     Membership,
@@ -242,6 +244,7 @@ class _Builder:
             active=item.get("active"),
             expires=self._date(doc, path, item),
             welcome=item.get("welcome", False),
+            localization=_localization(item),
             source=doc.at(path),
             sources=_key_sources(doc, path, item),
         )
@@ -268,6 +271,7 @@ class _Builder:
             expires=self._date(doc, path, item),
             sponsor=_lower(item.get("sponsor")),
             welcome=item.get("welcome", False),
+            localization=_localization(item),
             source=doc.at(path),
             sources=sources,
         )
@@ -403,3 +407,8 @@ def _place(earlier: Source, here: Source) -> str:
     if earlier.file == here.file:
         return f"line {earlier.line}"
     return f"{earlier.file}:{earlier.line}:{earlier.col}"
+
+
+def _localization(item: dict[str, Any]) -> Localization:
+    """The user's declared time_zone, locale, language and email_encoding (each None when left out)."""
+    return Localization(**{spec.word: spec.declared(item) for spec in LOCALIZATION_FIELDS})

@@ -10,6 +10,14 @@ from reconciler.kinds.kind import Kind, Phase
 from reconciler.kinds.spec import Audit, CreateStep, KindSpec
 from reconciler.model import PORTAL_ROLE_FROM_SF, PORTAL_ROLE_TO_SF, PortalRole, Snapshot
 
+# Localization's attributes, in YAML and Salesforce words
+LOCALIZATION_FIELDS = (
+    Field("time_zone", "TimeZoneSidKey"),
+    Field("locale", "LocaleSidKey"),
+    Field("language", "LanguageLocaleKey"),
+    Field("email_encoding", "EmailEncodingKey"),
+)
+
 
 def _records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
     for user in snapshot.users.values():
@@ -26,16 +34,14 @@ USER = KindSpec(
         # User.PortalRole is create-only ("C N", docs/reference/salesforce-api.md §5 User fields)
         Field("portal_role", "PortalRole", through(PORTAL_ROLE_TO_SF), through(PORTAL_ROLE_FROM_SF),
               create_only=True, parse=PortalRole),
+        # required on create; a new user gets the org's defaults unless the YAML declares them (real-orgs.md §11)
+        *LOCALIZATION_FIELDS,
     ),
     other_fields=(
         Field("username", "Username"),
         Field("profile", "ProfileId", in_config=False),
         Field("contact", "ContactId", in_config=False),
         Field("alias", "Alias", in_config=False, private="name"),
-        Field("time zone", "TimeZoneSidKey", in_config=False),
-        Field("locale", "LocaleSidKey", in_config=False),
-        Field("email encoding", "EmailEncodingKey", in_config=False),
-        Field("language", "LanguageLocaleKey", in_config=False),
     ),
     records=_records,
     audit=Audit("CreatedDate", "CreatedById", last_login="LastLoginDate"),  # real-orgs.md §13.1, real-orgs.md §13.2

@@ -19,11 +19,14 @@ import zeep.exceptions
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from reconciler.kinds import GROUP, INVITATION, MEMBER, PERMISSION_SET_ASSIGNMENT, USER, KindSpec
+from reconciler.kinds.users import LOCALIZATION_FIELDS
 from reconciler.model import (
     CHATTER_EXTERNAL_LICENSE,
     CHATTER_FREE_LICENSE,
     CHATTER_SETTING_TO_SF,
+    CSN_ONLY,
     INVITE_CUSTOMERS_PERMISSION,
+    LICENSE_KEYS,
     MANAGE_UNLISTED_GROUPS_PERMISSION,
     MODIFY_ALL_DATA_PERMISSION,
     MODIFY_METADATA_PERMISSION,
@@ -31,12 +34,14 @@ from reconciler.model import (
     PERMISSION_NAMES,
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
+    STANDARD_PROFILES,
     Access,
     AccountOwner,
     DesiredState,
     ExternalUsersPolicy,
     Granted,
     GroupState,
+    Localization,
     MemberKind,
     ObservedAccount,
     ObservedAssignment,
@@ -52,6 +57,7 @@ from reconciler.model import (
     ObservedUser,
     OrgIdentity,
     Snapshot,
+    license_word,
 )
 from reconciler.org.connect import (
     ApiLimitExceeded,
@@ -65,12 +71,14 @@ from reconciler.org.connect import (
 from reconciler.org.soql import in_queries, quote
 
 WORKERS = 4
-CHATTER_EXTERNAL_PROFILE = "Chatter External User"
 
 USER_FIELDS = (
     "Id", "Username", "Email", "FirstName", "LastName", "IsActive", "Profile.Name", "Profile.UserLicense.Name",
-    "UserType", "ContactId", "AccountId", "LastModifiedDate",
+    "Profile.UserLicense.LicenseDefinitionKey", "UserType", "ContactId", "AccountId", "LastModifiedDate",
+    *(spec.sf_field for spec in LOCALIZATION_FIELDS),
 )
+# Localization's words -> the Organization fields holding the org's defaults (no field for the email encoding)
+ORG_DEFAULT_FIELDS = {"time_zone": "TimeZoneSidKey", "locale": "DefaultLocaleSidKey", "language": "LanguageLocaleKey"}
 PORTAL_ROLE_FIELD = "PortalRole"  # only in orgs with Experience Cloud; read only when external_users are declared
 GROUP_FIELDS = ("Id", "Name", *(setting.sf_field for setting in GROUP.fields), "OwnerId", "MemberCount",
                 "LastModifiedDate")
@@ -248,7 +256,7 @@ class _Observer:
         accounts, ambiguous_accounts = results["accounts"]
         contacts, contact_people = results["contacts"]
         users.update(assignees)
-        org_id, org_name = results["organization"]
+        org_id, org_name, org_defaults = results["organization"]
         connected = users.get(self.user_id)
         identity = OrgIdentity(
             id=org_id,
@@ -280,6 +288,7 @@ class _Observer:
             connected_permissions=permissions.held,
             contacts_and_leads=_by_email([*contact_people, *results["leads"]]),
             site_members=site_members,
+            org_defaults=org_defaults,
         )
 
     # -- plumbing -------------------------------------------------------------------------------------------------
@@ -312,11 +321,14 @@ class _Observer:
 
     # -- the reads ------------------------------------------------------------------------------------------------
 
-    def organization(self) -> tuple[str, str]:
-        records = self._query("SELECT Id, Name FROM Organization")
+    def organization(self) -> tuple[str, str, Localization]:
+        """The org's id, name and its defaults for new users (real-orgs.md §11.1)."""
+        records = self._query(f"SELECT Id, Name, {', '.join(ORG_DEFAULT_FIELDS.values())} FROM Organization")
         if not records:
             raise OrgError("reading organization: the org returned no Organization record")
-        return records[0]["Id"], records[0]["Name"]
+        record = records[0]
+        defaults = Localization(**{word: record.get(sf_field) or None for word, sf_field in ORG_DEFAULT_FIELDS.items()})
+        return record["Id"], record["Name"], defaults
 
     def permissions(self) -> _Permissions:
         """The connected user's permissions that the plan's writes need (real-orgs.md §10), "Manage Unlisted
@@ -392,8 +404,8 @@ class _Observer:
         users): those users belong to a site, and no sweep deactivates them (real-orgs.md §1.5). No request when
         no sweep is on or the org has no site group."""
         who = [*(("Member.ContactId != null",) if self.needs.external_users_in_scope else ()),
-               *((f"Member.Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)}",
-                  f"Member.Profile.Name = {quote(CHATTER_EXTERNAL_PROFILE)}") if self.needs.customers_in_scope else ())]
+               *((f"(Member.Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)} "
+                  f"AND Member.UserType = {quote(CSN_ONLY)})",) if self.needs.customers_in_scope else ())]
         by_id = {site.id: site for same_name in site_groups.values() for site in same_name}
         if not who or not by_id:
             return {}
@@ -439,10 +451,10 @@ class _Observer:
         records = []
         if self.needs.external_users_in_scope:
             records += self._query(self._users("ContactId != null AND IsActive = true"))
-        if self.needs.customers_in_scope:
+        if self.needs.customers_in_scope:  # by licence and UserType, not by the profile's label (real-orgs.md §8.1)
             records += self._query(self._users(
-                f"(Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)} "
-                f"OR Profile.Name = {quote(CHATTER_EXTERNAL_PROFILE)}) AND IsActive = true"
+                f"Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)} AND UserType = {quote(CSN_ONLY)} "
+                "AND IsActive = true"
             ))
         if self.needs.review:  # the access review lists every Chatter Free colleague too
             records += self._query(self._users(f"Profile.UserLicense.Name = {quote(CHATTER_FREE_LICENSE)} "
@@ -450,17 +462,28 @@ class _Observer:
         return _users_by_id(records)
 
     def profiles(self) -> dict[str, ObservedProfile]:
-        """The declared users' profiles (the users read carry their own profile's name and licence)."""
-        template = "SELECT Id, Name, UserLicense.Name FROM Profile WHERE {IN}"
+        """The declared users' profiles by name, and every profile of the licences of the standard profiles the
+        config names: an org in another language shows those under another label (real-orgs.md §8.3)."""
+        licences = {STANDARD_PROFILES[name][0] for name in self.needs.profiles if name in STANDARD_PROFILES}
+        by_key = sorted(key for key, word in LICENSE_KEYS.items() if word in licences)
+        by_name = sorted(word for word in licences if word not in LICENSE_KEYS.values())
+        of_licences = [*((f"UserLicense.LicenseDefinitionKey IN ({', '.join(map(quote, by_key))})",) if by_key else ()),
+                       *((f"UserLicense.Name IN ({', '.join(map(quote, by_name))})",) if by_name else ())]
+        where = " OR ".join([*of_licences, "{IN}"])
+        template = ("SELECT Id, Name, UserType, UserLicense.Name, UserLicense.LicenseDefinitionKey FROM Profile "
+                    f"WHERE {where}")
         records = self._query_in(template, "Name", self.needs.profiles)
-        return {r["Name"]: ObservedProfile(r["Id"], r["Name"], _name(r.get("UserLicense"))) for r in records}
+        return {r["Name"]: ObservedProfile(r["Id"], r["Name"], _license(r.get("UserLicense")), r.get("UserType"))
+                for r in records}
 
     def licenses(self) -> dict[str, ObservedLicense]:
-        records = self._query("SELECT Id, Name, TotalLicenses, UsedLicenses FROM UserLicense")
-        return {
-            r["Name"]: ObservedLicense(r["Id"], r["Name"], int(r["TotalLicenses"] or 0), int(r["UsedLicenses"] or 0))
-            for r in records
-        }
+        """Every UserLicense, by its name in guestlist's words (license_word)."""
+        records = self._query("SELECT Id, Name, LicenseDefinitionKey, TotalLicenses, UsedLicenses FROM UserLicense")
+        found = {}
+        for r in records:
+            word = license_word(r["Name"], r.get("LicenseDefinitionKey")) or r["Name"]
+            found[word] = ObservedLicense(r["Id"], word, int(r["TotalLicenses"] or 0), int(r["UsedLicenses"] or 0))
+        return found
 
     def permission_sets(self) -> dict[str, ObservedPermissionSet]:
         template = "SELECT Id, Name, Label, LicenseId FROM PermissionSet WHERE IsOwnedByProfile = false AND {IN}"
@@ -558,7 +581,7 @@ def _user(r: Mapping[str, Any]) -> ObservedUser:
         first_name=r.get("FirstName"),
         is_active=bool(r.get("IsActive")),
         profile=profile.get("Name"),
-        license=_name(profile.get("UserLicense")),
+        license=_license(profile.get("UserLicense")),
         user_type=r.get("UserType"),
         contact_id=r.get("ContactId"),
         account_id=r.get("AccountId"),
@@ -566,6 +589,7 @@ def _user(r: Mapping[str, Any]) -> ObservedUser:
         last_modified=r.get("LastModifiedDate") or "",
         granted=_granted(USER, r),
         last_login=r.get(USER.audit.last_login) if USER.audit and USER.audit.last_login else None,
+        localization=Localization(**{spec.word: spec.observed(r) for spec in LOCALIZATION_FIELDS}),
     )
 
 
@@ -638,6 +662,11 @@ def _invitation(r: Mapping[str, Any]) -> ObservedInvitation:
 
 def _name(parent: Mapping[str, Any] | None) -> str | None:
     return parent.get("Name") if parent else None
+
+
+def _license(user_license: Mapping[str, Any] | None) -> str | None:
+    """A UserLicense parent record in guestlist's words (license_word)."""
+    return license_word(user_license.get("Name"), user_license.get("LicenseDefinitionKey")) if user_license else None
 
 
 def _bool_or_none(value: Any) -> bool | None:

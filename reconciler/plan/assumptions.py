@@ -26,7 +26,8 @@ DEFAULT_GROUP_ACCESS = Access.PRIVATE
 # Status stays "Sent" afterwards (§13 5b, UNVERIFIED), so the planner computes expiry itself.
 INVITATION_VALID_DAYS = 60
 
-# Required User fields the config doesn't carry (§5). CommunityNickname is left out: the org generates it (§13 6).
+# Required User fields (§5) when neither the config nor the Organization record gives them (the org has no default
+# email encoding: real-orgs.md §11.1). CommunityNickname is left out: the org generates it (§13 6).
 USER_DEFAULTS: dict[str, str] = {
     "TimeZoneSidKey": "GMT",
     "LocaleSidKey": "en_US",
@@ -88,9 +89,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "user-defaults",
-        "New users get TimeZoneSidKey GMT, LocaleSidKey en_US, EmailEncodingKey UTF-8, LanguageLocaleKey en_US, "
-        "an Alias from the name, and no CommunityNickname.",
-        "§5 required fields; §13 6: CommunityNickname is generated when absent.",
+        "New users get the time zone, locale and language declared for them, else the Organization record's "
+        "defaults (else GMT, en_US, en_US); EmailEncodingKey as declared, else UTF-8 (the org has no default); an "
+        "Alias from the name, and no CommunityNickname.",
+        "§5 required fields; real-orgs.md §11.1 (the org's defaults); §13 6: CommunityNickname is generated when "
+        "absent.",
     ),
     Assumption(
         "orphan-scope",
@@ -100,8 +103,18 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "licence-by-name",
-        "Licences are matched by UserLicense.Name; a new or reactivated user takes a seat of its profile's licence.",
-        "§13 4c: LicenseDefinitionKey is unverified for Chatter licences; §5: each active user uses a seat.",
+        "Licences are known by UserLicense.LicenseDefinitionKey where documented (the three community licences), "
+        "else by UserLicense.Name, taken to be untranslated (MasterLabel is the label); a new or reactivated user "
+        "takes a seat of its profile's licence.",
+        "real-orgs.md §8.2; §13 4c: LicenseDefinitionKey is unverified for Chatter licences; §5: each active user "
+        "uses a seat.",
+    ),
+    Assumption(
+        "standard-profile-by-licence",
+        "A standard profile named in English that the org shows under another label is the org's one profile of "
+        "its licence and UserType; none or several block the plan (missing-profile) naming the candidates.",
+        "real-orgs.md §8.1 (profile names are labels), real-orgs.md §8.3 (the decision); no API exposes a standard "
+        "profile's API name (Admin, ...) to SOQL.",
     ),
     Assumption(
         "protected-permission-sets",

@@ -119,3 +119,17 @@ def check_deactivated_owners(
             None,
             USER.key(user.username),
         )
+
+
+def check_hidden_profiles(ctx: PlanContext) -> None:
+    """Users read without their profile's licence (Profile Filtering hides other profiles from a connected user
+    without the right permissions, real-orgs.md §8.1): whether they are customers can't be told."""
+    hidden = sorted(u.username for u in ctx.snapshot.users.values() if u.license is None)
+    if hidden:
+        ctx.warn(
+            "profile-hidden",
+            f"{len(hidden)} user(s) were read without their profile's licence (Profile Filtering? the connected user "
+            "needs View Setup and Configuration): customers among them are not recognised",
+            None,
+            USER.key(hidden[0]),
+        )

@@ -7,7 +7,13 @@ import datetime as dt
 from reconciler.expiry import DEFAULT_EXPIRING_WITHIN, expiring_access
 from reconciler.model import DesiredState, MemberKind, Snapshot
 from reconciler.plan.access import check_access
-from reconciler.plan.blockers import check_deactivated_owners, check_invitations, check_licenses, check_removals
+from reconciler.plan.blockers import (
+    check_deactivated_owners,
+    check_hidden_profiles,
+    check_invitations,
+    check_licenses,
+    check_removals,
+)
 from reconciler.plan.change import Plan
 from reconciler.plan.context import PlanContext
 from reconciler.plan.email_change import NO_REQUESTS, EmailRequests
@@ -54,6 +60,7 @@ def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date,
     check_deactivated_owners(ctx, users.deactivated | orphaned | undeclared, groups, members)
     for soon in expiring_access(desired, today, expiring_within):
         ctx.warn(EXPIRING, soon.message, soon.source, soon.key)
+    check_hidden_profiles(ctx)
     check_access(ctx, changes)
     return Plan(
         org=snapshot.org,

@@ -144,10 +144,18 @@ def _who(ctx: PlanContext, user_id: str) -> UserRef:
     return ctx.user_ref(user) if user is not None else UserRef(user_id, user_id, user_id, None, False, None)
 
 
+USER_LICENSE_PREFIX = "100"  # UserLicense ids; PermissionSet.LicenseId may also be a PermissionSetLicense (0PL)
+
+
 def _check_license(
     ctx: PlanContext, permission_set: ObservedPermissionSet, user: UserRef, source: Source | None, key: str
 ) -> None:
+    """A set tied to a user licence needs an assignee of that licence. A set tied to a permission set licence (0PL,
+    real-orgs.md §9.1) is no licence mismatch: the assignee needs that licence assigned, which guestlist doesn't
+    manage (the org refuses the assignment otherwise, real-orgs.md §9.2)."""
     if permission_set.license_id is None or user.license is None:
+        return
+    if not permission_set.license_id.startswith(USER_LICENSE_PREFIX):
         return
     user_license = ctx.snapshot.licenses.get(user.license)
     if user_license is not None and user_license.id != permission_set.license_id:

@@ -3,6 +3,7 @@ Also the offboarding sweeps: orphaned customers and undeclared external users.""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -12,11 +13,15 @@ from types import MappingProxyType
 from typing import Any
 
 from reconciler.kinds import USER
+from reconciler.kinds.users import LOCALIZATION_FIELDS
 from reconciler.model import (
+    STANDARD_PROFILES,
     ChatterUser,
     CommunityLicense,
     ExternalUser,
     ExternalUsersPolicy,
+    Localization,
+    ObservedProfile,
     ObservedUser,
     Source,
 )
@@ -89,16 +94,40 @@ def _key(declared: Declared) -> str:
     return USER.key(declared.username)
 
 
-def _profile_license(ctx: PlanContext, declared: Declared) -> tuple[str | None, str | None]:
-    """(ProfileId, licence name) of the declared profile; blocks when the profile or its licence is unknown."""
+def _standard_candidates(ctx: PlanContext, name: str) -> list[ObservedProfile]:
+    """The org's profiles that may be the standard profile `name` (English) under the label the org shows: those of
+    its licence and UserType (real-orgs.md §8.3). None for a name that is no standard profile."""
+    if name not in STANDARD_PROFILES:
+        return []
+    licence, user_type = STANDARD_PROFILES[name]
+    return sorted((p for p in ctx.snapshot.profiles.values()
+                   if p.license == licence and p.user_type in (None, user_type)), key=lambda p: p.name)
+
+
+def resolve_profile(ctx: PlanContext, declared: Declared) -> ObservedProfile | None:
+    """The declared profile: by its name as the org shows it, else (a standard profile named in English) the one
+    profile of its licence and UserType; blocks when there is none or more than one."""
     profile = ctx.snapshot.profiles.get(declared.profile)
+    if profile is not None:
+        return profile
+    candidates = _standard_candidates(ctx, declared.profile)
+    if len(candidates) == 1:
+        return candidates[0]
+    several = (f"; the org has {len(candidates)} profiles of its licence ("
+               f"{', '.join(repr(p.name) for p in candidates)}): name one with profile:") if candidates else ""
+    ctx.block(
+        "missing-profile",
+        f"profile {declared.profile!r} of user {declared.username} does not exist in the org{several}",
+        declared.source,
+        _key(declared),
+    )
+    return None
+
+
+def _profile_license(ctx: PlanContext, declared: Declared) -> tuple[ObservedProfile | None, str | None]:
+    """(profile, licence name) of the declared profile; blocks when the profile or its licence is unknown."""
+    profile = resolve_profile(ctx, declared)
     if profile is None:
-        ctx.block(
-            "missing-profile",
-            f"profile {declared.profile!r} of user {declared.username} does not exist in the org",
-            declared.source,
-            _key(declared),
-        )
         return None, None
     if profile.license is None or profile.license not in ctx.snapshot.licenses:
         ctx.block(
@@ -108,7 +137,7 @@ def _profile_license(ctx: PlanContext, declared: Declared) -> tuple[str | None, 
             declared.source,
             _key(declared),
         )
-    return profile.id, profile.license
+    return profile, profile.license
 
 
 def _ends(declared: Declared, ctx: PlanContext) -> str | None:
@@ -132,7 +161,7 @@ def diff_users(ctx: PlanContext) -> UsersDecided:
 
 def _diff_user(ctx: PlanContext, tally: _Tally, declared: Declared, *, external: bool) -> None:
     observed = ctx.users_by_username.get(declared.username)
-    profile_id, license_name = _profile_license(ctx, declared)
+    profile, license_name = _profile_license(ctx, declared)
     if isinstance(declared, ExternalUser) and license_name is not None and license_name != declared.license.value:
         ctx.block(
             "profile-license-mismatch",
@@ -142,10 +171,10 @@ def _diff_user(ctx: PlanContext, tally: _Tally, declared: Declared, *, external:
             _key(declared),
         )
     if observed is None:
-        _create_user(ctx, tally, declared, external, profile_id, license_name)
+        _create_user(ctx, tally, declared, external, profile.id if profile else None, license_name)
     else:
         tally.managed_access += 1 if observed.is_active else 0
-        _update_user(ctx, tally, declared, observed, external, profile_id, license_name)
+        _update_user(ctx, tally, declared, observed, external, profile, license_name)
 
 
 def _create_user(
@@ -174,7 +203,7 @@ def _create_user(
             **({"FirstName": declared.first_name} if declared.first_name is not None else {}),
             "Alias": alias_for(declared.first_name, declared.last_name, declared.username),
             "ProfileId": profile_id,
-            **assumptions.USER_DEFAULTS,
+            **_localization_values(declared, ctx.snapshot.org_defaults),
         },
         lookup={"Username": declared.username},
         people=(_person(declared, external),),
@@ -189,6 +218,17 @@ def _create_user(
     tally.plan(UserRef(declared.username, declared.email.lower(), None, key, external, license_name))
     ctx.seats.take(license_name)
     ctx.people.gain(_person(declared, external), f"user ({license_name or declared.profile})")
+
+
+def _localization_values(declared: Declared, org_defaults: Localization) -> dict[str, str]:
+    """TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey and EmailEncodingKey of a new user (all required on create,
+    real-orgs.md §11.2): as declared, else the Organization record's default (real-orgs.md §11.1), else the
+    planner's fallback (the email encoding has no org default: assumptions.USER_DEFAULTS)."""
+    values = {}
+    for spec in LOCALIZATION_FIELDS:
+        chosen = getattr(declared.localization, spec.word) or getattr(org_defaults, spec.word, None)
+        values[spec.sf_field] = chosen or assumptions.USER_DEFAULTS[spec.sf_field]
+    return values
 
 
 def _attach_contact(ctx: PlanContext, tally: _Tally, declared: ExternalUser, draft: Draft) -> bool:
@@ -221,6 +261,7 @@ def _words(declared: Declared) -> dict[str, Any]:
     words["profile"] = declared.profile
     if declared.welcome:
         words["welcome"] = True  # apply sends the welcome mail after the create (USER.create_steps)
+    words.update({k: v for k, v in dataclasses.asdict(declared.localization).items() if v is not None})
     if isinstance(declared, ExternalUser):
         words["account"] = declared.account
         words["license"] = declared.license.value
@@ -235,7 +276,7 @@ def _update_user(
     declared: Declared,
     observed: ObservedUser,
     external: bool,
-    profile_id: str | None,
+    profile: ObservedProfile | None,
     license_name: str | None,
 ) -> None:
     key = _key(declared)
@@ -243,13 +284,14 @@ def _update_user(
     draft = Draft(Action.UPDATE, Kind.USER, key, USER.sobject, source=declared.source, record=observed,
                   people=(person,))
     wanted = {"email": declared.email.lower(), "first_name": declared.first_name, "last_name": declared.last_name,
-              "profile": declared.profile if profile_id is not None else None}
+              "profile": profile.name if profile is not None else None,  # the label the org shows
+              **dataclasses.asdict(declared.localization)}
     current = {"email": observed.email.lower(), "first_name": observed.first_name, "last_name": observed.last_name,
-               "profile": observed.profile}
+               "profile": observed.profile, **dataclasses.asdict(observed.localization)}
     if wanted["email"] != current["email"] and _awaits_confirmation(ctx, declared, observed, key):
         del wanted["email"], current["email"]
     # the email is compared case-insensitively but written as declared; the profile is written by its id
-    written = {"email": declared.email, "profile": profile_id}
+    written = {"email": declared.email, "profile": profile.id if profile else None}
     for spec, now, want in differing(map(USER.field, wanted), wanted, current):
         record(draft, spec, now, want, written.get(spec.word, want))
     if isinstance(declared, ExternalUser):

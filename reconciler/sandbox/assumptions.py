@@ -115,6 +115,15 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "real-orgs.md §6.1 (KB 000385901, KB 000389462: confirmed); §8, §13 item 7 (bonus texts)",
     ),
     Assumption(
+        "profile-labels-de",
+        "Standard profile labels of a German-language org (`sandbox reset --language de`)",
+        "Systemadministrator, Standardbenutzer, Chatter Free-Benutzer, Chatter External-Benutzer, Customer "
+        "Community-Benutzer, Customer Community Plus-Benutzer, Partner Community-Benutzer (the German label of each "
+        "was found in no source; only that Profile.Name is a translated label is sourced). UserLicense.Name stays "
+        "English in every language (licences are the untranslated key the rules use).",
+        "real-orgs.md §8.1 (profile names are labels), real-orgs.md §8.4 (the German seed)",
+    ),
+    Assumption(
         "license-message",
         "LICENSE_LIMIT_EXCEEDED text",
         "'License Limit Exceeded', followed by ' - <Licence Name>' for community licences (Customer Community, "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from reconciler.sandbox.store import SeedName, Store
+    from reconciler.sandbox.store import SeedLanguage, SeedName, Store
 
 sandbox_app = typer.Typer(
     name="sandbox",
@@ -29,6 +29,8 @@ sandbox_app = typer.Typer(
 DEFAULT_DB = Path(".guestlist/sandbox.sqlite3")  # the sandbox modules load only when a command runs
 DbOption = Annotated[Path, typer.Option("--db", help="The sandbox database (created and seeded when missing).")]
 EmptyOption = Annotated[bool, typer.Option("--empty", help="Seed a bare org instead of the demo org.")]
+LanguageOption = Annotated[str, typer.Option(
+    "--language", help="The org's language: en, or de (German labels, time zone and locale).")]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -42,13 +44,13 @@ def _existing(db: Path) -> Path:
     return db
 
 
-def _open(db: Path, seed: SeedName = "demo") -> Store:
-    """The store at `db` (created and seeded when missing); a clear error when it cannot be opened."""
+def _open(db: Path, seed: SeedName = "demo", language: SeedLanguage = "en") -> Store:
+    """The store at `db` (created and seeded in `language` when missing); a clear error when it cannot be opened."""
     from reconciler.sandbox.errors import NotASandboxDatabase
     from reconciler.sandbox.store import Store
 
     try:
-        return Store(db, seed="empty" if seed == "empty" else "demo")
+        return Store(db, seed="empty" if seed == "empty" else "demo", language=language)
     except NotASandboxDatabase as exc:
         raise _fail(str(exc)) from None
     except sqlite3.DatabaseError as exc:
@@ -105,17 +107,20 @@ def serve(
 
 
 @sandbox_app.command()
-def reset(db: DbOption = DEFAULT_DB, empty: EmptyOption = False) -> None:
-    """Replace the org's data with a fresh demo org (or a bare one with --empty)."""
+def reset(db: DbOption = DEFAULT_DB, empty: EmptyOption = False, language: LanguageOption = "en") -> None:
+    """Replace the org's data with a fresh demo org (or a bare one with --empty), set up in English or German."""
     seed: SeedName = "empty" if empty else "demo"
+    if language not in ("en", "de"):
+        raise _fail(f"--language {language}: the sandbox sets up orgs in en (English) or de (German)")
+    chosen: SeedLanguage = "de" if language == "de" else "en"
     existed = db.is_file()
-    store = _open(db, seed)
+    store = _open(db, seed, chosen)
     try:
         if existed:
-            store.reset(seed)
+            store.reset(seed, chosen)
     finally:
         store.close()
-    typer.echo(f"{db}: {'a bare' if empty else 'the demo'} org")
+    typer.echo(f"{db}: {'a bare' if empty else 'the demo'} org" + (" (German)" if chosen == "de" else ""))
 
 
 @sandbox_app.command()

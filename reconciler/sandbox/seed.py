@@ -2,6 +2,10 @@
 for what ages with the calendar: raj's pending invitation is sent PENDING_INVITATION_AGE_DAYS before the database
 is created, so a new demo org plans the same whatever the date (docs/decisions/demo-dates.md).
 
+Either org can be set up in English (the default) or German (`guestlist sandbox reset --language de`, LANGUAGES):
+the Organization's default time zone, locale and language, the seeded users' own, and the labels the standard
+profiles show differ; licence names, ids and everything else stay the same.
+
 `empty`: the licences, the standard profiles (each with its own permission set), the "Invite Customers To
 Chatter" permission set, the role CEO and one active System Administrator, admin@acme.com (password `sandbox`),
 who is the connected user.
@@ -25,8 +29,10 @@ who is the connected user.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.objects.licences import recount_usage
 from reconciler.sandbox.objects.settings import CHATTER_DEFAULTS
 
@@ -73,24 +79,60 @@ PROFILES = (
     ("Customer Community Plus User", "Customer Community Plus", "PowerCustomerSuccess", ()),
     ("Partner Community User", "Partner Community", "PowerPartner", ()),
 )
-_LOCALE = {
-    "TimeZoneSidKey": "America/Los_Angeles",
-    "LocaleSidKey": "en_US",
-    "EmailEncodingKey": "UTF-8",
-    "LanguageLocaleKey": "en_US",
+
+
+
+@dataclass(frozen=True)
+class Language:
+    """How an org set up in one language looks: the Organization's defaults, the users' settings, and the labels
+    its standard profiles show (Profile.Name is a label, real-orgs.md §8.1)."""
+
+    org: dict[str, str]  # DefaultLocaleSidKey, TimeZoneSidKey, LanguageLocaleKey, Country
+    user: dict[str, str]  # TimeZoneSidKey, LocaleSidKey, EmailEncodingKey, LanguageLocaleKey of the seeded users
+    profile_labels: dict[str, str] = field(default_factory=dict)  # English name -> the label shown; others as is
+
+    def label(self, profile: str) -> str:
+        return self.profile_labels.get(profile, profile)
+
+
+_GERMAN_LABELS = assumed("profile-labels-de")
+LANGUAGES: dict[str, Language] = {
+    "en": Language(
+        org={"DefaultLocaleSidKey": "en_US", "TimeZoneSidKey": "America/Los_Angeles", "LanguageLocaleKey": "en_US",
+             "Country": "United States"},
+        user={"TimeZoneSidKey": "America/Los_Angeles", "LocaleSidKey": "en_US", "EmailEncodingKey": "UTF-8",
+              "LanguageLocaleKey": "en_US"},
+    ),
+    "de": Language(  # a German-language org (real-orgs.md §8.4)
+        org={"DefaultLocaleSidKey": "de_DE", "TimeZoneSidKey": "Europe/Berlin", "LanguageLocaleKey": "de",
+             "Country": "Germany"},
+        user={"TimeZoneSidKey": "Europe/Berlin", "LocaleSidKey": "de_DE", "EmailEncodingKey": "UTF-8",
+              "LanguageLocaleKey": "de"},
+        profile_labels={
+            "System Administrator": "Systemadministrator",
+            "Standard User": "Standardbenutzer",
+            "Chatter Free User": "Chatter Free-Benutzer",
+            "Chatter External User": "Chatter External-Benutzer",
+            "Customer Community User": "Customer Community-Benutzer",
+            "Customer Community Plus User": "Customer Community Plus-Benutzer",
+            "Partner Community User": "Partner Community-Benutzer",
+        },
+    ),
 }
 
 
-def populate(session: Session, seed: str) -> None:
-    """Fill a new (or reset) database with the `empty` or `demo` org."""
+def populate(session: Session, seed: str, language: str = "en") -> None:
+    """Fill a new (or reset) database with the `empty` or `demo` org, set up in `language` (en or de)."""
     if seed not in ("empty", "demo"):
         raise ValueError(f"unknown seed {seed!r}: 'demo' or 'empty'")
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}: {' or '.join(LANGUAGES)}")
     created = session.now  # the store's clock: when this database is set up
     session.restart_ids()
     session.now = EPOCH
-    _empty(session)
+    _empty(session, LANGUAGES[language])
     if seed == "demo":
-        _Demo(session, created).build()
+        _Demo(session, created, LANGUAGES[language]).build()
     recount_usage(session)
     session.now = EPOCH
 
@@ -99,7 +141,7 @@ def _by_name(session: Session, obj: str, name: str, column: str = "Name") -> str
     return session.scalar(f'SELECT "Id" FROM "{obj}" WHERE "{column}" = ?', (name,))
 
 
-def _empty(session: Session) -> None:
+def _empty(session: Session, language: Language) -> None:
     numbered = session.new_id("Organization")  # number 1 stays the org's, so the other seeded ids never change
     org_id = session.meta("org_id") or numbered  # the store draws a random one per database
     admin_id = session.new_id("User")  # allocated first so that every seeded row is created by the admin
@@ -113,10 +155,7 @@ def _empty(session: Session) -> None:
             "OrganizationType": "Enterprise Edition",
             "InstanceName": "LOCAL1",
             "IsSandbox": False,
-            "DefaultLocaleSidKey": "en_US",
-            "TimeZoneSidKey": "America/Los_Angeles",
-            "LanguageLocaleKey": "en_US",
-            "Country": "United States",
+            **language.org,
         },
     )
     licences = {}
@@ -136,7 +175,8 @@ def _empty(session: Session) -> None:
     for name, licence, user_type, permissions in PROFILES:
         granted = {p: True for p in permissions}
         profile_id = session.system_insert(
-            "Profile", {"Name": name, "UserLicenseId": licences[licence], "UserType": user_type, **granted}
+            "Profile",
+            {"Name": language.label(name), "UserLicenseId": licences[licence], "UserType": user_type, **granted},
         )
         session.system_insert(
             "PermissionSet",
@@ -169,8 +209,8 @@ def _empty(session: Session) -> None:
             "FirstName": "Ada",
             "LastName": "Admin",
             "Alias": "aadmin",
-            "ProfileId": _by_name(session, "Profile", "System Administrator"),
-            **_LOCALE,
+            "ProfileId": _by_name(session, "Profile", language.label("System Administrator")),
+            **language.user,
         },
         record_id=admin_id,
     )
@@ -183,10 +223,11 @@ class _Demo:
     """Builds the demo org step by step; `at(day)` moves the clock so rows carry plausible, fixed dates (the
     pending invitation's date follows `created`, the moment the database is set up)."""
 
-    def __init__(self, session: Session, created: str) -> None:
+    def __init__(self, session: Session, created: str, language: Language) -> None:
         self.s = session
         self.created = dt.date.fromisoformat(created[:10])
-        self.profiles = {name: _by_name(session, "Profile", name) for name, *_ in PROFILES}
+        self.language = language
+        self.profiles = {name: _by_name(session, "Profile", language.label(name)) for name, *_ in PROFILES}
 
     def at(self, date: str, time: str = "09:00:00") -> None:
         self.s.now = f"{date}T{time}.000+0000"
@@ -204,7 +245,7 @@ class _Demo:
                 "LastName": last,
                 "Alias": (first[:1] + last)[:8].lower(),
                 "ProfileId": self.profiles[profile],
-                **_LOCALE,
+                **self.language.user,
                 **extra,
             },
         )

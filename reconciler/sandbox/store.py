@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from reconciler.sandbox.soql import QueryResult
 
 SeedName = Literal["demo", "empty"]
+SeedLanguage = Literal["en", "de"]  # the language the seeded org is set up in (seed.LANGUAGES)
 Row = dict[str, Any]
 T = TypeVar("T")
 
@@ -114,6 +115,7 @@ class Store:
         *,
         seed: SeedName = "demo",
         clock: Callable[[], dt.datetime] | None = None,
+        language: SeedLanguage = "en",
     ) -> None:
         self.path = Path(path)
         self.schema: Schema = load_schema()
@@ -126,7 +128,7 @@ class Store:
         check_database(self.path)  # refuses another application's database before anything is written to it
         with self.session() as s:
             if s.meta("schema_version") is None:
-                self._create(s, seed)
+                self._create(s, seed, language=language)
             else:  # an existing org: add whatever tables and indexes a newer schema has (all IF NOT EXISTS)
                 for statement in (*_BOOKKEEPING, *self.schema.ddl()):
                     s.conn.execute(statement)
@@ -178,8 +180,9 @@ class Store:
 
     # --- creation and reset ------------------------------------------------------------------------------------
 
-    def _create(self, s: Session, seed: SeedName, org_id: str | None = None) -> None:
-        """Tables, the marker and the seed; a new org id unless `org_id` (a reset keeps the org's)."""
+    def _create(self, s: Session, seed: SeedName, org_id: str | None = None, language: SeedLanguage = "en") -> None:
+        """Tables, the marker and the seed (set up in `language`); a new org id unless `org_id` (a reset keeps the
+        org's)."""
         for statement in (*_BOOKKEEPING, *self.schema.ddl()):
             s.conn.execute(statement)
         from reconciler.sandbox import seed as seeds  # the seed builds on Session; imported late
@@ -187,13 +190,14 @@ class Store:
         s.set_meta("format", FORMAT)
         s.set_meta("schema_version", SCHEMA_VERSION)
         s.set_meta("seed", seed)
+        s.set_meta("language", language)
         s.set_meta("org_id", org_id or new_org_id(self.schema.get("Organization").key_prefix))  # type: ignore[union-attr]
-        seeds.populate(s, seed)
+        seeds.populate(s, seed, language)
         mail.clear_outbox(s)  # the seed's invitations are history: the outbox lists what was mailed since
 
-    def reset(self, seed: SeedName = "demo") -> None:
-        """Replace the org's data with a fresh seed. Ids handed out before are never handed out again, and
-        tokens of users that exist in the new seed stay valid. The org keeps its id."""
+    def reset(self, seed: SeedName = "demo", language: SeedLanguage = "en") -> None:
+        """Replace the org's data with a fresh seed set up in `language`. Ids handed out before are never handed
+        out again, and tokens of users that exist in the new seed stay valid. The org keeps its id."""
         with self.session() as s:
             org_id = s.meta("org_id")
             high_water = s._counter("id_high_water")
@@ -203,7 +207,7 @@ class Store:
                     s.conn.execute(f'DROP TABLE "{table}"')
             s.conn.execute("DELETE FROM \"_counters\" WHERE name != 'id_high_water'")
             s._set_counter("id_high_water", high_water)
-            self._create(s, seed, org_id)
+            self._create(s, seed, org_id, language)
             self.org_id = s.meta("org_id") or ""
 
     # --- conveniences that open their own transaction ------------------------------------------------------------

@@ -47,10 +47,12 @@ def test_the_format_names_are_the_public_contract() -> None:
         "broadcast_only", "auto_archive", "membership", "state", "members"}
     assert _keys(definitions["member"]) == {"user", "customer", "role", "notify", "expires", "sponsor", "message"}
     assert _keys(definitions["chatterUser"]) == {
-        "username", "email", "first_name", "last_name", "profile", "active", "expires", "welcome"}
+        "username", "email", "first_name", "last_name", "profile", "active", "expires", "welcome", "time_zone",
+        "locale", "language", "email_encoding"}
     assert _keys(definitions["externalUser"]) == {
         "username", "email", "first_name", "last_name", "account", "license", "profile", "portal_role",
-        "permission_sets", "active", "expires", "sponsor", "welcome"}
+        "permission_sets", "active", "expires", "time_zone", "locale", "language", "email_encoding", "sponsor",
+        "welcome"}
     assert _keys(definitions["permissionSet"]) == {"assignees", "membership"}
     assert _keys(definitions["policy"]) == {
         "max_removals", "protected", "deactivate_orphaned_customers", "external_users", "public_email_domains",

@@ -10,11 +10,13 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.kinds import GROUP
+from reconciler.kinds.users import LOCALIZATION_FIELDS
 from reconciler.model import (
     CHATTER_SETTING_TO_SF,
     NOTIFY_FROM_SF,
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
+    Localization,
     Notify,
     ObservedAssignment,
     ObservedContact,
@@ -83,6 +85,7 @@ class _Org:
             contact_id=contact.id if contact else None,
             account_id=contact.account_id if contact else None,
             portal_role=PORTAL_ROLE_FROM_SF.get(v.get("PortalRole", "")),
+            localization=_localization(v),
         )
         self.users[user.id] = user
         return user.id
@@ -101,6 +104,8 @@ class _Org:
         ):
             if sf_field in v:
                 fields[name] = v[sf_field].lower() if sf_field == "Email" else v[sf_field]
+        if any(spec.sf_field in v for spec in LOCALIZATION_FIELDS):
+            fields["localization"] = _localization({**_localization_values(user.localization), **v})
         self.users[user.id] = replace(user, **fields)
 
     # -- groups -----------------------------------------------------------------------------------------------------
@@ -222,3 +227,11 @@ def apply_plan(snapshot: Snapshot, plan: Plan, today: dt.date) -> Snapshot:
         org.run(change)
         done.add(change.key)
     return org.snapshot()
+
+
+def _localization(values: dict[str, Any]) -> Localization:
+    return Localization(**{spec.word: values.get(spec.sf_field) for spec in LOCALIZATION_FIELDS})
+
+
+def _localization_values(localization: Localization) -> dict[str, Any]:
+    return {spec.sf_field: getattr(localization, spec.word) for spec in LOCALIZATION_FIELDS}

@@ -12,9 +12,7 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 
-# Names the rules rely on (standard names in every org).
-CHATTER_FREE_PROFILE = "Chatter Free User"
-CHATTER_EXTERNAL_PROFILE = "Chatter External User"
+# Licence names the rules rely on (UserLicense.Name, the same in every org; profile names are labels, translated)
 CHATTER_FREE_LICENSE = "Chatter Free"
 CHATTER_EXTERNAL_LICENSE = "Chatter External"
 CUSTOMER_COMMUNITY = "Customer Community"

@@ -14,7 +14,7 @@ from reconciler.sandbox.objects.access import (
     check_owner_change,
 )
 from reconciler.sandbox.objects.base import (
-    CHATTER_EXTERNAL_PROFILE,
+    CHATTER_EXTERNAL_LICENSE,
     Row,
     Rules,
     duplicate_value,
@@ -43,11 +43,13 @@ _ROLE_DEFAULT = assumed("cgm-role-default")
 
 
 def is_customer(session: Session, user_id: str) -> bool:
-    """A Chatter External user (UserType CsnOnly like Chatter Free: told apart by the profile)."""
-    profile = session.scalar(
-        'SELECT p."Name" FROM "User" u JOIN "Profile" p ON p."Id" = u."ProfileId" WHERE u."Id" = ?', (user_id,)
+    """A Chatter External user (UserType CsnOnly like Chatter Free: told apart by the licence, not by the profile,
+    whose name is a translated label)."""
+    licence = session.scalar(
+        'SELECT l."Name" FROM "User" u JOIN "Profile" p ON p."Id" = u."ProfileId" '
+        'JOIN "UserLicense" l ON l."Id" = p."UserLicenseId" WHERE u."Id" = ?', (user_id,)
     )
-    return profile == CHATTER_EXTERNAL_PROFILE
+    return licence == CHATTER_EXTERNAL_LICENSE
 
 
 def _inactive(user_id: str, field: str) -> ApiError:

@@ -8,8 +8,8 @@ from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.objects.access import as_system
 from reconciler.sandbox.objects.base import (
-    CHATTER_EXTERNAL_PROFILE,
-    CHATTER_FREE_PROFILE,
+    CHATTER_EXTERNAL_LICENSE,
+    CHATTER_FREE_LICENSE,
     Row,
     Rules,
     email_domain,
@@ -105,8 +105,12 @@ def _free_username(session: Session, local: str, domain: str) -> str:
     return candidate
 
 
-def _profile_id(session: Session, name: str) -> str:
-    return session.scalar('SELECT "Id" FROM "Profile" WHERE "Name" = ?', (name,))
+def _profile_id(session: Session, licence: str) -> str:
+    """The (first) profile of the licence: the standard profile, whatever label the org's language gives it."""
+    return session.scalar(
+        'SELECT p."Id" FROM "Profile" p JOIN "UserLicense" l ON l."Id" = p."UserLicenseId" WHERE l."Name" = ? '
+        'ORDER BY p."Id" LIMIT 1', (licence,)
+    )
 
 
 def accept_invitation(session: Session, email: str) -> str:
@@ -139,7 +143,7 @@ def _sign_up(session: Session, email: str) -> str:
             "Email": email,
             "LastName": local,
             "Alias": local[:8],
-            "ProfileId": _profile_id(session, CHATTER_FREE_PROFILE if coworker else CHATTER_EXTERNAL_PROFILE),
+            "ProfileId": _profile_id(session, CHATTER_FREE_LICENSE if coworker else CHATTER_EXTERNAL_LICENSE),
             **{k: inviter[k] for k in ("TimeZoneSidKey", "LocaleSidKey", "EmailEncodingKey", "LanguageLocaleKey")},  # type: ignore[index]
         },
     )

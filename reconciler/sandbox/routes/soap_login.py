@@ -30,17 +30,17 @@ def login(store: Store, body: bytes, version: str, instance_url: str) -> bytes:
             raise SoapFault(exc.code, exc.message, fault_type="LoginFault", namespace=PARTNER_FAULT) from None
         token = session.issue_token(user_id)
         user = session.query(
-            "SELECT Username, Email, Name, ProfileId, Profile.Name, UserRoleId, TimeZoneSidKey, LocaleSidKey, "
-            f"LanguageLocaleKey, UserType FROM User WHERE Id = '{user_id}'"
+            "SELECT Username, Email, Name, ProfileId, Profile.UserLicense.Name, UserRoleId, TimeZoneSidKey, "
+            f"LocaleSidKey, LanguageLocaleKey, UserType FROM User WHERE Id = '{user_id}'"
         ).records[0]
         organization = session.query("SELECT Name FROM Organization").records
         org_id = store.org_id
     org_name = organization[0]["Name"] if organization else ""
-    profile_name = (user.get("Profile") or {}).get("Name")
+    licence = ((user.get("Profile") or {}).get("UserLicense") or {}).get("Name")  # not the profile's label
     user_info = "".join(
         [
             element("accessibilityMode", False),
-            element("chatterExternal", profile_name == "Chatter External User"),
+            element("chatterExternal", licence == "Chatter External"),
             element("organizationId", org_id),
             element("organizationMultiCurrency", False),
             element("organizationName", org_name),
