@@ -103,6 +103,21 @@ def test_a_refused_request_limit_says_the_allowance_is_spent_not_a_stale_count(
                           "REQUEST_LIMIT_EXCEEDED).")
 
 
+def test_a_concurrent_request_limit_is_waited_out_not_taken_for_the_daily_allowance(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    """real-orgs.md §7.2: the apply's first write meets the org's concurrent-request limit twice, is retried with
+    backoff (a lookup first: nothing is created twice) and goes through; every request sent is counted."""
+    inject(sandbox, "concurrent-limit:method=POST,path=composite/sobjects,nth=2,times=2")
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert result.exit_code == 0, result.output
+    assert "Applied: 11 created, 5 updated, 4 deleted." in result.stdout and "Converged" in result.stdout
+    assert "REQUEST_LIMIT_EXCEEDED" not in result.stdout and "daily allowance left: none" not in result.stdout
+    done = journal(tmp_path)[-1]
+    assert sum(done["write_requests"].values()) == 13  # 11 write requests, the first one sent three times
+    assert_no_duplicates(census(sandbox))
+    assert plan_exit(sandbox, config) == 0
+
+
 def test_nothing_to_do_exits_0_without_asking(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
     assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0
     result = apply(sandbox, config, tmp_path)
@@ -341,6 +356,7 @@ def test_a_validation_rule_fails_one_user_and_its_membership_then_a_rerun_conver
     "lock-row:method=POST,path=composite/sobjects,nth=6,record=2",
     "expired-session:method=PATCH,path=composite/sobjects,nth=1",
     "limit-exceeded:method=POST,path=composite/sobjects,nth=4",
+    "concurrent-limit:method=POST,path=composite/sobjects,nth=3,times=5",  # retried until the Writer gives up
     "drop-after-commit:method=POST,path=composite/sobjects,nth=6,times=5",  # every attempt loses its answer
 ])
 def test_faults_during_apply_then_a_rerun_converges_with_nothing_twice(
