@@ -257,8 +257,11 @@ def jwt_audiences(login_url: str, override: str = "") -> tuple[str, ...]:
     (SF_JWT_AUDIENCE) alone; login.salesforce.com or test.salesforce.com alone for those two login URLs; for any
     other (a My Domain), the one its host suggests first (test for sandbox hosts), then the other, as the Salesforce
     CLI tries both since a host cannot tell a sandbox for certain."""
-    if override:
-        return (normalise_url("SF_JWT_AUDIENCE", override),)
+    if override:  # an Experience Cloud site's URL has a path (real-orgs.md §5.1): kept as given
+        audience = override.strip().rstrip("/")
+        if urlsplit(audience).scheme != "https" or not urlsplit(audience).hostname:
+            raise ConnectError(f"SF_JWT_AUDIENCE must be an https:// URL like {PRODUCTION_AUDIENCE}, not {override!r}")
+        return (audience,)
     host = (urlsplit(login_url).hostname or "").lower()
     if host == "login.salesforce.com":
         return (PRODUCTION_AUDIENCE,)
@@ -393,10 +396,13 @@ def describe_failure(exc: BaseException, secrets: tuple[str, ...] = (),
         text = (f"TLS verification of {_host(exc)} failed ({reason.strip()}). If a proxy inspects TLS traffic, "
                 "point SF_CA_FILE or REQUESTS_CA_BUNDLE at its CA bundle; verification is never switched off")
     elif isinstance(exc, requests.exceptions.Timeout):
-        text = f"no answer from {_host(exc)} within {DEFAULT_TIMEOUT[1]:g} seconds"
+        text = (f"no answer from {_host(exc)} within {DEFAULT_TIMEOUT[1]:g} seconds. Likely cause: a slow network "
+                "or org; fix: try again")
     elif isinstance(exc, requests.exceptions.ConnectionError):
         reason = _first(r"\[Errno -?\d+\] ([^'\")]+)", str(exc)) or type(exc).__name__
-        text = f"cannot reach {_host(exc)}: {reason.strip()}"
+        text = (f"cannot reach {_host(exc)}: {reason.strip()}. Likely cause: a wrong host in the URL, or no route "
+                "to it; fix: check the org URL (SF_LOGIN_URL or SF_INSTANCE_URL with --org env), and HTTPS_PROXY where "
+                "a proxy is needed")
     elif is_limit_exceeded(exc):
         text = _limit_exceeded(api_usage)
     elif _limit_message(exc) is not None:

@@ -95,6 +95,9 @@ def test_the_jwt_audience_is_login_or_test_whatever_the_login_url(login_url: str
     """real-orgs.md §5.1: never the My Domain; test first for sandbox hosts; both tried for a My Domain."""
     assert jwt_audiences(login_url) == audiences
     assert jwt_audiences(login_url, "https://gs1.salesforce.com/") == ("https://gs1.salesforce.com",)
+    assert jwt_audiences(login_url, "https://acme.force.com/customers") == ("https://acme.force.com/customers",)
+    with pytest.raises(ConnectError, match="SF_JWT_AUDIENCE must be an https:// URL"):
+        jwt_audiences(login_url, "login.salesforce.com")
 
 
 def jwt_env(key_file: Path, **extra: str) -> dict[str, str]:
