@@ -338,6 +338,10 @@ class ObservedSiteGroup:
     network_id: str
     site_name: str | None = None  # Network.Name, when the connected user can read it
 
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.site_name or self.network_id})"
+
 
 @dataclass(frozen=True)
 class ObservedMember:
@@ -394,9 +398,20 @@ class ObservedAssignment:
 
 
 @dataclass(frozen=True)
+class AccountOwner:
+    """The user owning an Account: its Experience Cloud users can only be made while the owner has a role
+    (real-orgs.md §6.1)."""
+
+    id: str
+    username: str  # lower-cased
+    role_id: str | None  # User.UserRoleId
+
+
+@dataclass(frozen=True)
 class ObservedAccount:
     id: str
     name: str
+    owner: AccountOwner | None = None  # None: not read (the org returned no owner)
 
 
 @dataclass(frozen=True)
@@ -447,6 +462,10 @@ class Snapshot:
     # the connected user's PermissionsManageUnlistedGroups (profile or permission set); None when unread (no present
     # group is declared unlisted). Without it unlisted groups are invisible to it (real-orgs.md §2.1)
     can_manage_unlisted_groups: bool | None = None
+    # user id -> the site groups ("Lounge (Partner Portal)") the user is a member of, for the active customers and
+    # Experience Cloud users an offboarding sweep reads: they belong to a site, not to guestlist, so no sweep
+    # deactivates them (real-orgs.md §1.5)
+    site_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def user_by_username(self) -> dict[str, ObservedUser]:
         return {u.username: u for u in self.users.values()}

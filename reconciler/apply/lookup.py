@@ -1,7 +1,8 @@
 """Never twice: find records by their natural key (a change's `lookup`) before a create is sent again.
 
 One query per sObject and chunk of keys: `WHERE f1 IN (...) AND f2 IN (...)`, then exact matching in Python
-(strings compared case-insensitively, as SOQL does). Invitations count only while pending (Status = 'Sent').
+(strings compared case-insensitively, as SOQL does). Invitations count only while pending (Status = 'Sent'), groups
+only while internal (NetworkId = null): a site's group may bear a new group's name (real-orgs.md §1.2).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from reconciler.org.writes import FindExisting, QueryFailed, RecordError, Writer
 
 # conditions every match must meet besides the natural key
 EXTRA_CONDITIONS: dict[str, dict[str, Any]] = {"CollaborationInvitation": {"Status": "Sent"}}
+# conditions on a field only some orgs have, dropped where the org has no such field (INVALID_FIELD): guestlist's
+# groups are internal ones (NetworkId null, real-orgs.md §1.4); an org without Experience Cloud lacks NetworkId, and
+# then every group is internal (real-orgs.md §1.3), so the condition holds there without being asked
+OPTIONAL_CONDITIONS: dict[str, dict[str, Any]] = {"CollaborationGroup": {"NetworkId": None}}
 LITERALS_BUDGET = MAX_ENCODED_LENGTH - 600  # room for SELECT ... FROM ... WHERE around the IN-lists
 
 
@@ -53,26 +58,46 @@ def find_by_natural_key(writer: Writer, sobject: str, keys: Sequence[Mapping[str
     """Ids of the records matching each key (by index). Raises QueryFailed when a key can't be looked up."""
     if any(not key for key in keys):
         raise QueryFailed(RecordError("NO_LOOKUP", f"no natural key to look up a {sobject}"))
-    extra = {k: v for k, v in EXTRA_CONDITIONS.get(sobject, {}).items()}
+    extra = {**EXTRA_CONDITIONS.get(sobject, {}), **OPTIONAL_CONDITIONS.get(sobject, {})}
     found: dict[int, str] = {}
     by_fields: dict[tuple[str, ...], list[int]] = {}
     for i, key in enumerate(keys):
         by_fields.setdefault(tuple(sorted(key)), []).append(i)
     for fields, indices in by_fields.items():
-        conditions = {k: v for k, v in extra.items() if k not in fields}
         for chunk in _chunks([keys[i] for i in indices]):
             members = [indices[j] for j in chunk]
+            conditions = {k: v for k, v in extra.items() if k not in fields}
             where = [f"{name} IN ({', '.join(dict.fromkeys(soql_literal(keys[i][name]) for i in members))})"
                      for name in fields]
-            where += [f"{name} = {soql_literal(value)}" for name, value in conditions.items()]
-            select = ", ".join(dict.fromkeys(("Id", *fields, *conditions)))
-            records = writer.query(f"SELECT {select} FROM {sobject} WHERE {' AND '.join(where)}")
+            records, missing = _query_without_missing(writer, sobject, fields, where, conditions)
+            for name in missing:  # the org lacks the field: not asked again in this lookup
+                extra.pop(name, None)
+                conditions.pop(name, None)
             for i in members:
                 wanted = {**keys[i], **conditions}
                 match = next((r for r in records if _matches(r, wanted)), None)
                 if match is not None:
                     found[i] = match["Id"]
     return found
+
+
+def _query_without_missing(writer: Writer, sobject: str, fields: Sequence[str], where: Sequence[str],
+                           conditions: Mapping[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+    """The records matching `where` and `conditions`, and the optional fields the org turned out not to have (the
+    query is sent again without them, one more request)."""
+    missing: set[str] = set()
+    while True:
+        asked = {k: v for k, v in conditions.items() if k not in missing}
+        clauses = [*where, *(f"{name} = {soql_literal(value)}" for name, value in asked.items())]
+        select = ", ".join(dict.fromkeys(("Id", *fields, *asked)))
+        try:
+            return writer.query(f"SELECT {select} FROM {sobject} WHERE {' AND '.join(clauses)}"), missing
+        except QueryFailed as exc:
+            lacking = {name for name in OPTIONAL_CONDITIONS.get(sobject, {}) if name in asked
+                       and exc.error.code == "INVALID_FIELD" and name in exc.error.message}
+            if not lacking:
+                raise
+            missing |= lacking
 
 
 def finder(writer: Writer, sobject: str, keys: Sequence[Mapping[str, Any]]) -> FindExisting:

@@ -117,6 +117,14 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "orgs without digital experiences lack the field is UNVERIFIED (real-orgs.md §1.3).",
     ),
     Assumption(
+        "site-members-spared",
+        "A customer or Experience Cloud user who is a member of any site's group (NetworkId set) is the site's: "
+        "neither offboarding sweep (orphaned customers, undeclared external users) deactivates them; the plan warns "
+        "site-member instead.",
+        "real-orgs.md §1.5: site membership comes from profiles and permission sets, not from guestlist; whether a "
+        "Chatter customer can be in a site's group at all is UNVERIFIED.",
+    ),
+    Assumption(
         "unlisted-permission-block",
         "A present group declared unlisted blocks the plan when the connected user lacks Manage Unlisted Groups, "
         "even if the user is a member (and so sees the group): membership is not a standing grant.",

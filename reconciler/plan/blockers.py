@@ -20,6 +20,7 @@ BLOCKER_CODES: dict[str, str] = {
     "missing-license": "a profile's licence does not exist",
     "missing-account": "an external user's account does not exist",
     "ambiguous-account": "an external user's account name matches more than one Account",
+    "portal-owner-role": "a new external user's account is owned by a user without a role",
     "missing-permission-set": "a managed permission set does not exist",
     "profile-license-mismatch": "an external user's profile belongs to another licence than declared",
     "permission-set-license": "a permission set is tied to another licence than its assignee's",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.kinds import CONTACT, USER
-from reconciler.model import ExternalUser
+from reconciler.model import ExternalUser, ObservedAccount
 from reconciler.plan.change import Action, Kind
 from reconciler.plan.context import Draft, PlanContext
 
@@ -17,10 +17,10 @@ class ContactRef:
 
 
 def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> ContactRef | None:
-    """The contact an external user is enabled from; None (with a blocker) when its account does not exist or its
-    name matches more than one Account. `done`: the keys of the contact creates and ambiguous-account blockers the
-    users diff made so far (two users with one email on one account share one create, one name one blocker); this
-    call adds its own."""
+    """The contact an external user is enabled from; None (with a blocker) when its account does not exist, its
+    name matches more than one Account, or its owner has no role. `done`: the keys of the contact creates and
+    ambiguous-account blockers the users diff made so far (two users with one email on one account share one
+    create, one name one blocker); this call adds its own."""
     name = declared.account.casefold()
     matches = ctx.snapshot.ambiguous_accounts.get(name)
     if matches is not None:
@@ -34,6 +34,8 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
             declared.source,
             USER.key(declared.username),
         )
+        return None
+    if _owner_lacks_role(ctx, declared, account):
         return None
     email = declared.email.lower()
     contact = ctx.snapshot.contacts.get((account.id, email))
@@ -58,6 +60,24 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
             )
         )
     return ContactRef(None, key)
+
+
+def _owner_lacks_role(ctx: PlanContext, declared: ExternalUser, account: ObservedAccount) -> bool:
+    """True (with a blocker) when the account's owner has no role: Salesforce refuses every new Experience Cloud
+    user of such an account ("portal account owner must have a role", real-orgs.md §6.1)."""
+    owner = account.owner
+    if owner is None or owner.role_id is not None:
+        return False
+    ctx.block(
+        "portal-owner-role",
+        f"external user {declared.username} can't be created: account {account.name!r} is owned by "
+        f"{owner.username}, who has no role, and Salesforce creates no Experience Cloud user of such an account "
+        f"(\"portal account owner must have a role\"); give {owner.username} a role (Setup > Users > "
+        f"{owner.username} > Edit > Role) or the account an owner with one",
+        declared.source,
+        USER.key(declared.username),
+    )
+    return True
 
 
 def _block_ambiguous(ctx: PlanContext, account: str, matches: int, done: set[str]) -> None:

@@ -1,5 +1,5 @@
 """Offboarding: with policy.deactivate_orphaned_customers, a customer (Chatter External user) left in no group and
-with no pending invitation after the plan is deactivated."""
+with no pending invitation after the plan is deactivated; one in a site's group is the site's and stays active."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections import Counter
 from reconciler.plan.context import PlanContext
 from reconciler.plan.groups import GroupsDecided
 from reconciler.plan.members import MembersDecided
+from reconciler.plan.site_members import outside_sites
 from reconciler.plan.users import UsersDecided, switch_active
 
 
@@ -41,14 +42,14 @@ def deactivate_orphaned_customers(
         if invitation.pending and invitation.id not in members.removed_invitations
     }
     invited |= members.invited_emails
+    orphans = [
+        user for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username)
+        if user.is_customer and user.is_active and user.id not in members.added and user.id not in users.activated
+        and user.id not in members.reactivated and memberships[user.id] == 0 and user.email.lower() not in invited
+    ]
     deactivated: set[str] = set()
-    for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username):
-        if not (user.is_customer and user.is_active) or user.id in members.added:
-            continue
-        if user.id in users.activated or user.id in members.reactivated:
-            continue
-        if memberships[user.id] == 0 and user.email.lower() not in invited:
-            reason = "orphaned customer: in no group, no pending invitation"
-            if switch_active(ctx, users, members.reactivated, user, False, reason):  # once per user
-                deactivated.add(user.id)
+    for user in outside_sites(ctx, orphans, "orphaned customer(s)"):
+        reason = "orphaned customer: in no group, no pending invitation"
+        if switch_active(ctx, users, members.reactivated, user, False, reason):  # once per user
+            deactivated.add(user.id)
     return frozenset(deactivated)

@@ -26,6 +26,7 @@ from reconciler.plan.contacts import contact_for
 from reconciler.plan.context import Draft, PlanContext, UserRef
 from reconciler.plan.fields import differing, record
 from reconciler.plan.people import Person
+from reconciler.plan.site_members import outside_sites
 
 Declared = ChatterUser | ExternalUser
 
@@ -357,15 +358,16 @@ def switch_active(
 def deactivate_undeclared_external_users(
     ctx: PlanContext, users: UsersDecided, settled: frozenset[str]
 ) -> frozenset[str]:
-    """With policy.external_users: deactivate, every active Experience Cloud user the config doesn't declare.
-    `settled`: the ids the members and orphans diffs (de)activated. Returns the ids it deactivates."""
+    """With policy.external_users: deactivate, every active Experience Cloud user the config doesn't declare, except
+    members of site groups (the site's, real-orgs.md §1.5). `settled`: the ids the members and orphans diffs
+    (de)activated. Returns the ids it deactivates."""
     deactivated: set[str] = set()
     if ctx.policy.external_users is not ExternalUsersPolicy.DEACTIVATE:
         return frozenset()
     declared = {u.username for u in ctx.desired.external_users} | {u.username for u in ctx.desired.chatter_users}
-    for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username):
-        if not (user.is_external and user.is_active) or user.username in declared:
-            continue
+    undeclared = [user for user in sorted(ctx.snapshot.users.values(), key=lambda u: u.username)
+                  if user.is_external and user.is_active and user.username not in declared]
+    for user in outside_sites(ctx, undeclared, "external user(s) not in config"):
         if switch_active(ctx, users, settled, user, False, "external user not in config"):  # once per user
             deactivated.add(user.id)
     return frozenset(deactivated)

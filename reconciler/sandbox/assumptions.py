@@ -111,8 +111,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "portal-owner-role",
         "Portal account owner without a role",
         "Creating a portal user whose account owner has no role answers UNKNOWN_EXCEPTION 'portal account owner "
-        "must have a role'.",
-        "§8, §13 item 7 (bonus texts)",
+        "must have a role', for every community licence.",
+        "real-orgs.md §6.1 (KB 000385901, KB 000389462: confirmed); §8, §13 item 7 (bonus texts)",
     ),
     Assumption(
         "license-message",

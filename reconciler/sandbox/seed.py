@@ -160,17 +160,16 @@ def _empty(session: Session) -> None:
             "PermissionsChatterInviteExternalUsers": True,
         },
     )
-    ceo = session.create("UserRole", {"Name": "CEO", "DeveloperName": "CEO"})
+    session.create("UserRole", {"Name": "CEO", "DeveloperName": "CEO"})
     session.create(
         "User",
-        {
+        {  # no role, as a new org's System Administrator (real-orgs.md §6.2)
             "Username": ADMIN_USERNAME,
             "Email": ADMIN_USERNAME,
             "FirstName": "Ada",
             "LastName": "Admin",
             "Alias": "aadmin",
             "ProfileId": _by_name(session, "Profile", "System Administrator"),
-            "UserRoleId": ceo,
             **_LOCALE,
         },
         record_id=admin_id,
@@ -325,6 +324,8 @@ class _Demo:
 
     def _external_users(self, people: dict[str, str]) -> None:
         s = self.s
+        # the accounts' owner has a role: no Experience Cloud user of theirs can be made without (real-orgs.md §6.1)
+        s.update("User", str(s.meta("admin_user_id")), {"UserRoleId": _by_name(s, "UserRole", "CEO")})
         accounts = {
             name: s.create("Account", {"Name": name, "OwnerId": s.meta("admin_user_id")})
             for name in ("Contoso Ltd", "Globex Corporation", "Initech")

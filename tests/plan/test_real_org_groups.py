@@ -137,6 +137,50 @@ def test_site_groups_named_like_declared_groups_are_never_touched(db: Path, conf
              "Id": deal_room}]
 
 
+def test_members_of_site_groups_are_never_swept_as_orphans_or_undeclared(
+        db: Path, config: Path, tmp_path: Path) -> None:
+    """kim (a customer the demo plan orphans) and victor (an Experience Cloud user the config doesn't declare) are
+    members of a site's group: the site's people, so neither sweep deactivates them, and the plan says so once per
+    sweep; paul (orphaned, in no site) still is. The site's memberships cost one request."""
+    edit(config / "org.yaml", "external_users: observe", "external_users: deactivate")
+    with start_sandbox(db) as org:
+        _, before_site = plan_json(org, config)
+    added = CliRunner().invoke(app, ["sandbox", "site", "add", "Partner Portal", "--db", str(db)])
+    assert added.exit_code == 0, added.output
+    with start_sandbox(db) as org:
+        sf = connect(org.info)
+        lounge = sf.CollaborationGroup.create({"Name": "Lounge", "CollaborationType": "Private", "CanHaveGuests": True,
+                                               "NetworkId": added.stdout.strip()})["id"]
+        for username in ("kim@guest.acme.com", "victor.klein@contoso.com.acmepartners"):
+            sf.CollaborationGroupMember.create({"CollaborationGroupId": lounge, "MemberId": user_id(sf, username)})
+
+        code, document = plan_json(org, config)
+        assert code == 0, document
+        deactivated = {key for key, c in changes(document).items() if c["after"] == {"active": False}}
+        assert deactivated == {"user:paul@guest.acme.com"}
+        assert {key for key, c in changes(before_site).items() if c["after"] == {"active": False}} == {
+            "user:paul@guest.acme.com", "user:kim@guest.acme.com", "user:victor.klein@contoso.com.acmepartners"}
+        spared = [w["message"] for w in document["warnings"] if w["code"] == "site-member"]
+        assert spared == [
+            "1 orphaned customer(s) left active: members of Experience Cloud sites' groups, which guestlist doesn't "
+            "manage (the site decides): kim@guest.acme.com (Lounge (Partner Portal))",
+            "1 external user(s) not in config left active: members of Experience Cloud sites' groups, which "
+            "guestlist doesn't manage (the site decides): victor.klein@contoso.com.acmepartners (Lounge (Partner "
+            "Portal))"]
+        assert document["api_requests"] == before_site["api_requests"] + 1
+
+        redacted = guestlist(org, "plan", str(config), "--org", "env", "--today", TODAY, "--redact")
+        assert "k***@guest.acme.com (Lounge (Partner Portal))" in redacted.stdout
+        assert "kim@" not in redacted.output and "victor.klein@" not in redacted.output
+
+        assert apply(org, config, tmp_path).exit_code == 0
+        active = {r["Username"]: r["IsActive"] for r in sf.query_all(
+            "SELECT Username, IsActive FROM User WHERE Username IN ('kim@guest.acme.com', 'paul@guest.acme.com', "
+            "'victor.klein@contoso.com.acmepartners')")["records"]}
+        assert active == {"kim@guest.acme.com": True, "paul@guest.acme.com": False,
+                          "victor.klein@contoso.com.acmepartners": True}
+
+
 def test_a_new_org_has_no_site_groups_and_no_warning(org: RunningSandbox) -> None:
     code, document = plan_json(org, REPO / "desired")
     assert code == 0
