@@ -118,6 +118,25 @@ def test_a_concurrent_request_limit_is_waited_out_not_taken_for_the_daily_allowa
     assert plan_exit(sandbox, config) == 0
 
 
+def test_a_write_the_org_keeps_refusing_at_the_concurrent_limit_fails_alone_and_says_why(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every attempt of the first write meets the concurrent-request limit (the Writer's 5, without sleeping): its
+    changes fail with the concurrency named, the rest of the apply goes on, and nobody is told the allowance is
+    spent (real-orgs.md §7.2)."""
+    inject(sandbox, "concurrent-limit:method=POST,path=composite/sobjects,nth=2,times=5")
+    for name, value in org_env(sandbox).items():
+        monkeypatch.setenv(name, value)
+    out, err = io.StringIO(), io.StringIO()
+    options = ApplyOptions(config, "env", yes=True, allow_irreversible=True, journal=tmp_path / "journal.jsonl",
+                           today=dt.date.fromisoformat(TODAY))
+    assert run(options, out=out, err=err, policy=no_sleep_policy()) == 1, out.getvalue() + err.getvalue()
+    text = out.getvalue()
+    assert ("REQUEST_LIMIT_EXCEEDED: the org kept refusing it at its limit of concurrent long-running API requests "
+            "(retried with backoff): rerun apply in a few minutes") in text
+    assert "Stopped:" not in text and "daily allowance left: none" not in text and "Applied: " in text
+    assert journal(tmp_path)[-1]["write_requests"]  # the apply ran to its end
+
+
 def test_nothing_to_do_exits_0_without_asking(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
     assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0
     result = apply(sandbox, config, tmp_path)
