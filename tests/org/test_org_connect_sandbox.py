@@ -4,19 +4,23 @@ re-authentication, and the messages for refused credentials (all through HTTPS a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from typer.testing import CliRunner
 
+from reconciler.cli import app
 from reconciler.model import DesiredState
 from reconciler.org.connect import ConnectError, SessionExpired, connect
 from reconciler.org.observe import observe
 from reconciler.sandbox.auth import LoginPolicy
 from reconciler.sandbox.runner import start_sandbox
 
+REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 12, 1)
 SANDBOX_APP = {"SF_CONSUMER_KEY": "guestlist-sandbox", "SF_CONSUMER_SECRET": "guestlist-sandbox-secret"}
 ADMIN = {"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": ""}
@@ -118,6 +122,20 @@ def test_a_new_org_blocks_the_password_flow_and_the_message_says_how_to_allow_it
     assert "orgs created since Summer '23 do by default" in message
     assert "Setup > OAuth and OpenID Connect Settings > Allow OAuth Username-Password Flows" in message
     assert "JWT bearer or client credentials are safer" in message
+
+
+def test_plan_with_a_password_in_a_new_org_and_once_the_flow_is_allowed(sandbox, password_org) -> None:
+    """Through the CLI: a new org refuses the username-password flow and the message says how to allow it; an org
+    that allows it plans (real-orgs.md §5.3)."""
+    args = ["plan", str(REPO / "desired"), "--org", "env", "--today", "2026-11-22", "--format", "json"]
+    clean = {"SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None, "SF_PRIVATE_KEY_FILE": None, "SF_PRIVATE_KEY": None}
+    refused = CliRunner().invoke(app, args, env={**login_env(sandbox, **ADMIN, **SANDBOX_APP), **clean})
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert json.loads(refused.stdout)["error"]["code"] == "connect-failed"
+    assert "Allow OAuth Username-Password Flows" in refused.stderr and "sandbox-secret" not in refused.stderr
+    planned = CliRunner().invoke(app, args, env={**login_env(password_org, **ADMIN, **SANDBOX_APP), **clean})
+    assert planned.exit_code in (0, 2), planned.stderr
+    assert "via username and password (OAuth)" in planned.stderr
 
 
 def test_jwt_bearer_login(sandbox, key_file: str) -> None:
