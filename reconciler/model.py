@@ -85,6 +85,14 @@ class ExternalUsersPolicy(StrEnum):
     DEACTIVATE = "deactivate"
 
 
+class DuplicateContactsPolicy(StrEnum):
+    """What to do when an external user's new contact would duplicate a Contact elsewhere or a Lead (the org's
+    standard duplicate rule, real-orgs.md §3.1): block the plan, naming them, or create it anyway (allowSave)."""
+
+    BLOCK = "block"
+    CREATE = "create"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Desired state (config/ builds it; plan/ consumes it)
 
@@ -259,6 +267,7 @@ class Policy:
     allow_public_email_domains: bool = False
     require_sponsor: bool = False
     max_access_days: int | None = None
+    duplicate_contacts: DuplicateContactsPolicy = DuplicateContactsPolicy.BLOCK
     source: Source = NO_SOURCE
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)  # per-key positions
 
@@ -425,6 +434,19 @@ class ObservedContact:
 
 
 @dataclass(frozen=True)
+class ObservedPerson:
+    """A Contact (on any account, or none) or an unconverted Lead with an external user's email: the records the
+    org's standard duplicate rule matches a new contact against (real-orgs.md §3.1)."""
+
+    id: str
+    sobject: str  # "Contact" or "Lead"
+    email: str  # lower-cased
+    account_id: str | None = None  # a Contact's account
+    account_name: str | None = None
+    company: str | None = None  # a Lead's company
+
+
+@dataclass(frozen=True)
 class OrgIdentity:
     id: str  # Organization Id (18)
     name: str
@@ -462,6 +484,9 @@ class Snapshot:
     # the connected user's PermissionsManageUnlistedGroups (profile or permission set); None when unread (no present
     # group is declared unlisted). Without it unlisted groups are invisible to it (real-orgs.md §2.1)
     can_manage_unlisted_groups: bool | None = None
+    # lower-cased email -> the Contacts (any account) and unconverted Leads bearing an external user's email, oldest
+    # first: what a new contact for that email would duplicate
+    contacts_and_leads: dict[str, tuple[ObservedPerson, ...]] = field(default_factory=dict)
     # user id -> the site groups ("Lounge (Partner Portal)") the user is a member of, for the active customers and
     # Experience Cloud users an offboarding sweep reads: they belong to a site, not to guestlist, so no sweep
     # deactivates them (real-orgs.md §1.5)

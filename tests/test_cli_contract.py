@@ -373,9 +373,16 @@ def test_ctrl_c_ends_a_command_with_130_and_one_line(command: str, tmp_path: Pat
                 *(["--yes", "--journal", str(tmp_path / "j.jsonl")] if command == "apply" else [])]
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                    cwd=tmp_path)
-        time.sleep(2.5)  # connected and reading: each request takes 0.4 s
+        assert process.stderr is not None
+        before = []  # until guestlist says it is connected: from then on it reads, each request taking 0.4 s
+        while not any("connected to" in line for line in before):
+            line = process.stderr.readline()
+            assert line, ("ended before connecting", before)
+            before.append(line)
+        time.sleep(0.3)
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, rest = process.communicate(timeout=60)
+        stderr = "".join(before) + rest
         assert process.returncode == 130, (stdout, stderr)
         assert stderr.strip().splitlines()[-1].startswith("interrupted"), stderr
         assert "Traceback" not in stdout + stderr

@@ -121,7 +121,8 @@ class Executor:
         if batch.action is Action.CREATE:
             records = [values for _, values, _ in ready]
             keys = [lookup for _, _, lookup in ready]
-            return self.writer.create(batch.sobject, records, finder(self.writer, batch.sobject, keys))
+            return self.writer.create(batch.sobject, records, finder(self.writer, batch.sobject, keys),
+                                      allow_duplicates=batch.allow_duplicates)
         if batch.action is Action.UPDATE:
             return self.writer.update(batch.sobject, [{"Id": c.record_id, **values} for c, values, _ in ready])
         return self.writer.delete(batch.sobject, [c.record_id or "" for c, _, _ in ready])

@@ -49,6 +49,10 @@ _EXPLAIN: dict[str, _Explainer] = {
     ),
     "INACTIVE_OWNER_OR_USER": lambda s, e: "the owner or user involved is inactive",
     "CANNOT_UPDATE_CONVERTED_LEAD": _with_message("the record can't be changed"),
+    "DUPLICATES_DETECTED": lambda s, e: (
+        f"the org's duplicate rule refused a {s} that duplicates an existing Contact or Lead ({e.message}): "
+        "plan again to see which, then use that record or set policy.duplicate_contacts: create"
+    ),
     "ENTITY_IS_DELETED": lambda s, e: "the record was deleted meanwhile",
     "UNABLE_TO_LOCK_ROW": lambda s, e: "another operation held a lock on the record; retried and gave up",
     "MIXED_DML_OPERATION": lambda s, e: (

@@ -77,6 +77,8 @@ def _change_problems(change: Change, creates: set[str]) -> Iterator[str]:
     if isinstance(change.refs, Mapping):
         yield from (f"{key}: refs.{field} names {target!r}, which the plan does not create"
                     for field, target in change.refs.items() if target not in creates)
+    if change.allow_duplicates and (change.kind, change.action) != (Kind.CONTACT, Action.CREATE):
+        yield f"{key}: allow_duplicates (the duplicate rule's allowSave) is for a contact create only"
     if not all(isinstance(d, str) for d in change.depends_on):
         yield f"{key}: depends_on holds something other than change keys"
     if change.action is Action.CREATE and change.sobject not in METADATA_OBJECTS \

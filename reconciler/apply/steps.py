@@ -20,6 +20,7 @@ from reconciler.org.writes import MAX_RECORDS
 from reconciler.plan.change import Action, Change
 
 METADATA_OBJECTS = frozenset({"ChatterSettings"})  # written through the Metadata API, one component
+_Class = tuple[str, Action, bool]  # the changes one request may carry: sObject, operation, allowSave
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Batch:
     sobject: str
     action: Action
     changes: tuple[Change, ...]
+    allow_duplicates: bool = False  # sent with the duplicate rule's allowSave (only such changes share the request)
 
     @property
     def is_metadata(self) -> bool:
@@ -49,9 +51,9 @@ def plan_batches(changes: Sequence[Change], size: int = MAX_RECORDS) -> list[Bat
     for key, deps in waiting.items():
         for dep in deps:
             dependents[dep].append(key)
-    classes: dict[tuple[str, Action], list[Change]] = {}  # insertion order = first appearance in the plan
+    classes: dict[_Class, list[Change]] = {}  # insertion order = first appearance in the plan
     for change in changes:
-        classes.setdefault((change.sobject, change.action), []).append(change)
+        classes.setdefault((change.sobject, change.action, change.allow_duplicates), []).append(change)
 
     batches: list[Batch] = []
     while classes:
@@ -65,18 +67,18 @@ def plan_batches(changes: Sequence[Change], size: int = MAX_RECORDS) -> list[Bat
             classes[cls_key] = remaining
         else:
             del classes[cls_key]
-        sobject, action = cls_key
+        sobject, action, allow_duplicates = cls_key
         step = size if sobject not in METADATA_OBJECTS else len(ready)
         for start in range(0, len(ready), step):
-            batches.append(Batch(sobject, action, tuple(ready[start:start + step])))
+            batches.append(Batch(sobject, action, tuple(ready[start:start + step]), allow_duplicates))
         for change in ready:
             for dependent in dependents.get(change.key, ()):
                 waiting[dependent].discard(change.key)
     return batches
 
 
-def _next_emission(classes: dict[tuple[str, Action], list[Change]], waiting: dict[str, set[str]]) \
-        -> tuple[tuple[str, Action], list[Change]] | None:
+def _next_emission(classes: dict[_Class, list[Change]], waiting: dict[str, set[str]]) \
+        -> tuple[_Class, list[Change]] | None:
     """The first class (in plan order) whose changes are all ready; else the first with any ready change."""
     partial = None
     for cls_key, members in classes.items():

@@ -24,6 +24,7 @@ from reconciler.model import (
     ChatterUser,
     CommunityLicense,
     DesiredState,
+    DuplicateContactsPolicy,
     ExternalUser,
     ExternalUsersPolicy,
     Group,
@@ -342,6 +343,7 @@ class _Builder:
             allow_public_email_domains=values.get("public_email_domains", "deny") == "allow",
             require_sponsor=values.get("require_sponsor", False),
             max_access_days=int(days) if days is not None else None,
+            duplicate_contacts=DuplicateContactsPolicy(values.get("duplicate_contacts", DuplicateContactsPolicy.BLOCK)),
             source=self.section_sources.get("policy", default.source),
             sources=sources,
         )

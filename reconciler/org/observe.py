@@ -41,6 +41,7 @@ from reconciler.model import (
     ObservedLicense,
     ObservedMember,
     ObservedPermissionSet,
+    ObservedPerson,
     ObservedProfile,
     ObservedSiteGroup,
     ObservedUser,
@@ -78,6 +79,8 @@ CANNOT_RENEW = ("an access token cannot be renewed: set a fresh SF_ACCESS_TOKEN,
                 "log in with")
 _HINTS = {  # text in a failure -> what to do about it
     "'PortalRole'": "external_users need an org with Experience Cloud (Digital Experiences) enabled",
+    "'Lead'": "the connected user needs Read on Leads: guestlist reads the Leads with an external user's email "
+    "before creating a contact, as the org's duplicate rule matches them (real-orgs.md §3.1)",
     "INSUFFICIENT_ACCESS": "the connected user lacks a permission this read needs (View Setup and Configuration, "
     "Modify Metadata Through Metadata API Functions)",
 }
@@ -196,6 +199,7 @@ class _Observer:
                         ("permission set assignments", self.assignments),
                         ("accounts", self.accounts),
                         ("contacts", self.contacts),
+                        ("leads", self.leads),
                     )
                 }
                 groups, site_groups = groups_f.result()
@@ -215,6 +219,7 @@ class _Observer:
         users.update(members_found.users)
         assignments, assignees = results["permission set assignments"]
         accounts, ambiguous_accounts = results["accounts"]
+        contacts, contact_people = results["contacts"]
         users.update(assignees)
         org_id, org_name = results["organization"]
         connected = users.get(self.user_id)
@@ -240,11 +245,12 @@ class _Observer:
             permission_sets=results["permission sets"],
             assignments=assignments,
             accounts=accounts,
-            contacts=results["contacts"],
+            contacts=contacts,
             api_requests=self.conn.counter.total,
             ambiguous_accounts=ambiguous_accounts,
             site_groups=site_groups,
             can_manage_unlisted_groups=results["connected user's permissions"].can_manage_unlisted_groups,
+            contacts_and_leads=_by_email([*contact_people, *results["leads"]]),
             site_members=site_members,
         )
 
@@ -457,17 +463,32 @@ class _Observer:
         ambiguous = {key: len(same) for key, same in found.items() if len(same) > 1}
         return accounts, ambiguous
 
-    def contacts(self) -> dict[tuple[str, str], ObservedContact]:
-        template = ("SELECT Id, AccountId, Email, FirstName, LastName, LastModifiedDate FROM Contact "
-                    "WHERE AccountId != null AND {IN}")
+    def contacts(self) -> tuple[dict[tuple[str, str], ObservedContact], list[ObservedPerson]]:
+        """The contacts with an external user's email: by (account, email) those on an account, and every one (on
+        any account or none) as a record the org's duplicate rule matches (real-orgs.md §3.1)."""
+        template = ("SELECT Id, AccountId, Account.Name, Email, FirstName, LastName, LastModifiedDate FROM Contact "
+                    "WHERE {IN}")
         contacts: dict[tuple[str, str], ObservedContact] = {}
+        people: list[ObservedPerson] = []
         for r in self._query_in(template, "Email", self.needs.contact_emails):
-            contact = ObservedContact(r["Id"], r["AccountId"], (r.get("Email") or "").lower(), r.get("FirstName"),
-                                      r["LastName"], r.get("LastModifiedDate") or "")
+            email = (r.get("Email") or "").lower()
+            people.append(ObservedPerson(r["Id"], "Contact", email, account_id=r.get("AccountId"),
+                                         account_name=_name(r.get("Account"))))
+            if not r.get("AccountId"):
+                continue
+            contact = ObservedContact(r["Id"], r["AccountId"], email, r.get("FirstName"), r["LastName"],
+                                      r.get("LastModifiedDate") or "")
             key = (contact.account_id, contact.email)
             if key not in contacts or contact.id < contacts[key].id:
                 contacts[key] = contact
-        return contacts
+        return contacts, people
+
+    def leads(self) -> list[ObservedPerson]:
+        """The unconverted Leads with an external user's email: the standard Contact duplicate rule matches them
+        too (real-orgs.md §3.1); a converted Lead's person is its Contact, read above."""
+        template = "SELECT Id, Email, Company FROM Lead WHERE IsConverted = false AND {IN}"
+        return [ObservedPerson(r["Id"], "Lead", (r.get("Email") or "").lower(), company=r.get("Company"))
+                for r in self._query_in(template, "Email", self.needs.contact_emails)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -509,6 +530,14 @@ def _user(r: Mapping[str, Any]) -> ObservedUser:
         portal_role=PORTAL_ROLE_FROM_SF.get(r.get(PORTAL_ROLE_FIELD) or ""),
         last_modified=r.get("LastModifiedDate") or "",
     )
+
+
+def _by_email(people: Iterable[ObservedPerson]) -> dict[str, tuple[ObservedPerson, ...]]:
+    """People by email, Contacts before Leads, each oldest (lowest id) first."""
+    found: dict[str, list[ObservedPerson]] = {}
+    for person in people:
+        found.setdefault(person.email, []).append(person)
+    return {email: tuple(sorted(same, key=lambda p: (p.sobject, p.id))) for email, same in found.items()}
 
 
 def _users_by_id(records: Iterable[Mapping[str, Any]]) -> dict[str, ObservedUser]:

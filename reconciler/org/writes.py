@@ -35,6 +35,8 @@ DUPLICATE_CODES = frozenset({"DUPLICATE_VALUE", "DUPLICATE_USERNAME"})
 # answers to a delete meaning "it is gone already"
 GONE_CODES = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND"})
 SERVER_FAULT_CODES = frozenset({"UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE"})  # SOAP faults of a failing server
+DUPLICATES_CODE = "DUPLICATES_DETECTED"  # the org's duplicate rule refused a create (real-orgs.md §3.4)
+DUPLICATE_RULE_HEADER = "Sforce-Duplicate-Rule-Header"
 OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # guestlist's own code: the answer was lost and no lookup could settle it
 
 
@@ -124,13 +126,27 @@ def _parse_mdapi_exception(exc: Exception) -> RecordError:
     return RecordError("METADATA_ERROR", str(exc).strip()[:300])
 
 
+def _message(error: Mapping[str, Any]) -> str:
+    """A record error's message; for DUPLICATES_DETECTED with its duplicateResult, the rule and the records it
+    matched: "Use one of these records? (Standard_Contact_Duplicate_Rule: 003..., 00Q...)" (real-orgs.md §3.4)."""
+    message = str(error.get("message", ""))
+    result = error.get("duplicateResult")
+    if not isinstance(result, Mapping):
+        return message
+    ids = [str(match["record"]["Id"]) for found in result.get("matchResults") or () if isinstance(found, Mapping)
+           for match in found.get("matchRecords") or ()
+           if isinstance(match, Mapping) and isinstance(match.get("record"), Mapping) and match["record"].get("Id")]
+    rule = str(result.get("duplicateRule") or "duplicate rule")
+    return f"{message} ({rule}{': ' + ', '.join(ids) if ids else ''})"
+
+
 def _results(raw: Any, expected: int) -> list[RecordResult]:
     if not isinstance(raw, list) or len(raw) != expected:
         raise _Rejected(RecordError("UNEXPECTED_RESPONSE", f"expected {expected} results, got {str(raw)[:200]}"))
     out = []
     for item in raw:
         errors = tuple(
-            RecordError(str(e.get("statusCode", "UNKNOWN")), str(e.get("message", "")), tuple(e.get("fields") or ()))
+            RecordError(str(e.get("statusCode", "UNKNOWN")), _message(e), tuple(e.get("fields") or ()))
             for e in item.get("errors") or ()
         )
         out.append(RecordResult(bool(item.get("success")), item.get("id"), errors))
@@ -232,11 +248,14 @@ class Writer:
 
     # -- sObject Collections ---------------------------------------------------------------------------------
 
-    def create(self, sobject: str, records: Sequence[Mapping[str, Any]], find_existing: FindExisting) \
-            -> list[RecordResult]:
+    def create(self, sobject: str, records: Sequence[Mapping[str, Any]], find_existing: FindExisting, *,
+               allow_duplicates: bool = False) -> list[RecordResult]:
         """Create up to 200 records of one sObject. Never twice: before any retry, and for a duplicate answer, the
         records are looked up with `find_existing`; those found are reported as `already`. A record whose answer
-        was lost and that cannot be looked up is reported OUTCOME_UNKNOWN, never sent again."""
+        was lost and that cannot be looked up is reported OUTCOME_UNKNOWN, never sent again. `allow_duplicates`
+        sends Sforce-Duplicate-Rule-Header allowSave=true: the org's duplicate rules alert but save
+        (real-orgs.md §3.3); without it a duplicate fails with DUPLICATES_DETECTED."""
+        headers = {DUPLICATE_RULE_HEADER: "allowSave=true"} if allow_duplicates else {}
         _check_size(records)
         results: list[RecordResult | None] = [None] * len(records)
         pending = list(range(len(records)))
@@ -256,7 +275,8 @@ class Writer:
                         "records": [{"attributes": {"type": sobject}, **records[i]} for i in pending]}
                 try:
                     raw = self._call((sobject, "create"), functools.partial(
-                        self.conn.sf.restful, "composite/sobjects", method="POST", json=body, timeout=self.timeout))
+                        self.conn.sf.restful, "composite/sobjects", method="POST", json=body, timeout=self.timeout,
+                        **({"headers": headers} if headers else {})))
                     answers = _results(raw, len(pending))
                 except _Transient as exc:
                     in_doubt, last = in_doubt or exc.in_doubt, exc.error

@@ -132,6 +132,23 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "be unique, so an unseen group would be created again on every run.",
     ),
     Assumption(
+        "duplicate-by-email",
+        "A Contact on another account (or none) or an unconverted Lead with the external user's email (ignoring "
+        "case) counts as a duplicate of the contact the plan would create, whatever its names: the plan blocks "
+        "(existing-contact-or-lead) unless policy.duplicate_contacts is create. A Contact on the declared account is "
+        "reused (the lowest id when there are several), even if such duplicates exist.",
+        "real-orgs.md §3.1: the standard rule matches fuzzy first and last names with the email; the planner can't "
+        "reproduce the fuzzy match, so it takes the email alone (stricter, never silently failing). Converted "
+        "Leads are left out: their person is the Contact they became (not documented).",
+    ),
+    Assumption(
+        "duplicate-allow-save-collections",
+        "A contact create allowed to duplicate goes in an sObject Collections request of its own carrying "
+        "Sforce-Duplicate-Rule-Header: allowSave=true, which saves it.",
+        "real-orgs.md §3.3: the header applies to REST creates, updates and upserts; that it applies to each "
+        "record of composite/sobjects is UNVERIFIED (practitioners send it on single-record creates).",
+    ),
+    Assumption(
         "apply-lock-codes",
         "apply's lock (apply/lock.py) reads DUPLICATE_DEVELOPER_NAME or DUPLICATE_VALUE on creating the "
         "PermissionSet Guestlist_Apply_Lock as 'held by another apply', and needs the right to create and delete "

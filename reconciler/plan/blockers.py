@@ -25,6 +25,7 @@ BLOCKER_CODES: dict[str, str] = {
     "profile-license-mismatch": "an external user's profile belongs to another licence than declared",
     "permission-set-license": "a permission set is tied to another licence than its assignee's",
     "contact-has-user": "the contact an external user needs already has another user",
+    "existing-contact-or-lead": "an external user's new contact would duplicate a Contact elsewhere or a Lead",
     "customer-is-a-user": "a customer: email belongs to an internal or Experience Cloud user (list them as user:)",
     "license-exhausted": "the plan needs more seats of a licence than are left",
     "allow-customers-one-way": "allow_customers true -> false (Salesforce can't)",

@@ -60,6 +60,9 @@ class Change:
     depends_on: tuple[str, ...] = ()
     fingerprint: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
+    # sent with Sforce-Duplicate-Rule-Header allowSave=true: the org's duplicate rule alerts but saves (a Contact
+    # create the policy allows to duplicate an existing Contact or Lead, real-orgs.md §3.3)
+    allow_duplicates: bool = False
 
     @property
     def is_removal(self) -> bool:
@@ -102,6 +105,7 @@ class Change:
             "depends_on": list(self.depends_on),
             "fingerprint": list(self.fingerprint),
             "people": list(self.people),
+            "allow_duplicates": self.allow_duplicates,
         }
 
     @classmethod
@@ -123,6 +127,7 @@ class Change:
             depends_on=node.field("depends_on", []).strings(),
             fingerprint=node.field("fingerprint", []).strings(),
             people=node.field("people", []).strings(),
+            allow_duplicates=node.field("allow_duplicates", False).boolean(),
         )
 
 

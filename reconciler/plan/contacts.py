@@ -1,11 +1,13 @@
-"""Contacts for external users: matched by account + email, else created (the user's create then refs it)."""
+"""Contacts for external users: matched by account + email, else created (the user's create then refs it), unless
+a Contact elsewhere or a Lead bears the email: the org's standard duplicate rule would refuse the create
+(real-orgs.md §3.1), so the plan blocks, naming them, or with policy.duplicate_contacts: create saves it anyway."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from reconciler.kinds import CONTACT, USER
-from reconciler.model import ExternalUser, ObservedAccount
+from reconciler.model import DuplicateContactsPolicy, ExternalUser, ObservedAccount, ObservedPerson
 from reconciler.plan.change import Action, Kind
 from reconciler.plan.context import Draft, PlanContext
 
@@ -18,7 +20,8 @@ class ContactRef:
 
 def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> ContactRef | None:
     """The contact an external user is enabled from; None (with a blocker) when its account does not exist, its
-    name matches more than one Account, or its owner has no role. `done`: the keys of the contact creates and
+    name matches more than one Account, its owner has no role, or (policy.duplicate_contacts: block) a new contact
+    would duplicate a Contact elsewhere or a Lead (real-orgs.md §3.1). `done`: the keys of the contact creates and
     ambiguous-account blockers the users diff made so far (two users with one email on one account share one
     create, one name one blocker); this call adds its own."""
     name = declared.account.casefold()
@@ -42,8 +45,22 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
     if contact is not None:
         return ContactRef(contact.id, None)
     key = CONTACT.key(account.name, email)
+    duplicates = ctx.snapshot.contacts_and_leads.get(email, ())
+    if duplicates and ctx.policy.duplicate_contacts is DuplicateContactsPolicy.BLOCK:
+        if key not in done:
+            done.add(key)
+            _block_duplicates(ctx, declared, account, duplicates, key)
+        return None
     if key not in done:
         done.add(key)
+        if duplicates:
+            ctx.warn(
+                "existing-contact-or-lead",
+                f"the new contact for {declared.email} on account {account.name!r} duplicates "
+                f"{_listed(duplicates)}; policy.duplicate_contacts: create saves it anyway (allowSave)",
+                declared.source,
+                key,
+            )
         ctx.add(
             Draft(
                 Action.CREATE,
@@ -57,6 +74,7 @@ def contact_for(ctx: PlanContext, declared: ExternalUser, done: set[str]) -> Con
                 | ({"FirstName": declared.first_name} if declared.first_name else {}),
                 lookup={"AccountId": account.id, "Email": declared.email},
                 watch=[account],
+                allow_duplicates=bool(duplicates),
             )
         )
     return ContactRef(None, key)
@@ -78,6 +96,35 @@ def _owner_lacks_role(ctx: PlanContext, declared: ExternalUser, account: Observe
         USER.key(declared.username),
     )
     return True
+
+
+def _block_duplicates(ctx: PlanContext, declared: ExternalUser, account: ObservedAccount,
+                      duplicates: tuple[ObservedPerson, ...], key: str) -> None:
+    kinds = {person.sobject for person in duplicates}
+    fixes = ([f"move the contact to {account.name!r}"] if "Contact" in kinds else []) \
+        + (["convert the lead into a contact of that account"] if "Lead" in kinds else [])
+    ctx.block(
+        "existing-contact-or-lead",
+        f"external user {declared.username} needs a new contact for {declared.email} on account {account.name!r}, "
+        f"but {_listed(duplicates)} already bears that email, and the org's duplicate rule refuses a contact that "
+        f"duplicates it: {', or '.join(fixes)}, or set policy.duplicate_contacts: create to save a new contact "
+        "anyway",
+        declared.source,
+        key,
+    )
+
+
+def _listed(duplicates: tuple[ObservedPerson, ...]) -> str:
+    """`Contact 003... on account 'Globex', Lead 00Q... of company 'Initech'` (ids and companies, no names)."""
+    return ", ".join(_described(person) for person in duplicates)
+
+
+def _described(person: ObservedPerson) -> str:
+    if person.sobject == "Lead":
+        return f"Lead {person.id}" + (f" of company {person.company!r}" if person.company else "")
+    if person.account_id is None:
+        return f"Contact {person.id} without an account"
+    return f"Contact {person.id} on account {(person.account_name or person.account_id)!r}"
 
 
 def _block_ambiguous(ctx: PlanContext, account: str, matches: int, done: set[str]) -> None:

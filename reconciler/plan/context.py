@@ -73,6 +73,7 @@ class Draft:
     lookup: dict[str, Any] = field(default_factory=dict)
     depends_on: list[str] = field(default_factory=list)
     people: tuple[Person, ...] = ()
+    allow_duplicates: bool = False  # a Contact create sent with allowSave (policy.duplicate_contacts: create)
 
     def point(self, field_name: str, user: UserRef, *, lookup: bool = False) -> None:
         """Sets a User reference field (MemberId, AssigneeId, OwnerId) to a live id or a ref."""
@@ -179,6 +180,7 @@ class PlanContext:
             depends_on=tuple(dict.fromkeys(draft.depends_on)),
             fingerprint=tuple(dict.fromkeys(prints)),
             people=tuple(p.person for p in draft.people),
+            allow_duplicates=draft.allow_duplicates,
         )
         self.entries.append((phase or phase_of(change), change))
         return change

@@ -30,6 +30,8 @@ from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.auth import NEW_ORG_LOGINS, LoginPolicy
 from reconciler.sandbox.errors import CONCURRENT_LIMIT, DAILY_LIMIT, INVALID_SESSION, ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultKind, FaultPlan, FaultRule, LockedRowSession
+from reconciler.sandbox.objects.duplicates import HEADER as DUPLICATE_RULE_HEADER
+from reconciler.sandbox.objects.duplicates import DuplicateRuleHeader
 from reconciler.sandbox.routes import collections, composite, metadata, oauth, query, rest, soap_login, sobjects
 from reconciler.sandbox.routes.cursors import QueryCursors
 from reconciler.sandbox.routes.http import (
@@ -218,6 +220,8 @@ class SandboxApp:
         try:
             with self.store.session() as session:
                 session.actor_id = user_id
+                session.duplicate_rule_header = DuplicateRuleHeader.parse(request.headers.get(DUPLICATE_RULE_HEADER))
+                session.api_version = version
                 work: Any = session
                 if fault is not None and fault.kind is FaultKind.LOCK_ROW:
                     work = LockedRowSession(session, fault.record)

@@ -222,6 +222,35 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "400 INACTIVE_OWNER_OR_USER on MemberId.",
         "§9.4",
     ),
+    # --- duplicate rules (objects/duplicates.py) -------------------------------------------------------------
+    Assumption(
+        "duplicate-matching",
+        "How the standard Contact and Lead matching rules decide a match",
+        "A new Contact or Lead matches an undeleted Contact or unconverted Lead when Email is equal ignoring case, "
+        "LastName is equal ignoring case and surrounding blanks, and FirstName is equal the same way or blank on "
+        "either side. The real rules are fuzzy (Jaro-Winkler, initials, name variants, metaphone, threshold 85/90) "
+        "and have other terms (name with title, phone, company or mailing street), which guestlist's creates never "
+        "fill; a record without Email never matches. Only creates are checked (the rules' edit action is a report). "
+        "Records saved by the same request are not compared with each other, composite subrequests included.",
+        "real-orgs.md §3.1 (rule, equation, criteria); real-orgs.md §3.2 (what the sandbox simplifies)",
+    ),
+    Assumption(
+        "duplicate-result-shape",
+        "DUPLICATES_DETECTED over sObject Collections",
+        "Each refused record's error in composite/sobjects carries the same duplicateResult as a single-record "
+        "REST create (duplicateRule, matchResults with the matched ids); the documented collections sample shows "
+        "only statusCode, message and fields.",
+        "real-orgs.md §3.4 (REST sample; salesforce-api.md §9.5 collections sample)",
+    ),
+    Assumption(
+        "duplicate-header-parsing",
+        "Parsing Sforce-Duplicate-Rule-Header",
+        "Options are name=value pairs separated by ';' (or ','), names case-insensitive; a value other than true "
+        "(any case) is false, unknown names are ignored, no error is raised. The top-level request's header "
+        "applies to every record of the request, composite subrequests included; runAsCurrentUser has no effect "
+        "(no record sharing in the sandbox).",
+        "real-orgs.md §3.3 (the header's documented form; error behaviour not documented)",
+    ),
     # --- invitations ------------------------------------------------------------------------------------------
     Assumption(
         "invitation-errors",

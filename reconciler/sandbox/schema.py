@@ -1,6 +1,6 @@
 """The sandbox's sObject schema, built from the real describe data in `describe/`, and the SQLite DDL it implies.
 
-Account, Contact and User come from full describes; the other objects from a partial describe (names, types,
+Account, Contact, Lead and User come from full describes; the other objects from a partial describe (names, types,
 nillable, defaults, picklists, references) completed with the create/update flags of the derived v64 model.
 Storage: one table per sObject named exactly like it, one column per field named exactly like it.
 """
@@ -31,12 +31,13 @@ OBJECT_NAMES: tuple[str, ...] = (
     "PermissionSetAssignment",
     "Account",
     "Contact",
+    "Lead",
     "Network",
     "CollaborationGroup",
     "CollaborationGroupMember",
     "CollaborationInvitation",
 )
-FULL_DESCRIBE = frozenset({"Account", "Contact", "User"})
+FULL_DESCRIBE = frozenset({"Account", "Contact", "Lead", "User"})
 AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
 
 _SQL_TYPES = {"boolean": "INTEGER", "int": "INTEGER", "double": "REAL", "currency": "REAL", "percent": "REAL"}
@@ -414,7 +415,8 @@ _NATURAL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "Profile": (("Name",),),
     "UserLicense": (("Name",),),
     "Account": (("Name",),),
-    "Contact": (("Email",),),
+    "Contact": (("Email",), ("email",)),  # lower(Email): the duplicate rule's lookup (objects/duplicates.py)
+    "Lead": (("Email",), ("email",)),
 }
 
 

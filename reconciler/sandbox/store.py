@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import DAILY_LIMIT, ApiError, NotASandboxDatabase
-from reconciler.sandbox.objects import rules_for, settings, validation_rules, visibility
+from reconciler.sandbox.objects import duplicates, rules_for, settings, validation_rules, visibility
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
     check_references,
@@ -221,6 +221,10 @@ class Session:
         self.schema = store.schema
         self.now = now
         self.actor_id: str | None = None
+        # the request's duplicate-rule options and API version (set by the server for each request)
+        self.duplicate_rule_header = duplicates.DuplicateRuleHeader()
+        self.api_version = "59.0"
+        self.created_in_request: set[str] = set()  # one request is one save: the duplicate rules skip these
         self._next_id: int | None = None
         self._savepoints = 0
         self._memo: dict[str, Any] = {}
@@ -444,8 +448,10 @@ class Session:
         check_references(self, obj, row)
         rules.before_insert(self, row)
         validation_rules.check(self, obj.name, row)
+        duplicates.check(self, obj.name, row)  # after validation rules, as Salesforce runs them (real-orgs.md §3.1)
         row["Id"] = record_id
         record_id = self._insert(obj, row)
+        self.created_in_request.add(record_id)
         if rules.has_after_insert:
             rules.after_insert(self, self.fetch(obj.name, record_id))  # type: ignore[arg-type]
         return record_id

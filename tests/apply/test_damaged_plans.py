@@ -28,7 +28,7 @@ TOP_FIELDS = ("format_version", "org", "today", "generated", "summary", "changes
               "manual_checks", "manual_steps", "licenses", "people", "managed_access", "removals", "max_removals",
               "protected", "undeclared_groups", "external_names", "fingerprints", "api_requests")
 CHANGE_FIELDS = ("action", "kind", "key", "before", "after", "source", "reason", "risks", "sobject", "record_id",
-                 "values", "refs", "lookup", "depends_on", "fingerprint", "people")
+                 "values", "refs", "lookup", "depends_on", "fingerprint", "people", "allow_duplicates")
 DAMAGED, STALE = 1, 4
 Damage = Callable[[Path], Path]
 

@@ -54,7 +54,7 @@ def test_the_format_names_are_the_public_contract() -> None:
     assert _keys(definitions["permissionSet"]) == {"assignees", "membership"}
     assert _keys(definitions["policy"]) == {
         "max_removals", "protected", "deactivate_orphaned_customers", "external_users", "public_email_domains",
-        "require_sponsor", "max_access_days"}
+        "require_sponsor", "max_access_days", "duplicate_contacts"}
 
 
 def test_every_mapping_refuses_unknown_keys() -> None:

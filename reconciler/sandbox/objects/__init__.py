@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox.objects.accounts import AccountRules, ContactRules
+from reconciler.sandbox.objects.accounts import AccountRules, ContactRules, LeadRules
 from reconciler.sandbox.objects.base import Rules
 from reconciler.sandbox.objects.groups import CollaborationGroupMemberRules, CollaborationGroupRules
 from reconciler.sandbox.objects.invitations import CollaborationInvitationRules
@@ -17,6 +17,7 @@ _RULES: dict[str, Rules] = {
     "CollaborationGroupMember": CollaborationGroupMemberRules(),
     "CollaborationInvitation": CollaborationInvitationRules(),
     "Contact": ContactRules(),
+    "Lead": LeadRules(),
     "PermissionSet": PermissionSetRules(),
     "PermissionSetAssignment": PermissionSetAssignmentRules(),
     "Profile": ProfileRules(),

@@ -1,4 +1,4 @@
-"""Account and Contact: the records external users hang on."""
+"""Account and Contact: the records external users hang on; Lead, a person the duplicate rules also match."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ class AccountRules(Rules):
             session.system_delete("Contact", contact["Id"])
 
 
-class ContactRules(Rules):
+class LeadRules(Rules):
+    """A person record (Lead, and Contact below): owned by its creator, Name derived from first and last name."""
+
     def prepare_insert(self, session: Session, values: Row) -> None:
         _owner_default(session, values)
 
@@ -64,5 +66,7 @@ class ContactRules(Rules):
             new = {**old, **changes}
             changes["Name"] = full_name(new["FirstName"], new["LastName"])
 
+
+class ContactRules(LeadRules):
     def before_delete(self, session: Session, row: Row) -> None:
         _refuse_if_external_users(session, "ContactId", row["Id"], "contact")

@@ -26,6 +26,7 @@ def test_objects_and_key_prefixes() -> None:
         "PermissionSetAssignment": "0Pa",
         "Account": "001",
         "Contact": "003",
+        "Lead": "00Q",
         "CollaborationGroup": "0F9",
         "CollaborationGroupMember": "0FB",
         "CollaborationInvitation": "0H1",
@@ -33,7 +34,7 @@ def test_objects_and_key_prefixes() -> None:
     }
     assert schema.get("collaborationgroup") is schema.get("CollaborationGroup")
     assert schema.by_prefix("0F9").name == "CollaborationGroup"  # type: ignore[union-attr]
-    assert [o.name for o in schema if o.soft_delete] == ["Account", "Contact"]
+    assert [o.name for o in schema if o.soft_delete] == ["Account", "Contact", "Lead"]
 
 
 def test_flags_from_the_describe_data() -> None:
