@@ -491,6 +491,9 @@ class Snapshot:
     # Experience Cloud users an offboarding sweep reads: they belong to a site, not to guestlist, so no sweep
     # deactivates them (real-orgs.md §1.5)
     site_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the PERMISSION_NAMES the connected user holds (profile or permission set), read in one query before any write
+    # (real-orgs.md §10); None when not read
+    connected_permissions: frozenset[str] | None = None
 
     def user_by_username(self) -> dict[str, ObservedUser]:
         return {u.username: u for u in self.users.values()}
@@ -523,6 +526,26 @@ CHATTER_FREE_LICENSE = "Chatter Free"
 CHATTER_EXTERNAL_LICENSE = "Chatter External"
 INVITE_CUSTOMERS_PERMISSION = "PermissionsChatterInviteExternalUsers"
 MANAGE_UNLISTED_GROUPS_PERMISSION = "PermissionsManageUnlistedGroups"  # real-orgs.md §2.2
+# The connected user's permissions the plan checks before any write, as Profile and PermissionSet fields, with
+# the names Setup shows (real-orgs.md §10)
+MODIFY_ALL_DATA_PERMISSION = "PermissionsModifyAllData"
+MODIFY_METADATA_PERMISSION = "PermissionsModifyMetadata"
+CUSTOMIZE_APPLICATION_PERMISSION = "PermissionsCustomizeApplication"
+MANAGE_USERS_PERMISSION = "PermissionsManageUsers"
+MANAGE_INTERNAL_USERS_PERMISSION = "PermissionsManageInternalUsers"
+ASSIGN_PERMISSION_SETS_PERMISSION = "PermissionsAssignPermissionSets"
+OWN_GROUPS_PERMISSION = "PermissionsChatterOwnGroups"
+PERMISSION_NAMES: dict[str, str] = {
+    MODIFY_ALL_DATA_PERMISSION: "Modify All Data",
+    MODIFY_METADATA_PERMISSION: "Modify Metadata Through Metadata API Functions",
+    CUSTOMIZE_APPLICATION_PERMISSION: "Customize Application",
+    MANAGE_USERS_PERMISSION: "Manage Users",
+    MANAGE_INTERNAL_USERS_PERMISSION: "Manage Internal Users",
+    ASSIGN_PERMISSION_SETS_PERMISSION: "Assign Permission Sets",
+    OWN_GROUPS_PERMISSION: "Create and Own New Chatter Groups",
+    INVITE_CUSTOMERS_PERMISSION: "Invite Customers To Chatter",
+    MANAGE_UNLISTED_GROUPS_PERMISSION: "Manage Unlisted Groups",
+}
 
 
 K = TypeVar("K")

@@ -33,6 +33,11 @@ HELD_CODES = frozenset({"DUPLICATE_DEVELOPER_NAME", "DUPLICATE_VALUE"})  # "the 
 DESCRIPTION_MAX = 255  # PermissionSet.Description is string(255)
 
 
+# Creating and deleting the lock's permission set needs this permission (real-orgs.md §10.4)
+_PERMISSION_HINT = ('; the connected user needs "Manage Profiles and Permission Sets" '
+                    "(PermissionsManageProfilesPermissionsets) to take the lock")
+
+
 class LockHeld(Exception):
     """Another apply still holds the lock after the wait: the command refuses (exit 5)."""
 
@@ -187,7 +192,8 @@ class ApplyLock:
             return None
         if error.code == OUTCOME_UNKNOWN:  # the answer was lost: whether it is ours is read below
             return None
-        raise LockError(f"the org refused the apply lock (creating the permission set {LOCK_NAME}): {error}")
+        hint = _PERMISSION_HINT if error.code.startswith("INSUFFICIENT_ACCESS") else ""
+        raise LockError(f"the org refused the apply lock (creating the permission set {LOCK_NAME}): {error}{hint}")
 
     def _find_mine(self, indices: Sequence[int]) -> Mapping[int, str]:
         current = self._lookup()  # QueryFailed goes to the Writer, which then reports OUTCOME_UNKNOWN

@@ -24,7 +24,10 @@ from reconciler.model import (
     CHATTER_SETTING_TO_SF,
     INVITE_CUSTOMERS_PERMISSION,
     MANAGE_UNLISTED_GROUPS_PERMISSION,
+    MODIFY_ALL_DATA_PERMISSION,
+    MODIFY_METADATA_PERMISSION,
     NOTIFY_FROM_SF,
+    PERMISSION_NAMES,
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
     Access,
@@ -144,8 +147,22 @@ class Needs:
 
 @dataclass(frozen=True)
 class _Permissions:
-    can_invite_customers: bool
-    can_manage_unlisted_groups: bool | None  # None: not read
+    held: frozenset[str]  # the PERMISSION_NAMES the connected user holds
+    unlisted_read: bool  # whether Manage Unlisted Groups matters (a present group is declared unlisted)
+
+    @property
+    def can_invite_customers(self) -> bool:
+        return INVITE_CUSTOMERS_PERMISSION in self.held
+
+    @property
+    def can_manage_unlisted_groups(self) -> bool | None:
+        return MANAGE_UNLISTED_GROUPS_PERMISSION in self.held if self.unlisted_read else None
+
+    @property
+    def can_read_metadata(self) -> bool:
+        """readMetadata needs Modify Metadata Through Metadata API Functions or Modify All Data (real-orgs.md
+        §10.2); without either, ChatterSettings stay unread and the plan says which permission is missing."""
+        return bool(self.held & {MODIFY_METADATA_PERMISSION, MODIFY_ALL_DATA_PERMISSION})
 
 
 @dataclass
@@ -183,12 +200,12 @@ class _Observer:
         with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="observe") as pool:
             try:
                 groups_f = pool.submit(self._read, "groups", self.groups)
+                permissions_f = pool.submit(self._read, "connected user's permissions", self.permissions)
                 reads: dict[str, Future[Any]] = {
                     name: pool.submit(self._read, name, fn)
                     for name, fn in (
                         ("organization", self.organization),
-                        ("connected user's permissions", self.permissions),
-                        ("ChatterSettings", self.chatter),
+                        ("ChatterSettings", lambda: self.chatter(permissions_f.result())),
                         ("users by username", self.users_by_username),
                         ("users by email", self.users_by_email),
                         ("users of contacts", self.users_of_contacts),
@@ -208,6 +225,7 @@ class _Observer:
                                              lambda: self.site_members(site_groups))
                 invitations_f = pool.submit(self._read, "invitations", lambda: self.invitations(groups))
                 results = {name: future.result() for name, future in reads.items()}
+                permissions: _Permissions = permissions_f.result()
                 members_found, invitations = members_f.result(), invitations_f.result()
                 site_members = site_members_f.result()
             except BaseException:
@@ -230,7 +248,7 @@ class _Observer:
             is_sandbox_org=self.conn.is_sandbox,
             user_id=self.user_id,
             username=connected.username if connected else self.username,
-            can_invite_customers=results["connected user's permissions"].can_invite_customers,
+            can_invite_customers=permissions.can_invite_customers,
         )
         self.conn.identity = identity
         return Snapshot(
@@ -249,7 +267,8 @@ class _Observer:
             api_requests=self.conn.counter.total,
             ambiguous_accounts=ambiguous_accounts,
             site_groups=site_groups,
-            can_manage_unlisted_groups=results["connected user's permissions"].can_manage_unlisted_groups,
+            can_manage_unlisted_groups=permissions.can_manage_unlisted_groups,
+            connected_permissions=permissions.held,
             contacts_and_leads=_by_email([*contact_people, *results["leads"]]),
             site_members=site_members,
         )
@@ -287,23 +306,21 @@ class _Observer:
         return records[0]["Id"], records[0]["Name"]
 
     def permissions(self) -> _Permissions:
-        """The connected user's "Invite Customers To Chatter" and, when a present group is declared unlisted, its
-        "Manage Unlisted Groups" (without which unlisted groups are invisible to it even with Modify All Data,
-        real-orgs.md §2.1), in one query: through its profile (the profile's own permission set is assigned to it
-        too) or any assigned permission set (real-orgs.md §2.2)."""
-        wanted = (INVITE_CUSTOMERS_PERMISSION,
-                  *((MANAGE_UNLISTED_GROUPS_PERMISSION,) if self.needs.unlisted_groups else ()))
-        fields = [f"PermissionSet.{permission}" for permission in wanted]
+        """The connected user's permissions that the plan's writes need (real-orgs.md §10), "Manage Unlisted
+        Groups" among them (without it unlisted groups are invisible even with Modify All Data, real-orgs.md §2.1),
+        in one query: through its profile (the profile's own permission set is assigned to it too) or any assigned
+        permission set (real-orgs.md §2.2)."""
+        fields = [f"PermissionSet.{permission}" for permission in PERMISSION_NAMES]
         soql = (f"SELECT Id, {', '.join(fields)} FROM PermissionSetAssignment WHERE AssigneeId = {quote(self.user_id)} "
                 f"AND ({' OR '.join(f'{name} = true' for name in fields)})")
-        held = {permission for record in self._query(soql) for permission in wanted
+        held = {permission for record in self._query(soql) for permission in PERMISSION_NAMES
                 if (record.get("PermissionSet") or {}).get(permission)}
-        return _Permissions(INVITE_CUSTOMERS_PERMISSION in held,
-                            MANAGE_UNLISTED_GROUPS_PERMISSION in held if self.needs.unlisted_groups else None)
+        return _Permissions(frozenset(held), self.needs.unlisted_groups)
 
-    def chatter(self) -> dict[str, bool | None]:
-        """ChatterSettings in guestlist's words; all None (unread) when neither settings nor groups are declared."""
-        if not self.needs.chatter:
+    def chatter(self, permissions: _Permissions) -> dict[str, bool | None]:
+        """ChatterSettings in guestlist's words; all None (unread) when neither settings nor groups are declared,
+        or when the connected user may not read metadata (the plan then blocks, naming the permission)."""
+        if not self.needs.chatter or not permissions.can_read_metadata:
             return dict.fromkeys(CHATTER_SETTING_TO_SF)
         settings = self.sf.mdapi.ChatterSettings.read(["Chatter"])
         if isinstance(settings, list):  # no record: simple-salesforce returns the (empty) list

@@ -132,6 +132,16 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "be unique, so an unseen group would be created again on every run.",
     ),
     Assumption(
+        "permission-alternatives",
+        "The plan blocks (missing-permission) unless the connected user holds, for changing ChatterSettings, Modify "
+        "Metadata and Customize Application or Modify All Data; for users, Manage Users, or Manage Internal Users "
+        "when no Experience Cloud user changes; for assignments, Assign Permission Sets or Manage Users.",
+        "real-orgs.md §10.2 and real-orgs.md §10.4: Customize Application as ChatterSettings' feature permission, "
+        "Manage Users covering internal and external users and assignments, and which permission creates an "
+        "assignment are UNVERIFIED; the Metadata API, notification and owner rules are documented "
+        "(real-orgs.md §10.3).",
+    ),
+    Assumption(
         "duplicate-by-email",
         "A Contact on another account (or none) or an unconverted Lead with the external user's email (ignoring "
         "case) counts as a duplicate of the contact the plan would create, whatever its names: the plan blocks "

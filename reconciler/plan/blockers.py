@@ -37,6 +37,7 @@ BLOCKER_CODES: dict[str, str] = {
     "invite-permission": "the connected user lacks Invite Customers To Chatter",
     "customer-invitations-off": "customer invitations are off in the org and the config doesn't turn them on",
     "protected-user": "a protected user removed, demoted or deactivated",
+    "missing-permission": "the connected user lacks a permission the plan's reads or changes need",
 }
 
 

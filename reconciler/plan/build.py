@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from reconciler.model import DesiredState, MemberKind, Snapshot
+from reconciler.plan.access import check_access
 from reconciler.plan.blockers import check_deactivated_owners, check_invitations, check_licenses, check_removals
 from reconciler.plan.change import Plan
 from reconciler.plan.context import PlanContext
@@ -44,6 +45,7 @@ def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date) -> Pla
     check_invitations(ctx, members.invited)
     check_removals(ctx, sum(1 for c in changes if c.is_removal), managed_access)
     check_deactivated_owners(ctx, users.deactivated | orphaned | undeclared, groups, members)
+    check_access(ctx, changes)
     return Plan(
         org=snapshot.org,
         today=today.isoformat(),

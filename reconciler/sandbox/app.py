@@ -30,9 +30,20 @@ from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.auth import NEW_ORG_LOGINS, LoginPolicy
 from reconciler.sandbox.errors import CONCURRENT_LIMIT, DAILY_LIMIT, INVALID_SESSION, ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultKind, FaultPlan, FaultRule, LockedRowSession
+from reconciler.sandbox.objects import access
 from reconciler.sandbox.objects.duplicates import HEADER as DUPLICATE_RULE_HEADER
 from reconciler.sandbox.objects.duplicates import DuplicateRuleHeader
-from reconciler.sandbox.routes import collections, composite, metadata, oauth, query, rest, soap_login, sobjects
+from reconciler.sandbox.routes import (
+    collections,
+    composite,
+    metadata,
+    oauth,
+    passwords,
+    query,
+    rest,
+    soap_login,
+    sobjects,
+)
 from reconciler.sandbox.routes.cursors import QueryCursors
 from reconciler.sandbox.routes.http import (
     JSON_CONTENT_TYPE,
@@ -72,6 +83,8 @@ REST_ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/sobjects/<sobject>/<rid>", "GET", sobjects.retrieve),
     ("/sobjects/<sobject>/<rid>", "PATCH", sobjects.update),
     ("/sobjects/<sobject>/<rid>", "DELETE", sobjects.delete),
+    ("/sobjects/<sobject>/<rid>/password", "GET", passwords.status),
+    ("/sobjects/<sobject>/<rid>/password", "POST", passwords.set_password),
     ("/composite/sobjects", "POST", collections.create),
     ("/composite/sobjects", "PATCH", collections.update),
     ("/composite/sobjects", "DELETE", collections.delete),
@@ -226,7 +239,7 @@ class SandboxApp:
                 if fault is not None and fault.kind is FaultKind.LOCK_ROW:
                     work = LockedRowSession(session, fault.record)
                 context = RestContext(work, self.store.schema, version, user_id, self.cursors, self._subrequest)
-                answer = self._dispatch(context, rest_request)
+                answer = _api_refusal(session) or self._dispatch(context, rest_request)
                 if answer.status >= 400:
                     raise _Failed(answer)
         except _Failed as failed:
@@ -329,6 +342,11 @@ class SandboxApp:
                 raise SoapFault(exc.code, message) from None
             with self.store.session() as session:
                 session.actor_id = user_id
+                try:
+                    access.check_api_enabled(session)
+                except ApiError as exc:
+                    raise SoapFault(exc.code, exc.message) from None
+                access.check_metadata(session, call.operation)
                 work: Any = session
                 if fault is not None and fault.kind is FaultKind.LOCK_ROW:
                     work = LockedRowSession(session, fault.record)
@@ -340,6 +358,15 @@ class SandboxApp:
 
 _EARLY_FAULTS = frozenset({FaultKind.ERROR_500, FaultKind.ERROR_503, FaultKind.LIMIT_EXCEEDED,
                            FaultKind.CONCURRENT_LIMIT, FaultKind.EXPIRED_SESSION})
+
+
+def _api_refusal(session: Any) -> RestResponse | None:
+    """The answer to a user without "API Enabled" (real-orgs.md §10.1), or None when the user may use the API."""
+    try:
+        access.check_api_enabled(session)
+    except ApiError as exc:
+        return RestResponse.error(exc)
+    return None
 
 
 def _limit_info(usage: tuple[int, int]) -> str:

@@ -173,6 +173,26 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "real-orgs.md §2.1 (ObjRef Special Access Rules); the error codes of hidden records are unverified",
     ),
     Assumption(
+        "permission-errors",
+        "What a user is refused for a permission it lacks",
+        "Without API Enabled every REST request answers 403 API_CURRENTLY_DISABLED 'API is disabled for this User' "
+        "and a Metadata API call a fault of that code; setting another member's NotificationFrequency, another's "
+        "group OwnerId, a user or a permission set assignment without the permission answers 400 "
+        "INSUFFICIENT_ACCESS_OR_READONLY; a Metadata API call without Modify Metadata or Modify All Data a fault "
+        "INSUFFICIENT_ACCESS; a password of another user without Manage Users or Reset User Passwords 403 "
+        "INSUFFICIENT_ACCESS. Manage Users implies Manage Internal Users and Assign Permission Sets; Customize "
+        "Application is what updating ChatterSettings needs besides Modify Metadata.",
+        "real-orgs.md §10 (the permissions are documented; the HTTP status of API_CURRENTLY_DISABLED, the codes of "
+        "the object refusals and the implications between permissions are not)",
+    ),
+    Assumption(
+        "password-policy",
+        "The org's password policy for POST /sobjects/User/{id}/password",
+        "A new password needs at least 8 characters with a letter and a digit (a new org's default policy); "
+        "otherwise 400 INVALID_NEW_PASSWORD. The password is set at once and never expires.",
+        "real-orgs.md §10.5 (INVALID_NEW_PASSWORD is documented; the policy's terms are not verified)",
+    ),
+    Assumption(
         "cg-guests-on-public",
         "CanHaveGuests=true on a Public group",
         "400 FIELD_INTEGRITY_EXCEPTION, fields [CanHaveGuests].",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox import ids
+from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
 
 if TYPE_CHECKING:
@@ -43,6 +44,14 @@ def set_password(session: Session, user_id: str, password: str) -> None:
         'INSERT OR REPLACE INTO "_passwords" ("user_id", "salt", "hash") VALUES (?, ?, ?)',
         (ids.to18(user_id), salt, _hash_password(password, salt)),
     )
+
+
+def check_new_password(password: str) -> None:
+    """A new org's password policy: at least 8 characters, letters and digits (assumption "password-policy")."""
+    assumed("password-policy")
+    if len(password) < 8 or not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        raise ApiError(400, "INVALID_NEW_PASSWORD",
+                       "Your password must be at least 8 characters long and have a mix of letters and numbers.")
 
 
 def authenticate(session: Session, username: str, password: str) -> str:

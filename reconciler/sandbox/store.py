@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import DAILY_LIMIT, ApiError, NotASandboxDatabase
-from reconciler.sandbox.objects import duplicates, rules_for, settings, validation_rules, visibility
+from reconciler.sandbox.objects import access, duplicates, rules_for, settings, validation_rules, visibility
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
     check_references,
@@ -563,6 +563,25 @@ class Session:
     def set_password(self, user_id: str, password: str) -> None:
         """Sandbox-only: give a user a password (users created through the API have none)."""
         auth.set_password(self, user_id, password)
+
+    def change_password(self, user_id: str, password: str) -> None:
+        """`POST /sobjects/User/{id}/password`: the caller's own password, or another user's with Manage Users or
+        Reset User Passwords (real-orgs.md §10.5); 404 for an unknown user, 400 INVALID_NEW_PASSWORD."""
+        user_id = self._password_owner(user_id)
+        auth.check_new_password(password)
+        auth.set_password(self, user_id, password)
+
+    def password_expired(self, user_id: str) -> bool:
+        """`GET /sobjects/User/{id}/password`: passwords set in the sandbox never expire."""
+        self._password_owner(user_id)
+        return False
+
+    def _password_owner(self, user_id: str) -> str:
+        user = self.fetch("User", ids.to18(user_id)) if ids.is_id(user_id) else None
+        if user is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        access.check_password(self, user["Id"])
+        return str(user["Id"])
 
     def authenticate(self, username: str, password: str) -> str:
         return auth.authenticate(self, username, password)

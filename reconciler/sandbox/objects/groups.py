@@ -6,6 +6,13 @@ from typing import TYPE_CHECKING
 
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects.access import (
+    as_system,
+    check_group_create,
+    check_membership_write,
+    check_notification,
+    check_owner_change,
+)
 from reconciler.sandbox.objects.base import (
     CHATTER_EXTERNAL_PROFILE,
     Row,
@@ -65,16 +72,18 @@ class CollaborationGroupRules(Rules):
             values["OwnerId"] = session.actor()
 
     def before_insert(self, session: Session, values: Row) -> None:
+        check_group_create(session)
         self._check_name(session, values, None)
         self._check_guests(values)
         self._check_owner(session, values["OwnerId"])
         values["MemberCount"] = 0  # the owner's row, made right after, counts itself
 
     def after_insert(self, session: Session, row: Row) -> None:
-        session.create(
-            "CollaborationGroupMember",
-            {"CollaborationGroupId": row["Id"], "MemberId": row["OwnerId"], "CollaborationRole": "Admin"},
-        )
+        with as_system(session):  # the org makes the owner's row, whoever creates the group
+            session.create(
+                "CollaborationGroupMember",
+                {"CollaborationGroupId": row["Id"], "MemberId": row["OwnerId"], "CollaborationRole": "Admin"},
+            )
 
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
         check_writable(session, old)
@@ -89,16 +98,18 @@ class CollaborationGroupRules(Rules):
             self._check_name(session, new, old["Id"])
         self._check_guests(new)
         if new["OwnerId"] != old["OwnerId"]:
+            check_owner_change(session, old["OwnerId"])
             self._check_owner(session, new["OwnerId"])
 
     def after_update(self, session: Session, old: Row, new: Row) -> None:
         if new["OwnerId"] != old["OwnerId"]:
             row = membership(session, new["Id"], new["OwnerId"])
             if row is None:
-                session.create(
-                    "CollaborationGroupMember",
-                    {"CollaborationGroupId": new["Id"], "MemberId": new["OwnerId"], "CollaborationRole": "Admin"},
-                )
+                with as_system(session):  # the new owner's row comes with the owner change
+                    session.create(
+                        "CollaborationGroupMember",
+                        {"CollaborationGroupId": new["Id"], "MemberId": new["OwnerId"], "CollaborationRole": "Admin"},
+                    )
             elif row["CollaborationRole"] != "Admin":
                 session.system_update("CollaborationGroupMember", row["Id"], {"CollaborationRole": "Admin"})
 
@@ -136,6 +147,8 @@ class CollaborationGroupRules(Rules):
 
 class CollaborationGroupMemberRules(Rules):
     def prepare_insert(self, session: Session, values: Row) -> None:
+        if values.get("NotificationFrequency") is not None and values.get("MemberId"):
+            check_notification(session, values["MemberId"])  # set explicitly, not the member's default
         if values.get("NotificationFrequency") is None and values.get("MemberId"):
             values["NotificationFrequency"] = session.scalar(
                 'SELECT "DefaultGroupNotificationFrequency" FROM "User" WHERE "Id" = ?', (values["MemberId"],)
@@ -145,6 +158,7 @@ class CollaborationGroupMemberRules(Rules):
 
     def before_insert(self, session: Session, values: Row) -> None:
         group = session.fetch("CollaborationGroup", values["CollaborationGroupId"])
+        check_membership_write(session, group or {})
         member_id = values["MemberId"]
         if not session.scalar('SELECT "IsActive" FROM "User" WHERE "Id" = ?', (member_id,)):
             raise _inactive(member_id, "MemberId")
@@ -157,10 +171,16 @@ class CollaborationGroupMemberRules(Rules):
         self._count(session, row["CollaborationGroupId"], 1)
 
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
+        if changes.get("NotificationFrequency", old["NotificationFrequency"]) != old["NotificationFrequency"]:
+            check_notification(session, old["MemberId"])
+        if changes.get("CollaborationRole", old["CollaborationRole"]) != old["CollaborationRole"]:
+            check_membership_write(session, session.fetch("CollaborationGroup", old["CollaborationGroupId"]) or {})
         if changes.get("CollaborationRole", "Admin") != "Admin" and self._is_owner_row(session, old):
             raise field_integrity("The group owner's membership must stay a manager", ["CollaborationRole"])
 
     def before_delete(self, session: Session, row: Row) -> None:
+        if row["MemberId"] != session.actor_id:  # members may leave a group themselves
+            check_membership_write(session, session.fetch("CollaborationGroup", row["CollaborationGroupId"]) or {})
         if self._is_owner_row(session, row):
             raise field_integrity("You can't remove the owner of the group; change the group owner first")
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects.access import as_system
 from reconciler.sandbox.objects.base import (
     CHATTER_EXTERNAL_PROFILE,
     CHATTER_FREE_PROFILE,
@@ -105,7 +106,13 @@ def _profile_id(session: Session, name: str) -> str:
 
 def accept_invitation(session: Session, email: str) -> str:
     """The invitee signs up: a Chatter External user (customer) or a Chatter Free user (coworker), a Standard
-    membership in each invited group, every pending invitation of the email Accepted. Returns the user id."""
+    membership in each invited group, every pending invitation of the email Accepted. Returns the user id. The
+    sign-up is the invitee's own: the org makes the user and memberships, whoever the acting user is."""
+    with as_system(session):
+        return _sign_up(session, email)
+
+
+def _sign_up(session: Session, email: str) -> str:
     pending = session.rows(
         "CollaborationInvitation",
         'lower("InvitedUserEmail") = lower(?) AND "Status" = \'Sent\' ORDER BY "CreatedDate", "Id"',

@@ -66,26 +66,42 @@ def _check_unique_name(session: Session, name: str, own_id: str | None) -> None:
 
 class PermissionSetRules(Rules):
     def before_insert(self, session: Session, values: Row) -> None:
+        _check_set_write(session)
         _check_unique_name(session, values["Name"], None)
         values["IsCustom"] = True
         values["IsOwnedByProfile"] = False
         values["Type"] = values.get("Type") or "Regular"
 
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
+        _check_set_write(session)
         if old["IsOwnedByProfile"]:
             raise insufficient_access("Permission sets owned by a profile can't be edited; edit the profile")
         if "Name" in changes:
             _check_unique_name(session, changes["Name"], old["Id"])
 
     def before_delete(self, session: Session, row: Row) -> None:
+        _check_set_write(session)
         if row["IsOwnedByProfile"]:
             raise insufficient_access("Permission sets owned by a profile can't be deleted")
         if session.scalar('SELECT count(*) FROM "PermissionSetAssignment" WHERE "PermissionSetId" = ?', (row["Id"],)):
             raise ApiError(400, "DELETE_FAILED", "This permission set is assigned to users and can't be deleted")
 
 
+def _check_assignment(session: Session) -> None:
+    from reconciler.sandbox.objects.access import check_assignment  # access builds on has_permission above
+
+    check_assignment(session)
+
+
+def _check_set_write(session: Session) -> None:
+    from reconciler.sandbox.objects.access import check_permission_set_write
+
+    check_permission_set_write(session)
+
+
 class PermissionSetAssignmentRules(Rules):
     def before_insert(self, session: Session, values: Row) -> None:
+        _check_assignment(session)
         if values.get("PermissionSetId") is None:
             raise ApiError(
                 400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [PermissionSetId]", ["PermissionSetId"]
@@ -110,6 +126,7 @@ class PermissionSetAssignmentRules(Rules):
         values["IsActive"] = True
 
     def before_delete(self, session: Session, row: Row) -> None:
+        _check_assignment(session)
         owned = session.scalar(
             'SELECT "IsOwnedByProfile" FROM "PermissionSet" WHERE "Id" = ?', (row["PermissionSetId"],)
         )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects.access import check_user_write
 from reconciler.sandbox.objects.base import (
     PARTNER_COMMUNITY,
     PORTAL_USER_TYPES,
@@ -149,6 +150,7 @@ class UserRules(Rules):
             values["CommunityNickname"] = unique_nickname(session, base)
 
     def before_insert(self, session: Session, values: Row) -> None:
+        check_user_write(session, external=bool(values.get("ContactId")))
         _check_username(session, values["Username"], None)
         _check_nickname(session, values["CommunityNickname"], None)
         profile = profile_of(session, values["ProfileId"])
@@ -179,6 +181,8 @@ class UserRules(Rules):
             session.conn.execute(f'UPDATE "Account" SET "{flag}" = 1 WHERE "Id" = ?', (row["AccountId"],))
 
     def before_update(self, session: Session, old: Row, changes: Row) -> None:
+        if old["Id"] != session.actor():  # users edit their own details themselves
+            check_user_write(session, external=bool(old["IsPortalEnabled"] or old["ContactId"]))
         if changes.get("IsPortalEnabled") is False and old["IsPortalEnabled"]:
             if "IsActive" in changes:
                 raise field_integrity(
