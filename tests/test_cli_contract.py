@@ -327,7 +327,8 @@ def test_no_credentials(command: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ORG_COMMANDS)
 @pytest.mark.parametrize("credentials, expect", [
     ({"SF_ACCESS_TOKEN": "00D000000000001!AQ.not-a-session"}, "refused the access token"),
-    ({"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "wrong-password", "SF_SECURITY_TOKEN": ""}, "refused"),
+    ({"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "wrong-password", "SF_SECURITY_TOKEN": "",
+      "SF_CONSUMER_KEY": "guestlist-sandbox", "SF_CONSUMER_SECRET": "guestlist-sandbox-secret"}, "refused"),
 ])
 def test_wrong_credentials(command: str, credentials: dict[str, str], expect: str, org: RunningSandbox,
                            tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reconciler.org.limits import is_transient_limit
 from reconciler.org.writes import RecordError
 
 _Explainer = Callable[[str, RecordError], str]
@@ -59,6 +60,8 @@ _EXPLAIN: dict[str, _Explainer] = {
     ),
     "PROCESSING_HALTED": lambda s, e: "rolled back because another record in the same transaction failed",
     "REQUEST_LIMIT_EXCEEDED": lambda s, e: (
+        "the org kept refusing it at its limit of concurrent long-running API requests (retried with backoff): "
+        "rerun apply in a few minutes" if is_transient_limit(e.message) else
         "the org's daily API request allowance is spent: nothing more was sent; rerun apply once it recovers"
     ),
     "INVALID_SESSION_ID": lambda s, e: (

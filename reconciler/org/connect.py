@@ -9,16 +9,19 @@ Credentials from the environment, tried in this order (the first complete set wi
 2. `SF_AUTH_URL` (or `SFDX_AUTH_URL`): an SFDX auth URL; guestlist exchanges its refresh token itself.
 3. `SF_USERNAME` + `SF_CONSUMER_KEY` + `SF_PRIVATE_KEY_FILE` (or `SF_PRIVATE_KEY`, the PEM text): OAuth 2.0 JWT
    bearer flow (the usual CI choice).
-4. `SF_USERNAME` + `SF_PASSWORD` + `SF_SECURITY_TOKEN`: the SOAP partner `login` call, or the OAuth username-
-   password flow when `SF_CONSUMER_KEY` + `SF_CONSUMER_SECRET` are set too. `SF_SECURITY_TOKEN` may be set
-   empty for an org that trusts your IP range.
+4. `SF_USERNAME` + `SF_PASSWORD` + `SF_SECURITY_TOKEN` + `SF_CONSUMER_KEY` + `SF_CONSUMER_SECRET`: the OAuth 2.0
+   username-password flow through a connected app (never SOAP `login()`, which new orgs disable and Salesforce
+   retires: real-orgs.md §5.3). `SF_SECURITY_TOKEN` may be set empty for an org that trusts your IP range.
 5. `SF_CONSUMER_KEY` + `SF_CONSUMER_SECRET`: OAuth 2.0 client credentials flow (needs a My Domain login URL).
 
-The CLI's names `SF_ORG_INSTANCE_URL` and `SFDX_AUTH_URL` are read when guestlist's own are unset
-(docs/reference/ecosystem.md §1.5). An optional pin (`expect_org`, from `--expect-org` or the config's `org.id`)
-refuses any other org right after the connected user is known, before anything else is read.
+The CLI's names `SF_ORG_INSTANCE_URL`, `SFDX_AUTH_URL` and `SF_AUDIENCE_URL` are read when guestlist's own are
+unset (docs/reference/ecosystem.md §1.5, real-orgs.md §5.1). An optional pin (`expect_org`, from `--expect-org`
+or the config's `org.id`) refuses any other org right after the connected user is known, before anything else is
+read.
 
-Token requests go to `SF_LOGIN_URL` (default https://login.salesforce.com). `SF_CA_FILE` names a PEM bundle that
+Token requests go to `SF_LOGIN_URL` (default https://login.salesforce.com; a My Domain URL works). A JWT's
+audience is never that URL but https://login.salesforce.com or https://test.salesforce.com, as the Salesforce CLI
+sends it (real-orgs.md §5.1), unless `SF_JWT_AUDIENCE` names another. `SF_CA_FILE` names a PEM bundle that
 replaces the trust store for this connection (e.g. the CA of a sandbox started with `guestlist sandbox serve`);
 otherwise the system trust store (and REQUESTS_CA_BUNDLE) apply. Verification is never switched off.
 """
@@ -34,8 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from xml.etree import ElementTree
-from xml.sax.saxutils import escape as xml_escape
 
 import jwt
 import requests
@@ -51,19 +52,27 @@ from simple_salesforce.metadata import SfdcMetadataApi
 from reconciler.guard import hold_secret
 from reconciler.model import OrgIdentity
 from reconciler.org.auth_url import AuthUrl, AuthUrlError, parse_auth_url, read_auth_url_file
+from reconciler.org.limits import LIMIT_CODE, is_transient_limit
 from reconciler.org.metadata_client import MetadataApi
 from reconciler.org.requests import DEFAULT_TIMEOUT, RequestCounter, build_session, redact
 from reconciler.org.sf_cli import LOGIN_AGAIN, SfCliError, access_token, cli_login, find_sf
+from reconciler.org.token_refusals import Flow, refusal_hint
 
 API_VERSION = "59.0"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_SANDBOX_DB = Path(".guestlist/sandbox.sqlite3")
 JWT_LIFETIME = dt.timedelta(minutes=3)  # Salesforce accepts assertions that expire within 3 minutes
 ORGS = ("sandbox", "env", "sf")
-SANDBOX_PASSWORD = "sandbox"  # the built-in sandbox's connected administrator (published, not a secret)
+SANDBOX_APP = ("guestlist-sandbox", "guestlist-sandbox-secret")  # the built-in sandbox's connected app (published)
 SECRET_VARIABLES = ("SF_ACCESS_TOKEN", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_SECRET", "SF_AUTH_URL",
                     "SF_PRIVATE_KEY")
-SYNONYMS = {"SF_INSTANCE_URL": "SF_ORG_INSTANCE_URL", "SF_AUTH_URL": "SFDX_AUTH_URL"}  # guestlist's: the CLI's
+SYNONYMS = {"SF_INSTANCE_URL": "SF_ORG_INSTANCE_URL", "SF_AUTH_URL": "SFDX_AUTH_URL",  # guestlist's: the CLI's
+            "SF_JWT_AUDIENCE": "SF_AUDIENCE_URL"}
+PRODUCTION_AUDIENCE = "https://login.salesforce.com"
+SANDBOX_AUDIENCE = "https://test.salesforce.com"
+# hosts of Salesforce sandboxes (real-orgs.md §5.1): enhanced domains, My Domain "name--sandbox", CS instances
+_SANDBOX_HOST = re.compile(r"(\.sandbox\.my\.salesforce\.(com|mil)|--[\w-]+\.my\.salesforce\.com|"
+                           r"(^|\.)cs\d+(\.my)?\.salesforce\.com|^test\.salesforce\.com)$", re.IGNORECASE)
 
 
 class OrgError(Exception):
@@ -82,7 +91,7 @@ class ApiLimitExceeded(OrgError):
     """The org's daily API request allowance is spent (REQUEST_LIMIT_EXCEEDED): nothing more can be sent for now."""
 
 
-LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
+LIMIT_EXCEEDED = LIMIT_CODE
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -113,8 +122,10 @@ ACCESS_TOKEN = CredentialSet("access token", ("SF_INSTANCE_URL", "SF_ACCESS_TOKE
 AUTH_URL = CredentialSet("SFDX auth URL", ("SF_AUTH_URL",), alternatives={"SF_AUTH_URL": "SFDX_AUTH_URL"})
 JWT_BEARER = CredentialSet("JWT bearer", ("SF_USERNAME", "SF_CONSUMER_KEY", "SF_PRIVATE_KEY_FILE"),
                            alternatives={"SF_PRIVATE_KEY_FILE": "SF_PRIVATE_KEY"})
-PASSWORD = CredentialSet(
-    "username and password", ("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN"), frozenset({"SF_SECURITY_TOKEN"})
+PASSWORD = CredentialSet(  # the OAuth username-password flow: a connected app's key and secret (real-orgs.md §5.3)
+    "username and password",
+    ("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"),
+    frozenset({"SF_SECURITY_TOKEN"}),
 )
 CLIENT_CREDENTIALS = CredentialSet("client credentials", ("SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"))
 CREDENTIAL_SETS = (ACCESS_TOKEN, AUTH_URL, JWT_BEARER, PASSWORD, CLIENT_CREDENTIALS)
@@ -139,13 +150,7 @@ class EnvCredentials:
 
     @property
     def method(self) -> str:
-        if self.kind is PASSWORD and self.uses_oauth_password:
-            return "username and password (OAuth)"
-        return self.kind.method
-
-    @property
-    def uses_oauth_password(self) -> bool:
-        return bool(self.values.get("SF_CONSUMER_KEY") and self.values.get("SF_CONSUMER_SECRET"))
+        return "username and password (OAuth)" if self.kind is PASSWORD else self.kind.method
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value these credentials hold, the password as sent (with the security token) included."""
@@ -172,8 +177,8 @@ def select_credentials(env: Mapping[str, str]) -> EnvCredentials:
     for kind in CREDENTIAL_SETS:
         if not kind.missing(env):
             names = set(kind.variables) | set(kind.alternatives.values())
-            if kind is PASSWORD:  # with a connected app's key and secret, the OAuth username-password flow
-                names |= {"SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"}
+            if kind is JWT_BEARER:
+                names.add("SF_JWT_AUDIENCE")
             values = {name: env.get(name, "") for name in names}
             if kind is AUTH_URL:
                 source = "SF_AUTH_URL" if env.get("SF_AUTH_URL") != env.get("SFDX_AUTH_URL") else "SFDX_AUTH_URL"
@@ -205,8 +210,17 @@ def _missing_message(env: Mapping[str, str]) -> str:
     for kind in CREDENTIAL_SETS:
         note = " (SF_SECURITY_TOKEN may be empty)" if kind is PASSWORD else ""
         lines.append(f"  {kind.method}: {' + '.join(kind.named(v) for v in kind.variables)}{note}")
+    if env.get("SF_PASSWORD") and {"SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"} & set(PASSWORD.missing(env)):
+        lines.append(PASSWORD_NEEDS_APP)
     lines.append(f"Token requests go to SF_LOGIN_URL (default {DEFAULT_LOGIN_URL}).")
     return "\n".join(lines)
+
+
+PASSWORD_NEEDS_APP = (
+    "A username and password alone no longer log in: SOAP login() is disabled in new orgs and retired in Summer '27, "
+    "so guestlist uses the OAuth username-password flow, which needs a connected app's (or external client app's) "
+    "consumer key and secret in SF_CONSUMER_KEY and SF_CONSUMER_SECRET. JWT bearer or client credentials are safer."
+)
 
 
 def normalise_url(variable: str, value: str) -> str:
@@ -233,8 +247,29 @@ class Token:
 
 
 def jwt_claims(consumer_key: str, username: str, audience: str, now: dt.datetime) -> dict[str, Any]:
-    """The JWT bearer assertion's claims: issuer = connected app, subject = user, audience = login URL."""
+    """The JWT bearer assertion's claims: issuer = connected app, subject = user, audience = the login server's
+    name (`jwt_audiences`)."""
     return {"iss": consumer_key, "sub": username, "aud": audience, "exp": int((now + JWT_LIFETIME).timestamp())}
+
+
+def jwt_audiences(login_url: str, override: str = "") -> tuple[str, ...]:
+    """The audiences to try, in order, for a JWT posted to `login_url` (real-orgs.md §5.1): `override`
+    (SF_JWT_AUDIENCE) alone; login.salesforce.com or test.salesforce.com alone for those two login URLs; for any
+    other (a My Domain), the one its host suggests first (test for sandbox hosts), then the other, as the Salesforce
+    CLI tries both since a host cannot tell a sandbox for certain."""
+    if override:  # an Experience Cloud site's URL has a path (real-orgs.md §5.1): kept as given
+        audience = override.strip().rstrip("/")
+        if urlsplit(audience).scheme != "https" or not urlsplit(audience).hostname:
+            raise ConnectError(f"SF_JWT_AUDIENCE must be an https:// URL like {PRODUCTION_AUDIENCE}, not {override!r}")
+        return (audience,)
+    host = (urlsplit(login_url).hostname or "").lower()
+    if host == "login.salesforce.com":
+        return (PRODUCTION_AUDIENCE,)
+    if host == "test.salesforce.com":
+        return (SANDBOX_AUDIENCE,)
+    if _SANDBOX_HOST.search(host):
+        return (SANDBOX_AUDIENCE, PRODUCTION_AUDIENCE)
+    return (PRODUCTION_AUDIENCE, SANDBOX_AUDIENCE)
 
 
 def request_token(session: requests.Session, creds: EnvCredentials) -> Token:
@@ -247,11 +282,7 @@ def request_token(session: requests.Session, creds: EnvCredentials) -> Token:
             form["client_secret"] = parsed.client_secret
         return _oauth_token(session, creds, form)
     if creds.kind is JWT_BEARER:
-        claims = jwt_claims(values["SF_CONSUMER_KEY"], values["SF_USERNAME"], login_url, dt.datetime.now(dt.UTC))
-        assertion = _sign(claims, *_private_key(values))
-        hold_secret(assertion)
-        form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
-        return _oauth_token(session, creds, form)
+        return _jwt_token(session, creds)
     if creds.kind is CLIENT_CREDENTIALS:
         host = urlsplit(login_url).hostname or ""
         if host in ("login.salesforce.com", "test.salesforce.com"):
@@ -261,7 +292,7 @@ def request_token(session: requests.Session, creds: EnvCredentials) -> Token:
         pair = f"{values['SF_CONSUMER_KEY']}:{values['SF_CONSUMER_SECRET']}".encode()
         headers = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
         return _oauth_token(session, creds, {"grant_type": "client_credentials"}, headers)
-    if creds.kind is PASSWORD and creds.uses_oauth_password:
+    if creds.kind is PASSWORD:
         form = {
             "grant_type": "password",
             "client_id": values["SF_CONSUMER_KEY"],
@@ -270,9 +301,26 @@ def request_token(session: requests.Session, creds: EnvCredentials) -> Token:
             "password": values["SF_PASSWORD"] + values.get("SF_SECURITY_TOKEN", ""),
         }
         return _oauth_token(session, creds, form)
-    if creds.kind is PASSWORD:
-        return _soap_login(session, creds)
     raise AssertionError(f"no token request for {creds.method}")
+
+
+def _jwt_token(session: requests.Session, creds: EnvCredentials) -> Token:
+    """The JWT bearer flow: one assertion per audience of `jwt_audiences` until the org accepts one; only an
+    invalid_grant answer (how a wrong audience is refused) moves on to the next."""
+    values = creds.values
+    key = _private_key(values)
+    audiences = jwt_audiences(creds.login_url, values.get("SF_JWT_AUDIENCE", ""))
+    for attempt, audience in enumerate(audiences, start=1):
+        claims = jwt_claims(values["SF_CONSUMER_KEY"], values["SF_USERNAME"], audience, dt.datetime.now(dt.UTC))
+        assertion = _sign(claims, *key)
+        hold_secret(assertion)
+        form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
+        try:
+            return _oauth_token(session, creds, form, audiences=audiences[:attempt])
+        except TokenRefused as refused:
+            if refused.error != "invalid_grant" or attempt == len(audiences):
+                raise
+    raise AssertionError("unreachable")
 
 
 def _private_key(values: Mapping[str, str]) -> tuple[bytes, str]:
@@ -296,9 +344,20 @@ def _sign(claims: dict[str, Any], key: bytes, named: str) -> str:
         raise ConnectError(f"{named} is not an unencrypted PEM RSA private key") from None
 
 
-def _oauth_token(
-    session: requests.Session, creds: EnvCredentials, form: dict[str, str], headers: dict[str, str] | None = None
-) -> Token:
+class TokenRefused(ConnectError):
+    """The login server answered a token request with an OAuth error (`error`, e.g. invalid_grant)."""
+
+    def __init__(self, message: str, error: str) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+_FLOWS = {"JWT bearer": Flow.JWT, "client credentials": Flow.CLIENT_CREDENTIALS, "SFDX auth URL": Flow.REFRESH_TOKEN,
+          "username and password": Flow.PASSWORD}
+
+
+def _oauth_token(session: requests.Session, creds: EnvCredentials, form: dict[str, str],
+                 headers: dict[str, str] | None = None, audiences: tuple[str, ...] = ()) -> Token:
     url = f"{creds.login_url}/services/oauth2/token"
     response = _post(session, url, creds, data=form, headers={"Accept": "application/json", **(headers or {})})
     try:
@@ -309,53 +368,12 @@ def _oauth_token(
         instance_url = body.get("instance_url") or creds.login_url
         return Token(body["access_token"], normalise_url("instance_url of the token response", instance_url))
     if isinstance(body, dict) and body.get("error"):
-        reason = f"{body['error']}: {body.get('error_description', '')}".rstrip(": ")
-        raise ConnectError(redact(f"{creds.login_url} refused the {creds.method} login ({reason}){_hint(body)}",
-                                  creds.secrets()))
+        error, description = str(body["error"]), str(body.get("error_description", ""))
+        reason = f"{error}: {description}".rstrip(": ")
+        hint = refusal_hint(_FLOWS[creds.kind.method], error, description, audiences)
+        message = f"{creds.login_url} refused the {creds.method} login ({reason})" + (f". {hint}." if hint else "")
+        raise TokenRefused(redact(message, creds.secrets()), error)
     raise ConnectError(f"{url} answered HTTP {response.status_code}, not a Salesforce token: is SF_LOGIN_URL right?")
-
-
-def _hint(body: dict[str, Any]) -> str:
-    description = str(body.get("error_description", ""))
-    if "approved" in description:
-        return ". Pre-authorise the user for the connected app (Admin approved users are pre-authorized)."
-    if body.get("error") == "invalid_grant":
-        return ". Check the username, the connected app's consumer key and certificate, and SF_LOGIN_URL."
-    return ""
-
-
-_PARTNER = "{urn:partner.soap.sforce.com}"
-
-
-def _soap_login(session: requests.Session, creds: EnvCredentials) -> Token:
-    values = creds.values
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com">'
-        "<env:Body><urn:login>"
-        f"<urn:username>{xml_escape(values['SF_USERNAME'])}</urn:username>"
-        f"<urn:password>{xml_escape(values['SF_PASSWORD'] + values.get('SF_SECURITY_TOKEN', ''))}</urn:password>"
-        "</urn:login></env:Body></env:Envelope>"
-    )
-    url = f"{creds.login_url}/services/Soap/u/{API_VERSION}"
-    headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "login"}
-    response = _post(session, url, creds, data=body.encode(), headers=headers)
-    try:
-        root = ElementTree.fromstring(response.content)
-    except ElementTree.ParseError:
-        raise ConnectError(f"{url} answered HTTP {response.status_code}, not a SOAP login response: "
-                           "is SF_LOGIN_URL right?") from None
-    session_id = root.findtext(f".//{_PARTNER}sessionId")
-    server_url = root.findtext(f".//{_PARTNER}serverUrl")
-    if response.status_code == 200 and session_id and server_url:
-        return Token(session_id, normalise_url("serverUrl of the login response", _origin(server_url)))
-    fault = root.findtext(".//faultstring") or root.findtext(".//{*}exceptionMessage") or "no session in the answer"
-    raise ConnectError(redact(f"{creds.login_url} refused the {creds.method} login ({fault})", creds.secrets()))
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _post(session: requests.Session, url: str, creds: EnvCredentials, **kwargs: Any) -> requests.Response:
@@ -378,12 +396,17 @@ def describe_failure(exc: BaseException, secrets: tuple[str, ...] = (),
         text = (f"TLS verification of {_host(exc)} failed ({reason.strip()}). If a proxy inspects TLS traffic, "
                 "point SF_CA_FILE or REQUESTS_CA_BUNDLE at its CA bundle; verification is never switched off")
     elif isinstance(exc, requests.exceptions.Timeout):
-        text = f"no answer from {_host(exc)} within {DEFAULT_TIMEOUT[1]:g} seconds"
+        text = (f"no answer from {_host(exc)} within {DEFAULT_TIMEOUT[1]:g} seconds. Likely cause: a slow network "
+                "or org; fix: try again")
     elif isinstance(exc, requests.exceptions.ConnectionError):
         reason = _first(r"\[Errno -?\d+\] ([^'\")]+)", str(exc)) or type(exc).__name__
-        text = f"cannot reach {_host(exc)}: {reason.strip()}"
+        text = (f"cannot reach {_host(exc)}: {reason.strip()}. Likely cause: a wrong host in the URL, or no route "
+                "to it; fix: check the org URL (SF_LOGIN_URL or SF_INSTANCE_URL with --org env), and HTTPS_PROXY where "
+                "a proxy is needed")
     elif is_limit_exceeded(exc):
         text = _limit_exceeded(api_usage)
+    elif _limit_message(exc) is not None:
+        text = _concurrent_limit(str(_limit_message(exc)))
     elif isinstance(exc, SalesforceError):
         text = _describe_http_failure(exc)
     elif isinstance(exc, zeep.exceptions.Fault):
@@ -394,10 +417,27 @@ def describe_failure(exc: BaseException, secrets: tuple[str, ...] = (),
 
 
 def is_limit_exceeded(exc: BaseException) -> bool:
-    """REQUEST_LIMIT_EXCEEDED, from REST (HTTP 403) or the Metadata API (a SOAP fault `sf:REQUEST_LIMIT_EXCEEDED`)."""
-    if isinstance(exc, SalesforceError):
-        return LIMIT_EXCEEDED in _error_codes(exc.content)
-    return isinstance(exc, zeep.exceptions.Fault) and str(exc.code or "").rpartition(":")[2] == LIMIT_EXCEEDED
+    """The daily allowance is spent: REQUEST_LIMIT_EXCEEDED from REST (HTTP 403) or the Metadata API (a SOAP fault
+    `sf:REQUEST_LIMIT_EXCEEDED`), unless its message names a concurrency limit (real-orgs.md §7.2)."""
+    message = _limit_message(exc)
+    return message is not None and not is_transient_limit(message)
+
+
+def _limit_message(exc: BaseException) -> str | None:
+    """The message of a REQUEST_LIMIT_EXCEEDED refusal, None for any other failure."""
+    if isinstance(exc, SalesforceError) and isinstance(exc.content, list):
+        for error in exc.content:
+            if isinstance(error, dict) and error.get("errorCode") == LIMIT_EXCEEDED:
+                return str(error.get("message", ""))
+    if isinstance(exc, zeep.exceptions.Fault) and str(exc.code or "").rpartition(":")[2] == LIMIT_EXCEEDED:
+        return str(exc.message or "")
+    return None
+
+
+def _concurrent_limit(message: str) -> str:
+    return (f"the org is running as many long API requests at once as it allows ({LIMIT_EXCEEDED}: "
+            f"{message.strip()}; retried with backoff). Likely cause: other integrations' long-running requests; "
+            "fix: try again in a few minutes, when fewer run at once (the daily allowance is not affected)")
 
 
 def _limit_exceeded(api_usage: tuple[int, int] | None) -> str:
@@ -631,12 +671,12 @@ def _connect_sandbox(db: Path, expect: str | None = None) -> OrgConnection:
     info = running.info
     counter = RequestCounter()
     session = build_session(counter, ca_file=info.ca_file, trust_env=False)
-    creds = sandbox_credentials(info.instance_url, info.username)
+    creds = sandbox_credentials(info.instance_url)
 
     def refresh() -> Token:
         return request_token(session, creds)
 
-    try:  # the sandbox's password is public, so it is no secret to redact
+    try:  # the sandbox's app secret is public, so it is no secret to redact
         return _open(session, counter, Token(info.access_token, info.instance_url), "sandbox", True,
                      refresh=refresh, stop=running.stop, secrets=(), expect=expect)
     except BaseException:
@@ -645,11 +685,12 @@ def _connect_sandbox(db: Path, expect: str | None = None) -> OrgConnection:
         raise
 
 
-def sandbox_credentials(instance_url: str, username: str) -> EnvCredentials:
-    """The built-in sandbox's connected administrator as username-and-password credentials (its published login,
-    README "guestlist sandbox"): a sandbox session is renewed by the SOAP login a real org uses."""
-    values = {"SF_USERNAME": username, "SF_PASSWORD": SANDBOX_PASSWORD, "SF_SECURITY_TOKEN": ""}
-    return EnvCredentials(PASSWORD, instance_url, values)
+def sandbox_credentials(instance_url: str) -> EnvCredentials:
+    """The built-in sandbox's connected app as client credentials (its published key and secret, README "guestlist
+    sandbox"), which run as its connected administrator: a sandbox session is renewed by a flow a new real org
+    allows (SOAP login and the username-password flow are off there: real-orgs.md §5.3)."""
+    values = {"SF_CONSUMER_KEY": SANDBOX_APP[0], "SF_CONSUMER_SECRET": SANDBOX_APP[1]}
+    return EnvCredentials(CLIENT_CREDENTIALS, instance_url, values)
 
 
 def _connect_env(env: Mapping[str, str], expect: str | None = None) -> OrgConnection:
@@ -712,8 +753,12 @@ def _open(
         if is_limit_exceeded(exc):
             raise ApiLimitExceeded(describe_failure(exc, current_secrets(), counter.api_usage)) from None
         origin = "SF_ACCESS_TOKEN" if method == ACCESS_TOKEN.method else f"from the {method} login"
+        fix = ("get a fresh token (`sf org display`), or set credentials guestlist can renew" if
+               method == ACCESS_TOKEN.method else "run again; if it persists, the org revokes new sessions at once "
+               "(check the connected app's session policies)")
         raise ConnectError(f"{token.instance_url} refused the access token ({origin}): "
-                           f"{describe_failure(exc, current_secrets())}") from None
+                           f"{describe_failure(exc, current_secrets())}. Likely cause: the session expired or was "
+                           f"revoked; fix: {fix}") from None
     except (requests.exceptions.RequestException, SalesforceError) as exc:
         raise ConnectError(describe_failure(exc, current_secrets())) from None
     if not isinstance(user_info, dict) or not user_info.get("user_id"):

@@ -6,7 +6,8 @@ Every request guestlist makes (REST, SOAP Metadata API through zeep, token reque
 
 Retries are single-layered: a request is retried either by the adapter (observe's reads) or by its caller (apply's
 Writer, which needs to look a create up before resending it), never by both. A caller that retries on its own
-sends its requests inside `caller_retries()`, and the adapter then sends each of them exactly once.
+sends its requests inside `caller_retries()`, and the adapter then sends each of them exactly once. Every attempt
+is counted: the counts say what was really sent.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ProtocolError
 
 from reconciler.guard import redact_secrets
+from reconciler.org.limits import transient_limit_in
 
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)  # (connect, read) seconds
 RETRY_STATUSES = frozenset({502, 503, 504})
-READ_ATTEMPTS = 3  # attempts in all for a GET whose connection dropped mid-request or that met a 502/503/504
+READ_ATTEMPTS = 3  # attempts in all for a GET whose connection dropped mid-request, met a 502/503/504 or the
+# org's concurrent-request limit (403 REQUEST_LIMIT_EXCEEDED "Concurrent...", real-orgs.md §7.2)
 MAX_RETRY_AFTER = 30.0  # seconds: a longer Retry-After is capped
 
 
@@ -147,9 +150,9 @@ class GuestlistAdapter(HTTPAdapter):
 
     `ca_file` pins verification to that bundle whatever the environment says (REQUESTS_CA_BUNDLE overrides a
     Session's own `verify` when trust_env is on); without it the session's normal trust store applies.
-    Only GETs are retried (when the connection drops mid-request, and on 502/503/504), with `policy`, each attempt
-    counted, and never inside `caller_retries()`; a refused connection, a TLS failure or a timeout is reported at
-    once.
+    Only GETs are retried (when the connection drops mid-request, on 502/503/504, and on a concurrent-request
+    limit), with `policy`, each attempt counted, and never inside `caller_retries()`; a refused connection, a TLS
+    failure, a timeout or the spent daily allowance is reported at once.
     """
 
     def __init__(
@@ -186,11 +189,18 @@ class GuestlistAdapter(HTTPAdapter):
                 self.policy.backoff(attempt)
                 continue
             self.counter.observe_response(response)
-            if response.status_code not in RETRY_STATUSES or attempt == attempts:
+            if not _transient(response) or attempt == attempts:
                 return response
             self.policy.backoff(attempt, _retry_after(response))
             response.close()
         raise AssertionError("unreachable")
+
+
+def _transient(response: requests.Response) -> bool:
+    """An answer worth repeating the (safe) request for: a gateway failure, or the concurrent-request limit."""
+    if response.status_code == 403:
+        return transient_limit_in(response.content)
+    return response.status_code in RETRY_STATUSES
 
 
 def _retry_after(response: requests.Response) -> float:

@@ -3,7 +3,9 @@
 Every request is retried, a bounded number of times with exponential backoff and jitter, when the org could not
 answer (UNABLE_TO_LOCK_ROW, 5xx, timeouts, dropped connections). A create is never blindly repeated: before any
 retry the records are looked up by their natural key (the caller's `find_existing`), and only those not found are
-sent again. REQUEST_LIMIT_EXCEEDED stops at once; an expired session re-authenticates once.
+sent again. REQUEST_LIMIT_EXCEEDED for the org's concurrent-request limit is retried the same way (nothing was
+carried out); for the daily allowance it stops at once (real-orgs.md §7.2). An expired session re-authenticates
+once.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
+from reconciler.org.limits import LIMIT_CODE, is_transient_limit
 from reconciler.org.requests import DEFAULT_TIMEOUT, RetryPolicy, caller_retries
 
 MAX_RECORDS = 200  # sObject Collections limit per request
 RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
-LIMIT_CODE = "REQUEST_LIMIT_EXCEEDED"
 SESSION_CODE = "INVALID_SESSION_ID"
 # answers meaning "it exists already": reconciled by a lookup, not reported as failures
 DUPLICATE_CODES = frozenset({"DUPLICATE_VALUE", "DUPLICATE_USERNAME"})
@@ -165,8 +167,8 @@ class Writer:
     """Writes through an OrgConnection (`conn.sf` a simple_salesforce.Salesforce, `conn.reauthenticate`).
 
     `requests_by_operation` counts the write requests sent (retries included), keyed by (sObject, operation);
-    `allowance_spent` says the org refused a request with REQUEST_LIMIT_EXCEEDED (its last Sforce-Limit-Info
-    header may then be stale)."""
+    `allowance_spent` says the org refused a request because its daily allowance is spent (its last
+    Sforce-Limit-Info header may then be stale)."""
 
     def __init__(self, conn: WriteConnection, *, policy: RetryPolicy | None = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT):
@@ -192,6 +194,8 @@ class Writer:
                 self._renew_session(_first_error(exc.content, exc.status))
             except SalesforceRefusedRequest as exc:
                 error = _first_error(exc.content, exc.status)
+                if error.code == LIMIT_CODE and is_transient_limit(error.message):
+                    raise _Transient(error, in_doubt=False) from None  # refused before anything was done
                 if error.code == LIMIT_CODE:
                     self.allowance_spent = True
                     raise WriteStopped(error) from None

@@ -16,7 +16,7 @@ The Python `Admin` methods and `guestlist sandbox ...` (which opens the database
     POST   /_sandbox/confirm-email        {"username"}                    -> {"user_id", "username", "email"}
     GET    /_sandbox/outbox                                                -> {"mails": [...]}
     GET    /_sandbox/settings  | PUT {"allow_invitations": bool, "domains": [..]}
-    GET    /_sandbox/limits    | PUT {"daily_api_requests": N, "reset_usage": bool}
+    GET    /_sandbox/limits    | PUT {"daily_api_requests": N, "reset_usage": bool, "concurrent_refusals": N}
     POST   /_sandbox/validation-rules     {"sobject", "name", "field", "operator", "value", "message"}
     DELETE /_sandbox/validation-rules/<sobject>/<name>
     POST   /_sandbox/expire-sessions      (every access token stops working)
@@ -103,15 +103,21 @@ def invitation_settings(store: Store, allowed: bool | None = None, domains: list
     return {"allow_invitations": current_allowed, "domains": current_domains}
 
 
-def api_limits(store: Store, daily_api_requests: int | None = None, reset_usage: bool = False) -> dict[str, Any]:
-    """Change the daily API allowance and/or start a new day (None/False: unchanged); the usage after."""
+def api_limits(store: Store, daily_api_requests: int | None = None, reset_usage: bool = False,
+               concurrent_refusals: int | None = None) -> dict[str, Any]:
+    """Change the daily API allowance, start a new day, and/or have the next `concurrent_refusals` API requests
+    meet the concurrent-request limit (None/False: unchanged); the state after."""
     with store.session() as session:
         if daily_api_requests is not None:
             session.set_daily_limit(daily_api_requests)
         if reset_usage:
             session.reset_api_usage()
+        if concurrent_refusals is not None:
+            session.set_concurrent_refusals(concurrent_refusals)
         used, maximum = session.api_usage()
-    return {"daily_api_requests": {"max": maximum, "used": used}}
+        pending = session.concurrent_refusals()
+    return {"daily_api_requests": {"max": maximum, "used": used},
+            "concurrent_api_requests": {"refusals_pending": pending}}
 
 
 def add_site(store: Store, name: str, status: str | None = None) -> str:
@@ -256,10 +262,11 @@ def _get_limits(admin: Admin, request: RestRequest) -> RestResponse:
 
 def _put_limits(admin: Admin, request: RestRequest) -> RestResponse:
     data = _body(request)
-    maximum = data.get("daily_api_requests")
-    if maximum is not None and (isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 0):
-        raise ApiError(400, "INVALID_INPUT", "daily_api_requests must be a whole number, 0 or more")
-    return RestResponse(200, api_limits(admin.store, maximum, bool(_optional_bool(data, "reset_usage"))))
+    maximum, refusals = data.get("daily_api_requests"), data.get("concurrent_refusals")
+    for name, value in (("daily_api_requests", maximum), ("concurrent_refusals", refusals)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ApiError(400, "INVALID_INPUT", f"{name} must be a whole number, 0 or more")
+    return RestResponse(200, api_limits(admin.store, maximum, bool(_optional_bool(data, "reset_usage")), refusals))
 
 
 def _add_rule(admin: Admin, request: RestRequest) -> RestResponse:

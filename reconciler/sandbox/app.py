@@ -27,7 +27,8 @@ from werkzeug.wrappers import Request, Response
 
 from reconciler.sandbox.admin import Admin, RequestCounters
 from reconciler.sandbox.assumptions import assumed
-from reconciler.sandbox.errors import INVALID_SESSION, ApiError
+from reconciler.sandbox.auth import NEW_ORG_LOGINS, LoginPolicy
+from reconciler.sandbox.errors import CONCURRENT_LIMIT, DAILY_LIMIT, INVALID_SESSION, ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultKind, FaultPlan, FaultRule, LockedRowSession
 from reconciler.sandbox.objects import access
 from reconciler.sandbox.objects.duplicates import HEADER as DUPLICATE_RULE_HEADER
@@ -105,8 +106,9 @@ class SandboxApp:
     """The WSGI callable. Shares one Store, one fault injector, the query cursors and the request counters."""
 
     def __init__(self, store: Store, *, faults: FaultPlan | None = None, cursors: QueryCursors | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, logins: LoginPolicy = NEW_ORG_LOGINS) -> None:
         self.store = store
+        self.logins = logins
         self._sleep = sleep  # how injected latency waits (tests record the delays instead of waiting)
         self.injector = FaultInjector(faults or FaultPlan())
         self.cursors = cursors or QueryCursors()
@@ -201,7 +203,9 @@ class SandboxApp:
             self.admin.expire_sessions()
             error = INVALID_SESSION
         elif fault.kind is FaultKind.LIMIT_EXCEEDED:
-            error = ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            error = DAILY_LIMIT
+        elif fault.kind is FaultKind.CONCURRENT_LIMIT:
+            error = CONCURRENT_LIMIT
         elif fault.kind is FaultKind.ERROR_503:
             error = ApiError(503, "SERVER_UNAVAILABLE", "Server temporarily unavailable; please try again later")
         else:
@@ -283,12 +287,17 @@ class SandboxApp:
         return answer
 
     def _authorize(self, token: str | None) -> tuple[str, tuple[int, int]]:
-        """The caller's user id and the API usage after counting this request; 401 or 403 ApiError."""
+        """The caller's user id and the API usage after counting this request; 401 or 403 ApiError (403 for the
+        daily allowance, or a concurrent-request refusal `sandbox limits --busy` left pending, not counted:
+        assumption "concurrent-limit")."""
         with self.store.session() as session:
             user_id = session.user_for_token(token) if token else None
             if user_id is None:
                 raise INVALID_SESSION
-            return user_id, session.record_request()
+            if not session.take_concurrent_refusal():
+                return user_id, session.record_request()
+        assumed("concurrent-limit")
+        raise CONCURRENT_LIMIT
 
     def _usage(self) -> tuple[int, int]:
         with self.store.session() as session:
@@ -304,7 +313,7 @@ class SandboxApp:
                 return _json(405, method_not_allowed(request.method, ["POST"]).body())
             try:
                 answer = oauth.token(self.store, oauth.parse_form(body), request.headers.get("Authorization"),
-                                     instance_url, request.host)
+                                     instance_url, self.logins)
             except oauth.OAuthError as refused:
                 return _json(refused.status, refused.body())
             return _json(200, answer)
@@ -320,7 +329,7 @@ class SandboxApp:
 
     def _serve_login(self, request: Request, version: str, body: bytes) -> Response:
         try:
-            return _xml(200, soap_login.login(self.store, body, version, f"https://{request.host}"))
+            return _xml(200, soap_login.login(self.store, body, version, f"https://{request.host}", self.logins))
         except SoapFault as fault:
             return _xml(500, fault.to_xml())
 
@@ -349,7 +358,7 @@ class SandboxApp:
 
 
 _EARLY_FAULTS = frozenset({FaultKind.ERROR_500, FaultKind.ERROR_503, FaultKind.LIMIT_EXCEEDED,
-                           FaultKind.EXPIRED_SESSION})
+                           FaultKind.CONCURRENT_LIMIT, FaultKind.EXPIRED_SESSION})
 
 
 def _api_refusal(session: Any) -> RestResponse | None:

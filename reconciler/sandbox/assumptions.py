@@ -570,10 +570,34 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption(
         "oauth-jwt",
         "What a JWT bearer assertion must satisfy",
-        "alg RS256, iss the consumer key, sub an active username, aud https://login|test.salesforce.com or this "
-        "server's own host[:port] (any path), exp (a number or a string of digits) not more than 5 minutes past. "
-        "The signature is not verified: no certificate is uploaded to the sandbox's connected app.",
-        "clients.md §1.3 (claims as simple-salesforce sends them, exp a string)",
+        "alg RS256, iss the consumer key, sub an active username, aud exactly https://login.salesforce.com or "
+        "https://test.salesforce.com (both accepted: the sandbox is neither a production org nor a sandbox; its "
+        "own host is refused 'audience is invalid'), exp (a number or a string of digits) not more than 5 minutes "
+        "past. The signature is not verified: no certificate is uploaded to the sandbox's connected app.",
+        "clients.md §1.3 (claims as simple-salesforce sends them, exp a string); real-orgs.md §5.1 (audiences)",
+    ),
+    Assumption(
+        "concurrent-limit",
+        "What the concurrent-request limit answers, and whether a refusal counts",
+        "403 REQUEST_LIMIT_EXCEEDED 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.' (SOAP: the "
+        "fault), not counted against the daily allowance; the sandbox's requests are never long-running, so it "
+        "refuses only when told to (`sandbox limits --busy N`, fault kind concurrent-limit).",
+        "real-orgs.md §7.2 (the code and messages; whether refusals count is not documented)",
+    ),
+    Assumption(
+        "oauth-password-flow-blocked",
+        "What a blocked OAuth username-password flow answers",
+        "400 invalid_grant 'authentication failure' (the answer to a wrong password too), after the client id and "
+        "secret are checked; `sandbox serve --password-flow` unblocks it.",
+        "real-orgs.md §5.3 (blocked by default since Summer '23; the answer is reported by a blog, not documented)",
+    ),
+    Assumption(
+        "soap-login-disabled",
+        "What a disabled SOAP login() answers",
+        "HTTP 500 SOAP fault INVALID_OPERATION 'SOAP API login() is disabled by default in this org. Contact the "
+        "org administrator to enable SOAP API login().', whatever the credentials; `sandbox serve --soap-login` "
+        "enables it.",
+        "real-orgs.md §5.3 (the message as an integration quotes it; the HTTP status and fault type UNVERIFIED)",
     ),
     Assumption(
         "oauth-refresh-token",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox import ids
@@ -17,6 +18,19 @@ if TYPE_CHECKING:
     from reconciler.sandbox.store import Session
 
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "."
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """The password logins the org allows. A new real org allows neither (real-orgs.md §5.3): SOAP `login()` is
+    disabled in orgs created since Winter '26, the OAuth username-password flow blocked in those since Summer '23;
+    `guestlist sandbox serve --soap-login --password-flow` turns them on, as an administrator can."""
+
+    soap_login: bool = False
+    password_flow: bool = False
+
+
+NEW_ORG_LOGINS = LoginPolicy()  # both off, as a new real org has them
 
 
 def _hash_password(password: str, salt: str) -> str:

@@ -68,11 +68,17 @@ def serve(
     fault: Annotated[list[str] | None, typer.Option(
         "--fault", help="Inject a fault, KIND[:key=value,...], e.g. 503:method=POST,path=/composite,nth=2 "
                         "(kinds: latency, 500, 503, drop-before-commit, drop-after-commit, lock-row, "
-                        "limit-exceeded, expired-session; keys: method, path, nth, times, p, ms, record).")] = None,
+                        "limit-exceeded, concurrent-limit, expired-session; keys: method, path, nth, times, p, ms, "
+                        "record).")] = None,
     fault_seed: Annotated[int, typer.Option("--fault-seed", help="Seed of the faults' random draws.")] = 0,
+    soap_login: Annotated[bool, typer.Option(
+        "--soap-login", help="Allow SOAP API login(), which new orgs have disabled (for older clients).")] = False,
+    password_flow: Annotated[bool, typer.Option(
+        "--password-flow", help="Allow the OAuth username-password flow, which new orgs block.")] = False,
 ) -> None:
     """Serve the sandbox org until interrupted. The first line on stdout is a JSON object with instance_url,
-    access_token, ca_file and username."""
+    access_token, ca_file and username. Like a new real org it refuses password logins unless allowed."""
+    from reconciler.sandbox.auth import LoginPolicy
     from reconciler.sandbox.errors import NotASandboxDatabase
     from reconciler.sandbox.faults import FaultPlan, FaultSpecError
     from reconciler.sandbox.runner import start_sandbox
@@ -83,7 +89,8 @@ def serve(
         raise _fail(str(exc)) from None
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        sandbox = start_sandbox(db, port=port, seed="empty" if empty else "demo", faults=plan)
+        sandbox = start_sandbox(db, port=port, seed="empty" if empty else "demo", faults=plan,
+                                logins=LoginPolicy(soap_login=soap_login, password_flow=password_flow))
     except NotASandboxDatabase as exc:
         raise _fail(str(exc)) from None
     except sqlite3.DatabaseError as exc:
@@ -217,14 +224,17 @@ def limits(
     daily_api_requests: Annotated[int | None, typer.Option(
         "--daily-api-requests", min=0, help="The daily API allowance (DailyApiRequests Max; default 15000).")] = None,
     reset_usage: Annotated[bool, typer.Option("--reset-usage", help="Start a new day: no request used yet.")] = False,
+    busy: Annotated[int | None, typer.Option(
+        "--busy", min=0, help="Refuse the next N API requests at the concurrent-request limit (REQUEST_LIMIT_EXCEEDED "
+                              "ConcurrentRequests), as an org running many long requests does; 0 clears.")] = None,
 ) -> None:
-    """Show, or change, the daily API allowance and its usage; prints them (after the change) as JSON. A running
-    sandbox on the same database sees the change at once."""
+    """Show, or change, the daily API allowance and its usage, and the concurrent-request refusals pending; prints
+    them (after the change) as JSON. A running sandbox on the same database sees the change at once."""
     from reconciler.sandbox.admin import api_limits
 
     store = _open(_existing(db))
     try:
-        current = api_limits(store, daily_api_requests, reset_usage)
+        current = api_limits(store, daily_api_requests, reset_usage, busy)
     finally:
         store.close()
     _print(current)

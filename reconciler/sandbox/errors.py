@@ -26,6 +26,10 @@ class ApiError(Exception):
 
 
 INVALID_SESSION = ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+# REQUEST_LIMIT_EXCEEDED has two meanings, told apart by the message (real-orgs.md §7.1, real-orgs.md §7.2)
+DAILY_LIMIT = ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+CONCURRENT_LIMIT = ApiError(403, "REQUEST_LIMIT_EXCEEDED",
+                            "ConcurrentRequests (Concurrent API Requests) Limit exceeded.")
 
 
 class NotASandboxDatabase(Exception):

@@ -28,7 +28,8 @@ class FaultKind(StrEnum):
     DROP_BEFORE_COMMIT = "drop-before-commit"
     DROP_AFTER_COMMIT = "drop-after-commit"
     LOCK_ROW = "lock-row"
-    LIMIT_EXCEEDED = "limit-exceeded"
+    LIMIT_EXCEEDED = "limit-exceeded"  # REQUEST_LIMIT_EXCEEDED, the daily allowance ("TotalRequests")
+    CONCURRENT_LIMIT = "concurrent-limit"  # REQUEST_LIMIT_EXCEEDED, the concurrent-request limit (real-orgs.md §7.2)
     EXPIRED_SESSION = "expired-session"
 
 

@@ -17,6 +17,7 @@ from types import TracebackType
 
 from reconciler.sandbox.admin import Admin, connection
 from reconciler.sandbox.app import SandboxApp
+from reconciler.sandbox.auth import NEW_ORG_LOGINS, LoginPolicy
 from reconciler.sandbox.faults import FaultPlan
 from reconciler.sandbox.server import HttpsServer
 from reconciler.sandbox.store import SeedName, Store
@@ -74,10 +75,12 @@ class RunningSandbox:
 
 def start_sandbox(db_path: Path, *, port: int = 0, seed: SeedName = "demo", latency_ms: int = 0,
                   faults: FaultPlan | None = None, threads: int = 16,
-                  sleep: Callable[[float], None] = time.sleep) -> RunningSandbox:
+                  sleep: Callable[[float], None] = time.sleep,
+                  logins: LoginPolicy = NEW_ORG_LOGINS) -> RunningSandbox:
     """Open (or create and seed) the database, mint or reuse its certificates, and serve on 127.0.0.1:`port`
     (0: a free port). Returns once the server listens. `seed` only matters for a new database; `sleep` is how
-    injected latency waits. NotASandboxDatabase when `db_path` is another application's file."""
+    injected latency waits; `logins` turns on the password logins a new org has off. NotASandboxDatabase when
+    `db_path` is another application's file."""
     db_path = Path(db_path)
     store = Store(db_path, seed=seed)
     try:
@@ -85,7 +88,7 @@ def start_sandbox(db_path: Path, *, port: int = 0, seed: SeedName = "demo", late
         plan = faults or FaultPlan()
         if latency_ms:
             plan = replace(plan, latency_ms=latency_ms)
-        app = SandboxApp(store, faults=plan, sleep=sleep)
+        app = SandboxApp(store, faults=plan, sleep=sleep, logins=logins)
         server = HttpsServer(app, cert_file=tls.cert_file, key_file=tls.key_file, host=HOST, port=port,
                              threads=threads)
         server.start()

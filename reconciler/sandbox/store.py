@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
-from reconciler.sandbox.errors import ApiError, NotASandboxDatabase
+from reconciler.sandbox.errors import DAILY_LIMIT, ApiError, NotASandboxDatabase
 from reconciler.sandbox.objects import access, duplicates, mail, rules_for, settings, validation_rules, visibility
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
@@ -618,12 +618,26 @@ class Session:
     def record_request(self) -> tuple[int, int]:
         used, limit = self.api_usage()
         if used >= limit:
-            raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            raise DAILY_LIMIT
         self._set_counter("api_used", used + 1)
         return used + 1, limit
 
     def set_daily_limit(self, max_requests: int) -> None:
         self.set_setting("daily_limit", int(max_requests))
+
+    def concurrent_refusals(self) -> int:
+        """Sandbox-only: how many of the next API requests meet the concurrent-request limit."""
+        return int(self.setting("concurrent_refusals", 0))
+
+    def set_concurrent_refusals(self, count: int) -> None:
+        self.set_setting("concurrent_refusals", int(count))
+
+    def take_concurrent_refusal(self) -> bool:
+        """True (and one fewer pending) when this request is to meet the concurrent-request limit."""
+        pending = self.concurrent_refusals()
+        if pending > 0:
+            self.set_concurrent_refusals(pending - 1)
+        return pending > 0
 
     def reset_api_usage(self) -> None:
         """Sandbox-only: a new day."""

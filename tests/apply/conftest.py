@@ -1,8 +1,8 @@
 """Fixtures of the apply tests that run against the sandbox org over real HTTPS.
 
 Each test gets its own running demo org (a copy of a session-wide seeded database: copying beats seeding), and
-connects the way a real org is connected: `--org env` with a username and password (the SOAP login), so that an
-expired session can be renewed as it is with real credentials.
+connects the way a real org is connected: `--org env` with the JWT bearer flow (tests/logins.py), so that an expired
+session can be renewed as it is with real credentials.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from reconciler.org.connect import OrgConnection, connect
 from reconciler.sandbox.faults import FaultPlan
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 from reconciler.sandbox.store import Store
+from tests.logins import jwt_env
 from tests.plan.test_cli_scenarios import config  # noqa: F401  (the fixture: a copy of desired/ to edit)
 
 
@@ -37,14 +38,8 @@ def sandbox(tmp_path: Path, demo_template: Path) -> Iterator[RunningSandbox]:
 
 
 def org_env(sandbox: RunningSandbox) -> dict[str, str]:
-    """`--org env` variables for the sandbox: the admin's username and password, the sandbox's CA."""
-    return {
-        "SF_USERNAME": "admin@acme.com",
-        "SF_PASSWORD": "sandbox",
-        "SF_SECURITY_TOKEN": "",
-        "SF_LOGIN_URL": sandbox.info.instance_url,
-        "SF_CA_FILE": sandbox.info.ca_file,
-    }
+    """`--org env` variables for the sandbox: a JWT bearer login as the admin, the sandbox's CA."""
+    return jwt_env(sandbox.info)
 
 
 @pytest.fixture

@@ -103,6 +103,40 @@ def test_a_refused_request_limit_says_the_allowance_is_spent_not_a_stale_count(
                           "REQUEST_LIMIT_EXCEEDED).")
 
 
+def test_a_concurrent_request_limit_is_waited_out_not_taken_for_the_daily_allowance(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    """real-orgs.md §7.2: the apply's first write meets the org's concurrent-request limit twice, is retried with
+    backoff (a lookup first: nothing is created twice) and goes through; every request sent is counted."""
+    inject(sandbox, "concurrent-limit:method=POST,path=composite/sobjects,nth=2,times=2")
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert result.exit_code == 0, result.output
+    assert "Applied: 11 created, 5 updated, 4 deleted." in result.stdout and "Converged" in result.stdout
+    assert "REQUEST_LIMIT_EXCEEDED" not in result.stdout and "daily allowance left: none" not in result.stdout
+    done = journal(tmp_path)[-1]
+    assert sum(done["write_requests"].values()) == 13  # 11 write requests, the first one sent three times
+    assert_no_duplicates(census(sandbox))
+    assert plan_exit(sandbox, config) == 0
+
+
+def test_a_write_the_org_keeps_refusing_at_the_concurrent_limit_fails_alone_and_says_why(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every attempt of the first write meets the concurrent-request limit (the Writer's 5, without sleeping): its
+    changes fail with the concurrency named, the rest of the apply goes on, and nobody is told the allowance is
+    spent (real-orgs.md §7.2)."""
+    inject(sandbox, "concurrent-limit:method=POST,path=composite/sobjects,nth=2,times=5")
+    for name, value in org_env(sandbox).items():
+        monkeypatch.setenv(name, value)
+    out, err = io.StringIO(), io.StringIO()
+    options = ApplyOptions(config, "env", yes=True, allow_irreversible=True, journal=tmp_path / "journal.jsonl",
+                           today=dt.date.fromisoformat(TODAY))
+    assert run(options, out=out, err=err, policy=no_sleep_policy()) == 1, out.getvalue() + err.getvalue()
+    text = out.getvalue()
+    assert ("REQUEST_LIMIT_EXCEEDED: the org kept refusing it at its limit of concurrent long-running API requests "
+            "(retried with backoff): rerun apply in a few minutes") in text
+    assert "Stopped:" not in text and "daily allowance left: none" not in text and "Applied: " in text
+    assert journal(tmp_path)[-1]["write_requests"]  # the apply ran to its end
+
+
 def test_nothing_to_do_exits_0_without_asking(sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
     assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0
     result = apply(sandbox, config, tmp_path)
@@ -341,6 +375,7 @@ def test_a_validation_rule_fails_one_user_and_its_membership_then_a_rerun_conver
     "lock-row:method=POST,path=composite/sobjects,nth=6,record=2",
     "expired-session:method=PATCH,path=composite/sobjects,nth=1",
     "limit-exceeded:method=POST,path=composite/sobjects,nth=4",
+    "concurrent-limit:method=POST,path=composite/sobjects,nth=3,times=5",  # retried until the Writer gives up
     "drop-after-commit:method=POST,path=composite/sobjects,nth=6,times=5",  # every attempt loses its answer
 ])
 def test_faults_during_apply_then_a_rerun_converges_with_nothing_twice(

@@ -22,6 +22,7 @@ from reconciler.sandbox.runner import RunningSandbox, SandboxInfo
 from tests.apply.conftest import inject, org_env
 from tests.apply.fakes import no_sleep_policy
 from tests.apply.test_apply_cli import TODAY, apply, plan_exit, query
+from tests.logins import jwt_env
 
 LOCK = "SELECT Id, Description FROM PermissionSet WHERE Name = 'Guestlist_Apply_Lock'"
 OTHER = "guestlist apply lock, never assign. user=ci-bot host=runner-7 pid=4242 ttl=1800 token=0123456789abcdef"
@@ -59,8 +60,7 @@ def test_two_concurrent_applies_never_invite_twice(demo_template: Path, config: 
         shutil.copyfile(demo_template, db)
         server, info = _serve(db)
         try:
-            env = {**os.environ, "SF_USERNAME": info.username, "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": "",
-                   "SF_LOGIN_URL": info.instance_url, "SF_CA_FILE": info.ca_file}
+            env = {**os.environ, **jwt_env(info, info.username)}
             applies = [subprocess.Popen(
                 [sys.executable, "-m", "reconciler", "apply", str(config), "--org", "env", "--yes",
                  "--allow-irreversible", "--today", TODAY, "--journal", str(tmp_path / f"journal{attempt}-{i}")],

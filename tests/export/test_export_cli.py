@@ -11,6 +11,7 @@ from reconciler.sandbox.admin import connection
 from reconciler.sandbox.faults import FaultPlan
 from reconciler.sandbox.runner import start_sandbox
 from tests.export.helpers import TODAY, assert_contract, cli
+from tests.logins import jwt_env
 
 
 def _export(db: Path, *args: str, env: dict[str, str] | None = None):  # noqa: ANN202
@@ -94,8 +95,7 @@ def test_a_session_that_ends_mid_export_is_renewed_once(demo_db: Path) -> None:
     again and comes out whole; with a bare access token it says what to do, exit 1."""
     faults = FaultPlan.from_specs(["expired-session:path=/query,nth=3"])
     with start_sandbox(demo_db, faults=faults) as running:
-        env = {"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": "",
-               "SF_LOGIN_URL": running.info.instance_url, "SF_CA_FILE": running.info.ca_file}
+        env = jwt_env(running.info)
         renewed = cli(["export", "--org", "env", "--today", TODAY], env)
         assert renewed.code == 0, renewed.stderr
         assert len(yaml.safe_load(renewed.stdout)["groups"]) == 3

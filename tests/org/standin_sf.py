@@ -111,13 +111,12 @@ def _error(target: str | None, command: str) -> int:
 
 
 def _login(org: dict[str, str]) -> str:
-    """A fresh token from the sandbox (the real CLI refreshes its stored login the same way)."""
+    """A fresh token from the sandbox, by the refresh token of the stored login, as the real CLI refreshes it."""
     import requests
 
     session = requests.Session()
     session.trust_env = False
     answer = session.post(f"{org['instanceUrl']}/services/oauth2/token", verify=org["ca_file"], timeout=30, data={
-        "grant_type": "password", "client_id": "guestlist-sandbox", "client_secret": "guestlist-sandbox-secret",
-        "username": org["username"], "password": "sandbox"})
+        "grant_type": "refresh_token", "client_id": "PlatformCLI", "refresh_token": org["refresh_token"]})
     answer.raise_for_status()
     return str(answer.json()["access_token"])

@@ -32,9 +32,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> RunningSandbox:
 
 
 def orgs(sandbox: RunningSandbox) -> dict[str, dict[str, str]]:
+    """The stand-in's stored login: like the real CLI's, a refresh token of its own connected app (PlatformCLI)."""
     info = sandbox.info
+    with sandbox.store.session() as session:
+        refresh_token = session.issue_refresh_token(session.meta("admin_user_id") or "", "PlatformCLI")
     return {"prod": {"username": info.username, "instanceUrl": info.instance_url, "id": sandbox.store.org_id,
-                     "ca_file": info.ca_file, "stale_token": info.access_token}}
+                     "ca_file": info.ca_file, "stale_token": info.access_token, "refresh_token": refresh_token}}
 
 
 def run(args: list[str], bindir: Path | None, sandbox: RunningSandbox, **env: str) -> tuple[int, str, str]:

@@ -4,18 +4,23 @@ re-authentication, and the messages for refused credentials (all through HTTPS a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from typer.testing import CliRunner
 
+from reconciler.cli import app
 from reconciler.model import DesiredState
 from reconciler.org.connect import ConnectError, SessionExpired, connect
 from reconciler.org.observe import observe
+from reconciler.sandbox.auth import LoginPolicy
 from reconciler.sandbox.runner import start_sandbox
 
+REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 12, 1)
 SANDBOX_APP = {"SF_CONSUMER_KEY": "guestlist-sandbox", "SF_CONSUMER_SECRET": "guestlist-sandbox-secret"}
 ADMIN = {"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": ""}
@@ -24,6 +29,14 @@ ADMIN = {"SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "sandbox", "SF_SECURITY
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory):
     with start_sandbox(tmp_path_factory.mktemp("env") / "sandbox.sqlite3") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def password_org(tmp_path_factory: pytest.TempPathFactory):
+    """An org whose administrator allowed the OAuth username-password flow (`sandbox serve --password-flow`)."""
+    db = tmp_path_factory.mktemp("password") / "sandbox.sqlite3"
+    with start_sandbox(db, logins=LoginPolicy(password_flow=True)) as running:
         yield running
 
 
@@ -75,32 +88,84 @@ def test_a_refused_token_is_named_and_redacted(sandbox) -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "method"),
+    ("org", "values", "method"),
     [
-        (ADMIN, "username and password"),
-        (ADMIN | SANDBOX_APP, "username and password (OAuth)"),
-        (SANDBOX_APP, "client credentials"),
+        ("password_org", ADMIN | SANDBOX_APP, "username and password (OAuth)"),
+        ("sandbox", SANDBOX_APP, "client credentials"),
     ],
 )
-def test_logins_guestlist_performs(sandbox, values: dict[str, str], method: str) -> None:
-    with connect("env", env=login_env(sandbox, **values)) as conn:
+def test_logins_guestlist_performs(org: str, values: dict[str, str], method: str,
+                                   request: pytest.FixtureRequest) -> None:
+    served = request.getfixturevalue(org)
+    with connect("env", env=login_env(served, **values)) as conn:
         assert conn.method == method
         assert conn.user_info["preferred_username"] == "admin@acme.com"
         assert conn.counter.by_kind["auth"] == 1
         assert observe(conn, DesiredState()).org.username == "admin@acme.com"
 
 
+def test_a_username_and_password_alone_no_longer_log_in(password_org) -> None:
+    """SOAP login() is off in new orgs and retired (real-orgs.md §5.3): the password needs a connected app."""
+    with pytest.raises(ConnectError) as err:
+        connect("env", env=login_env(password_org, **ADMIN))
+    message = str(err.value)
+    assert "username and password: missing SF_CONSUMER_KEY, SF_CONSUMER_SECRET" in message
+    assert "SOAP login() is disabled in new orgs" in message and "sandbox" not in message.split("Set one of")[0]
+    assert "POST /services/Soap/u login" not in password_org.admin.counters.snapshot()["by_endpoint"]
+
+
+def test_a_new_org_blocks_the_password_flow_and_the_message_says_how_to_allow_it(sandbox) -> None:
+    with pytest.raises(ConnectError) as err:
+        connect("env", env=login_env(sandbox, **ADMIN, **SANDBOX_APP))
+    message = str(err.value)
+    assert "refused the username and password (OAuth) login (invalid_grant: authentication failure)" in message
+    assert "orgs created since Summer '23 do by default" in message
+    assert "Setup > OAuth and OpenID Connect Settings > Allow OAuth Username-Password Flows" in message
+    assert "JWT bearer or client credentials are safer" in message
+
+
+def test_plan_with_a_password_in_a_new_org_and_once_the_flow_is_allowed(sandbox, password_org) -> None:
+    """Through the CLI: a new org refuses the username-password flow and the message says how to allow it; an org
+    that allows it plans (real-orgs.md §5.3)."""
+    args = ["plan", str(REPO / "desired"), "--org", "env", "--today", "2026-11-22", "--format", "json"]
+    clean = {"SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None, "SF_PRIVATE_KEY_FILE": None, "SF_PRIVATE_KEY": None}
+    refused = CliRunner().invoke(app, args, env={**login_env(sandbox, **ADMIN, **SANDBOX_APP), **clean})
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert json.loads(refused.stdout)["error"]["code"] == "connect-failed"
+    assert "Allow OAuth Username-Password Flows" in refused.stderr and "sandbox-secret" not in refused.stderr
+    planned = CliRunner().invoke(app, args, env={**login_env(password_org, **ADMIN, **SANDBOX_APP), **clean})
+    assert planned.exit_code in (0, 2), planned.stderr
+    assert "via username and password (OAuth)" in planned.stderr
+
+
 def test_jwt_bearer_login(sandbox, key_file: str) -> None:
+    """The token request goes to SF_LOGIN_URL (the sandbox's own URL), the audience is login.salesforce.com
+    (real-orgs.md §5.1): the sandbox refuses its own host as the audience, so one accepted request proves it."""
     env = login_env(sandbox, SF_USERNAME="bob@acme.com", SF_CONSUMER_KEY="guestlist-sandbox",
                     SF_PRIVATE_KEY_FILE=key_file)
     with connect("env", env=env) as conn:
         assert conn.method == "JWT bearer"
         assert conn.user_info["preferred_username"] == "bob@acme.com"
+        assert conn.counter.by_kind["auth"] == 1
 
 
-def test_a_wrong_password_is_refused_without_echoing_it(sandbox) -> None:
-    env = login_env(sandbox, SF_USERNAME="admin@acme.com", SF_PASSWORD="wrong-horse-battery", SF_SECURITY_TOKEN="")
-    with pytest.raises(ConnectError, match="refused the username and password login .*INVALID_LOGIN") as err:
+def test_a_jwt_audience_the_org_refuses_names_the_fix(sandbox, key_file: str) -> None:
+    env = login_env(sandbox, SF_USERNAME="bob@acme.com", SF_CONSUMER_KEY="guestlist-sandbox",
+                    SF_PRIVATE_KEY_FILE=key_file, SF_JWT_AUDIENCE=sandbox.info.instance_url)
+    with pytest.raises(ConnectError) as err:
+        connect("env", env=env)
+    assert str(err.value) == (
+        f"{sandbox.info.instance_url} refused the JWT bearer login (invalid_grant: audience is invalid). Likely "
+        f"cause: the org accepts none of the JWT audiences sent (sent: {sandbox.info.instance_url}); fix: set "
+        "SF_JWT_AUDIENCE to https://login.salesforce.com for a production org or https://test.salesforce.com for a "
+        "sandbox.")
+
+
+def test_a_wrong_password_is_refused_without_echoing_it(password_org) -> None:
+    env = login_env(password_org, SF_USERNAME="admin@acme.com", SF_PASSWORD="wrong-horse-battery",
+                    SF_SECURITY_TOKEN="", **SANDBOX_APP)
+    with pytest.raises(ConnectError, match=r"refused the username and password \(OAuth\) login \(invalid_grant: "
+                                           r"authentication failure\)\. Likely causes: a wrong SF_PASSWORD") as err:
         connect("env", env=env)
     assert "wrong-horse-battery" not in str(err.value)
 
@@ -112,8 +177,10 @@ def test_a_wrong_client_secret(sandbox) -> None:
     assert "not-the-secret" not in str(err.value)
 
 
-def test_observe_renews_an_expired_session_once(sandbox) -> None:
-    with connect("env", env=login_env(sandbox, **ADMIN)) as conn:
+def test_observe_renews_an_expired_session_once(sandbox, key_file: str) -> None:
+    env = login_env(sandbox, SF_USERNAME="admin@acme.com", SF_CONSUMER_KEY="guestlist-sandbox",
+                    SF_PRIVATE_KEY_FILE=key_file)
+    with connect("env", env=env) as conn:
         conn.sf.mdapi.ChatterSettings.read(["Chatter"])  # built before the session ends
         sandbox.admin.expire_sessions()
         snapshot = observe(conn, DesiredState())
@@ -137,7 +204,8 @@ def test_an_expired_access_token_says_it_cannot_be_renewed(sandbox) -> None:
 
 def test_the_built_in_sandbox_renews_its_session_like_a_real_org(tmp_path: Path) -> None:
     """--org sandbox: the sandbox's own expired-session fault (set through its public /_sandbox/ path) ends the
-    session mid-read; observe renews it with a SOAP login and reads everything again."""
+    session mid-read; observe renews it with the client credentials of the sandbox's connected app (a flow a new
+    org allows) and reads everything again."""
     with connect("sandbox", sandbox_db=tmp_path / "sandbox.sqlite3") as conn:
         assert conn.reauthenticate is not None
         fault = {"rules": [{"kind": "expired-session", "path": "/query", "nth": 2}]}

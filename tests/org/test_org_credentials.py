@@ -28,10 +28,10 @@ def only(*names: str, **extra: str) -> dict[str, str]:
         (ALL, "access token"),
         (only("SF_USERNAME", "SF_CONSUMER_KEY", "SF_PRIVATE_KEY_FILE", "SF_PASSWORD", "SF_SECURITY_TOKEN"),
          "JWT bearer"),
-        (only("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN"), "username and password"),
         (only("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"),
          "username and password (OAuth)"),
-        (only("SF_USERNAME", "SF_PASSWORD", SF_SECURITY_TOKEN=""), "username and password"),
+        (only("SF_USERNAME", "SF_PASSWORD", "SF_CONSUMER_KEY", "SF_CONSUMER_SECRET", SF_SECURITY_TOKEN=""),
+         "username and password (OAuth)"),
         (only("SF_CONSUMER_KEY", "SF_CONSUMER_SECRET"), "client credentials"),
         (only("SF_CONSUMER_KEY", "SF_CONSUMER_SECRET", "SF_USERNAME"), "client credentials"),
     ],
@@ -55,6 +55,18 @@ def test_missing_variables_are_named_per_partial_set() -> None:
     assert ALL["SF_PASSWORD"] not in message and ALL["SF_USERNAME"] not in message
 
 
+def test_a_password_without_a_connected_app_says_why_it_needs_one() -> None:
+    """SOAP login() is off in new orgs and retired (real-orgs.md §5.3): the password goes through the OAuth flow."""
+    with pytest.raises(ConnectError) as err:
+        select_credentials(only("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN"))
+    message = str(err.value)
+    assert "username and password: missing SF_CONSUMER_KEY, SF_CONSUMER_SECRET" in message
+    assert ("SOAP login() is disabled in new orgs and retired in Summer '27, so guestlist uses the OAuth "
+            "username-password flow") in message
+    assert ALL["SF_PASSWORD"] not in message
+    assert "SOAP" not in str(pytest.raises(ConnectError, select_credentials, only("SF_USERNAME")).value)
+
+
 def test_an_empty_environment_lists_every_way_to_connect() -> None:
     with pytest.raises(ConnectError) as err:
         select_credentials({})
@@ -74,7 +86,8 @@ def test_an_empty_value_counts_as_missing() -> None:
 def test_credentials_never_show_their_values() -> None:
     creds = select_credentials(ALL)
     assert ALL["SF_ACCESS_TOKEN"] not in repr(creds)
-    assert ALL["SF_PASSWORD"] not in repr(select_credentials(only("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN")))
+    password = only("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_KEY", "SF_CONSUMER_SECRET")
+    assert ALL["SF_PASSWORD"] not in repr(select_credentials(password))
 
 
 @pytest.mark.parametrize(

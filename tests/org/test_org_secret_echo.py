@@ -49,18 +49,11 @@ def test_an_oauth_error_that_echoes_the_credentials(fake_http, output_format: st
     assert_no_secret(output)
 
 
-def test_a_soap_fault_that_echoes_the_password(fake_http) -> None:
-    from html import escape
-
+def test_a_password_without_a_connected_app_is_never_sent(fake_http) -> None:
+    """guestlist no longer sends SOAP login() (real-orgs.md §5.3): without a connected app nothing leaves."""
     env = {"SF_USERNAME": "ci@acme.com", "SF_PASSWORD": PASSWORD, "SF_SECURITY_TOKEN": TOKEN}
-    fault = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
-             'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault>'
-             "<faultcode>sf:INVALID_LOGIN</faultcode>"
-             f"<faultstring>INVALID_LOGIN: {escape(echoes(secret=False))}</faultstring>"
-             "</soapenv:Fault></soapenv:Body></soapenv:Envelope>")
-    fake_http.answer(500, fault)
     output = run(env)
-    assert "INVALID_LOGIN" in output
+    assert "missing SF_CONSUMER_KEY, SF_CONSUMER_SECRET" in output and fake_http.sent == []
     assert_no_secret(output)
 
 

@@ -1,5 +1,5 @@
-"""The token requests guestlist makes itself (JWT bearer, client credentials, SOAP and OAuth password logins),
-checked on the wire with a scripted transport (pure)."""
+"""The token requests guestlist makes itself (JWT bearer with its audiences, client credentials, the OAuth
+username-password flow), checked on the wire with a scripted transport (pure)."""
 
 from __future__ import annotations
 
@@ -13,26 +13,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from reconciler.org.connect import ConnectError, jwt_claims, request_token, select_credentials
+from reconciler.org.connect import ConnectError, jwt_audiences, jwt_claims, request_token, select_credentials
 from reconciler.org.requests import RequestCounter, build_session
 
 TOKEN_OK = {"access_token": "00D000000000001!AQ.fresh-token", "instance_url": "https://acme.my.salesforce.com",
             "token_type": "Bearer"}
-SOAP_OK = (
-    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
-    "<serverUrl>https://acme.my.salesforce.com/services/Soap/u/59.0/00D000000000001</serverUrl>"
-    "<sessionId>00D000000000001!AQ.soap-session</sessionId><userId>005000000000001AAA</userId>"
-    "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
-)
-SOAP_FAULT = (
-    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_LOGIN</faultcode>'
-    "<faultstring>INVALID_LOGIN: Invalid username, password, security token; or user locked out.</faultstring>"
-    "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
-)
-
-
 @pytest.fixture(scope="module")
 def rsa_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, rsa.RSAPublicKey]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -92,7 +77,71 @@ def test_jwt_refused(fake_http, rsa_key) -> None:
         request_token(session_and_counter()[0], creds)
     assert "https://login.salesforce.com refused the JWT bearer login (invalid_grant: user hasn't approved" in str(
         err.value)
-    assert "Pre-authorise" in str(err.value)
+    assert "Likely cause: the user is not pre-authorised for the connected app; fix: set the app's Permitted " \
+           "Users to \"Admin approved users are pre-authorized\"" in str(err.value)
+    assert len(fake_http.sent) == 1  # login.salesforce.com takes one audience only
+
+
+@pytest.mark.parametrize(("login_url", "audiences"), [
+    ("https://login.salesforce.com", ("https://login.salesforce.com",)),
+    ("https://test.salesforce.com", ("https://test.salesforce.com",)),
+    ("https://acme.my.salesforce.com", ("https://login.salesforce.com", "https://test.salesforce.com")),
+    ("https://acme--uat.sandbox.my.salesforce.com", ("https://test.salesforce.com", "https://login.salesforce.com")),
+    ("https://acme--uat.my.salesforce.com", ("https://test.salesforce.com", "https://login.salesforce.com")),
+    ("https://cs42.salesforce.com", ("https://test.salesforce.com", "https://login.salesforce.com")),
+    ("https://127.0.0.1:8443", ("https://login.salesforce.com", "https://test.salesforce.com")),
+])
+def test_the_jwt_audience_is_login_or_test_whatever_the_login_url(login_url: str, audiences: tuple[str, ...]) -> None:
+    """real-orgs.md §5.1: never the My Domain; test first for sandbox hosts; both tried for a My Domain."""
+    assert jwt_audiences(login_url) == audiences
+    assert jwt_audiences(login_url, "https://gs1.salesforce.com/") == ("https://gs1.salesforce.com",)
+    assert jwt_audiences(login_url, "https://acme.force.com/customers") == ("https://acme.force.com/customers",)
+    with pytest.raises(ConnectError, match="SF_JWT_AUDIENCE must be an https:// URL"):
+        jwt_audiences(login_url, "login.salesforce.com")
+
+
+def jwt_env(key_file: Path, **extra: str) -> dict[str, str]:
+    return {"SF_USERNAME": "ci@acme.com", "SF_CONSUMER_KEY": "3MVG9key", "SF_PRIVATE_KEY_FILE": str(key_file),
+            **extra}
+
+
+def sent_audience(request, public_key) -> str:
+    assertion = parse_qs(request.body)["assertion"][0]
+    return str(jwt.decode(assertion, public_key, algorithms=["RS256"], options={"verify_aud": False})["aud"])
+
+
+def test_a_my_domain_gets_the_token_there_with_the_production_audience_then_the_sandbox_one(fake_http,
+                                                                                            rsa_key) -> None:
+    key_file, public_key = rsa_key
+    creds = select_credentials(jwt_env(key_file, SF_LOGIN_URL="https://acme.my.salesforce.com"))
+    fake_http.answer(400, {"error": "invalid_grant", "error_description": "audience is invalid"})
+    fake_http.answer(200, TOKEN_OK)
+    session, counter = session_and_counter()
+    assert request_token(session, creds).access_token == TOKEN_OK["access_token"]
+    assert [r.url for r in fake_http.sent] == ["https://acme.my.salesforce.com/services/oauth2/token"] * 2
+    assert [sent_audience(r, public_key) for r in fake_http.sent] == ["https://login.salesforce.com",
+                                                                      "https://test.salesforce.com"]
+    assert counter.by_kind["auth"] == 2  # both requests counted
+
+
+def test_an_audience_set_by_the_user_or_the_cli_variable_is_the_only_one(fake_http, rsa_key) -> None:
+    key_file, public_key = rsa_key
+    for variable in ("SF_JWT_AUDIENCE", "SF_AUDIENCE_URL"):
+        env = jwt_env(key_file, SF_LOGIN_URL="https://acme.my.salesforce.com",
+                      **{variable: "https://acme.my.salesforce.com"})
+        fake_http.answer(400, {"error": "invalid_grant", "error_description": "audience is invalid"})
+        with pytest.raises(ConnectError, match=r"none of the JWT audiences sent \(sent: https://acme.my.sal"):
+            request_token(session_and_counter()[0], select_credentials(env))
+        assert sent_audience(fake_http.sent[-1], public_key) == "https://acme.my.salesforce.com"
+    assert len(fake_http.sent) == 2
+
+
+def test_a_wrong_consumer_key_is_not_retried_with_another_audience(fake_http, rsa_key) -> None:
+    creds = select_credentials(jwt_env(rsa_key[0], SF_LOGIN_URL="https://acme.my.salesforce.com"))
+    fake_http.answer(400, {"error": "invalid_client_id", "error_description": "client identifier invalid"})
+    with pytest.raises(ConnectError, match="Likely cause: SF_CONSUMER_KEY is not the consumer key"):
+        request_token(session_and_counter()[0], creds)
+    assert len(fake_http.sent) == 1
 
 
 def test_client_credentials_use_basic_auth_on_my_domain(fake_http) -> None:
@@ -113,28 +162,6 @@ def test_client_credentials_need_my_domain() -> None:
         request_token(session_and_counter()[0], creds)
 
 
-def test_soap_login_escapes_and_appends_the_security_token(fake_http) -> None:
-    creds = select_credentials({"SF_USERNAME": "o'neil@acme.com", "SF_PASSWORD": "p<&>w", "SF_SECURITY_TOKEN": "TOK"})
-    fake_http.answer(200, SOAP_OK)
-    token = request_token(session_and_counter()[0], creds)
-    assert (token.access_token, token.instance_url) == ("00D000000000001!AQ.soap-session",
-                                                        "https://acme.my.salesforce.com")
-    sent = fake_http.sent[0]
-    assert sent.url == "https://login.salesforce.com/services/Soap/u/59.0"
-    assert sent.headers["SOAPAction"] == "login"
-    assert b"<urn:username>o'neil@acme.com</urn:username>" in sent.body
-    assert b"<urn:password>p&lt;&amp;&gt;wTOK</urn:password>" in sent.body
-
-
-def test_soap_login_refused(fake_http) -> None:
-    creds = select_credentials({"SF_USERNAME": "ci@acme.com", "SF_PASSWORD": "hunter2pw", "SF_SECURITY_TOKEN": "TOK"})
-    fake_http.answer(500, SOAP_FAULT)
-    with pytest.raises(ConnectError) as err:
-        request_token(session_and_counter()[0], creds)
-    assert str(err.value) == ("https://login.salesforce.com refused the username and password login "
-                              "(INVALID_LOGIN: Invalid username, password, security token; or user locked out.)")
-
-
 def test_oauth_password_grant(fake_http) -> None:
     creds = select_credentials({"SF_USERNAME": "ci@acme.com", "SF_PASSWORD": "pw", "SF_SECURITY_TOKEN": "TOK",
                                 "SF_CONSUMER_KEY": "key", "SF_CONSUMER_SECRET": "secret"})
@@ -143,6 +170,7 @@ def test_oauth_password_grant(fake_http) -> None:
     assert parse_qs(fake_http.sent[0].body) == {"grant_type": ["password"], "client_id": ["key"],
                                                "client_secret": ["secret"], "username": ["ci@acme.com"],
                                                "password": ["pwTOK"]}
+    assert fake_http.sent[0].url == "https://login.salesforce.com/services/oauth2/token"  # never SOAP login()
 
 
 def test_a_login_url_that_is_not_salesforce(fake_http) -> None:

@@ -20,6 +20,7 @@ from reconciler.plan.change import Plan
 from reconciler.sandbox.faults import FaultKind, FaultPlan, FaultRule
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 from reconciler.sandbox.store import Store
+from tests.logins import jwt_env
 from tests.plan.conftest import env_of
 from tests.sandbox.api.conftest import connect
 
@@ -456,8 +457,7 @@ def test_a_public_group_cannot_start_allowing_customers(org: RunningSandbox, tmp
 
 
 def test_a_connected_user_without_the_invite_permission_blocks_invitations(org: RunningSandbox) -> None:
-    env = {"SF_LOGIN_URL": org.info.instance_url, "SF_CA_FILE": org.info.ca_file, "SF_USERNAME": "bob@acme.com",
-           "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": "", "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
+    env = {**jwt_env(org.info, "bob@acme.com"), "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
     args = ["plan", str(REPO / "desired"), "--org", "env", "--today", TODAY, "--format", "json"]
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 1, result.stderr
@@ -489,9 +489,7 @@ def test_a_session_that_ends_mid_plan_is_renewed_once(demo_db: Path, tmp_path: P
     shutil.copyfile(demo_db, db)
     faults = FaultPlan((FaultRule(FaultKind.EXPIRED_SESSION, path="/query", nth=3),))
     with start_sandbox(db, faults=faults) as running:
-        env = {"SF_LOGIN_URL": running.info.instance_url, "SF_CA_FILE": running.info.ca_file,
-               "SF_USERNAME": "admin@acme.com", "SF_PASSWORD": "sandbox", "SF_SECURITY_TOKEN": "",
-               "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
+        env = {**jwt_env(running.info), "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
         args = ["plan", str(REPO / "desired"), "--org", "env", "--today", TODAY, "--format", "json"]
         renewed = CliRunner().invoke(app, args, env=env)
         again = CliRunner().invoke(app, args, env=env)
@@ -499,3 +497,33 @@ def test_a_session_that_ends_mid_plan_is_renewed_once(demo_db: Path, tmp_path: P
     first, second = json.loads(renewed.stdout), json.loads(again.stdout)
     assert [c["key"] for c in first["changes"]] == [c["key"] for c in second["changes"]]
     assert first["api_requests"] > second["api_requests"]  # the second login and the reads made twice
+
+
+@pytest.mark.parametrize("refusals", [1, None])
+def test_a_read_at_the_concurrent_request_limit_is_retried_and_counted(demo_db: Path, tmp_path: Path,
+                                                                        refusals: int | None) -> None:
+    """real-orgs.md §7.2: REQUEST_LIMIT_EXCEEDED "ConcurrentRequests" is transient: a read is tried again (each
+    attempt counted, so the plan reports one request more); when every query is refused, plan gives up after 3
+    attempts, naming the concurrency limit, not a spent daily allowance."""
+    db = tmp_path / "org.sqlite3"
+    shutil.copyfile(demo_db, db)
+    rule = FaultRule(FaultKind.CONCURRENT_LIMIT, path="/query", **({"nth": 2} if refusals else {}))
+    faults = FaultPlan((rule,))
+    with start_sandbox(db, faults=faults) as running:
+        env = {**jwt_env(running.info), "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
+        args = ["plan", str(REPO / "desired"), "--org", "env", "--today", TODAY, "--format", "json"]
+        refused = CliRunner().invoke(app, args, env=env)
+        running.admin.set_faults(FaultPlan())
+        undisturbed = CliRunner().invoke(app, args, env=env)
+    assert undisturbed.exit_code == 0, undisturbed.stderr
+    if refusals == 1:
+        assert refused.exit_code == 0, refused.stderr
+        first, second = json.loads(refused.stdout), json.loads(undisturbed.stdout)
+        assert [c["key"] for c in first["changes"]] == [c["key"] for c in second["changes"]]
+        assert first["api_requests"] == second["api_requests"] + 1
+        return
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["error"]["code"] == "org-error"
+    assert "the org is running as many long API requests at once as it allows (REQUEST_LIMIT_EXCEEDED: " \
+           "ConcurrentRequests (Concurrent API Requests) Limit exceeded.; retried with backoff)" in refused.stderr
+    assert "daily" not in refused.stderr.replace("the daily allowance is not affected", "")

@@ -17,6 +17,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from reconciler.model import MANAGE_INTERNAL_USERS_PERMISSION, PERMISSION_NAMES
+from reconciler.sandbox.auth import LoginPolicy
 from reconciler.sandbox.routes.oauth import CONSUMER_KEY, CONSUMER_SECRET
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
 from tests.plan.test_cli_scenarios import REPO, TODAY
@@ -32,11 +33,12 @@ PASSWORD = "Integration2026"
 
 @pytest.fixture
 def org(demo_db: Path, tmp_path: Path) -> Iterator[RunningSandbox]:
-    """A fresh copy of the demo org per test (these tests write)."""
+    """A fresh copy of the demo org per test (these tests write), whose administrator allowed the OAuth
+    username-password flow the integration user logs in with (a new org blocks it: real-orgs.md §5.3)."""
     db = tmp_path / "org" / "org.sqlite3"
     db.parent.mkdir()
     shutil.copyfile(demo_db, db)
-    with start_sandbox(db) as running:
+    with start_sandbox(db, logins=LoginPolicy(password_flow=True)) as running:
         yield running
 
 

@@ -22,6 +22,7 @@ from typer.testing import CliRunner, Result
 
 from reconciler.cli import app
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
+from tests.logins import jwt_env
 from tests.plan.conftest import env_of
 from tests.plan.test_cli_scenarios import REPO, TODAY, changes, edit, plan_json
 from tests.sandbox.api.conftest import connect
@@ -191,7 +192,7 @@ def test_a_new_org_has_no_site_groups_and_no_warning(org: RunningSandbox) -> Non
 
 def _integration_user(org: RunningSandbox, sf: Salesforce) -> dict[str, str | None]:
     """A user made through the sandbox's APIs (User insert, a permission set with Modify All Data and View All
-    Data, its assignment; a password set as the sandbox allows): everything but Manage Unlisted Groups."""
+    Data, its assignment), logging in by JWT bearer: everything but Manage Unlisted Groups."""
     profile = sf.query("SELECT Id FROM Profile WHERE Name = 'Standard User'")["records"][0]["Id"]
     user = sf.User.create({"Username": "integration@acme.com", "Email": "integration@acme.com",
                            "LastName": "Integration", "Alias": "integ", "ProfileId": profile,
@@ -202,11 +203,7 @@ def _integration_user(org: RunningSandbox, sf: Salesforce) -> dict[str, str | No
                                         "PermissionsApiEnabled": True, "PermissionsManageUsers": True,
                                         "PermissionsChatterInviteExternalUsers": True})["id"]
     sf.PermissionSetAssignment.create({"AssigneeId": user, "PermissionSetId": all_data})
-    with org.store.session() as session:
-        session.set_password(user, "integration-pw")
-    return {"SF_LOGIN_URL": org.info.instance_url, "SF_CA_FILE": org.info.ca_file,
-            "SF_USERNAME": "integration@acme.com", "SF_PASSWORD": "integration-pw", "SF_SECURITY_TOKEN": "",
-            "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
+    return {**jwt_env(org.info, "integration@acme.com"), "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None}
 
 
 def test_an_unlisted_group_run_by_a_user_without_manage_unlisted_groups_is_blocked(

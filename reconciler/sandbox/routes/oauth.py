@@ -18,9 +18,10 @@ import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from reconciler.sandbox.assumptions import assumed
+from reconciler.sandbox.auth import NEW_ORG_LOGINS, LoginPolicy
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.store import Session, Store
 
@@ -29,7 +30,7 @@ CONSUMER_SECRET = "guestlist-sandbox-secret"
 CLI_CLIENT_ID = "PlatformCLI"  # the Salesforce CLI's default connected app (ecosystem.md §1.1 and ecosystem.md §1.4)
 REFRESH_CLIENTS = (CONSUMER_KEY, CLI_CLIENT_ID)
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}
+AUDIENCES = {"https://login.salesforce.com", "https://test.salesforce.com"}  # real-orgs.md §5.1
 CLOCK_SKEW_S = 300
 
 
@@ -56,7 +57,8 @@ def parse_form(body: bytes) -> dict[str, str]:
 
 
 def token(
-    store: Store, form: dict[str, str], authorization: str | None, instance_url: str, request_host: str
+    store: Store, form: dict[str, str], authorization: str | None, instance_url: str,
+    logins: LoginPolicy = NEW_ORG_LOGINS,
 ) -> dict[str, Any]:
     """Issue an access token for the grant in `form`; OAuthError when the grant is refused."""
     assumed("oauth-connected-app")
@@ -64,12 +66,15 @@ def token(
     with store.session() as session:
         if grant == "password":
             _check_client(form.get("client_id"), form.get("client_secret"))
+            if not logins.password_flow:  # what a blocked flow answers (real-orgs.md §5.3)
+                assumed("oauth-password-flow-blocked")
+                raise OAuthError("invalid_grant", "authentication failure")
             try:
                 user_id = session.authenticate(form.get("username", ""), form.get("password", ""))
             except ApiError:
                 raise OAuthError("invalid_grant", "authentication failure") from None
         elif grant == JWT_GRANT:
-            user_id = _jwt_user(session, form.get("assertion", ""), request_host)
+            user_id = _jwt_user(session, form.get("assertion", ""))
         elif grant == "client_credentials":
             client_id, client_secret = _basic_credentials(authorization) or (
                 form.get("client_id"),
@@ -149,7 +154,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     return client_id, client_secret
 
 
-def _jwt_user(session: Session, assertion: str, request_host: str) -> str:
+def _jwt_user(session: Session, assertion: str) -> str:
     """The active user named by a JWT bearer assertion whose claims hold (signature not verified)."""
     assumed("oauth-jwt")
     header, claims = _decode_jwt(assertion)
@@ -157,8 +162,7 @@ def _jwt_user(session: Session, assertion: str, request_host: str) -> str:
         raise OAuthError("invalid_grant", "invalid assertion: the algorithm must be RS256")
     if claims.get("iss") != CONSUMER_KEY:
         raise OAuthError("invalid_client_id", "client identifier invalid")
-    audience = urlsplit(str(claims.get("aud", "")))
-    if audience.hostname not in LOGIN_HOSTS and audience.netloc != request_host:
+    if str(claims.get("aud", "")).rstrip("/") not in AUDIENCES:
         raise OAuthError("invalid_grant", "audience is invalid")
     expiry = claims.get("exp")
     try:

@@ -2,19 +2,28 @@
 
 simple-salesforce reads sessionId and serverUrl (and takes the instance from serverUrl's host); jsforce also needs
 userId and userInfo/organizationId (clients.md §4.3). A refused login is the LoginFault INVALID_LOGIN, HTTP 500.
+Like a new real org, the sandbox has `login()` disabled unless started with `--soap-login` (real-orgs.md §5.3).
 """
 
 from __future__ import annotations
 
+from reconciler.sandbox.assumptions import assumed
+from reconciler.sandbox.auth import NEW_ORG_LOGINS, LoginPolicy
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.soap import PARTNER, PARTNER_FAULT, SoapFault, child_text, element, envelope, parse_call
 from reconciler.sandbox.store import Store
 
 SESSION_SECONDS = 7200
+DISABLED = ("SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API "
+            "login().")  # real-orgs.md §5.3
 
 
-def login(store: Store, body: bytes, version: str, instance_url: str) -> bytes:
+def login(store: Store, body: bytes, version: str, instance_url: str,
+          logins: LoginPolicy = NEW_ORG_LOGINS) -> bytes:
     call = parse_call(body, namespace=PARTNER_FAULT)
+    if not logins.soap_login:
+        assumed("soap-login-disabled")
+        raise SoapFault("INVALID_OPERATION", DISABLED, namespace=PARTNER_FAULT)
     if call.operation != "login":
         raise SoapFault(
             "INVALID_OPERATION",

@@ -2,7 +2,9 @@
 
 Databases are copied from session-wide seeded templates (seeding takes longer than copying a file). `sandbox` is
 one running demo org per test module, for tests that only read or that tolerate each other's writes; `fresh`
-is a new org per test, for tests whose assertions depend on the state.
+is a new org per test, for tests whose assertions depend on the state. Both refuse password logins, as a new org
+does, unless the test module sets `LOGINS = PASSWORD_LOGINS` (it logs in as several users through SOAP `login()`
+or the OAuth username-password flow, as older clients do: `guestlist sandbox serve --soap-login --password-flow`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 
+from reconciler.sandbox.auth import NEW_ORG_LOGINS, LoginPolicy
 from reconciler.sandbox.runner import RunningSandbox, SandboxInfo, start_sandbox
 from reconciler.sandbox.store import Store
 
 API_VERSION = "59.0"
+PASSWORD_LOGINS = LoginPolicy(soap_login=True, password_flow=True)
+
+
+def _logins(request: pytest.FixtureRequest) -> LoginPolicy:
+    return getattr(request.module, "LOGINS", NEW_ORG_LOGINS)
 
 
 def client_session(info: SandboxInfo) -> requests.Session:
@@ -90,15 +98,23 @@ def start(templates: dict[str, Path]) -> Callable[..., RunningSandbox]:
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory, start: Callable[..., RunningSandbox]
-            ) -> Iterator[RunningSandbox]:
-    with start(tmp_path_factory.mktemp("module-org")) as running:
+def sandbox(tmp_path_factory: pytest.TempPathFactory, start: Callable[..., RunningSandbox],
+            request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
+    with start(tmp_path_factory.mktemp("module-org"), logins=_logins(request)) as running:
         yield running
 
 
 @pytest.fixture
-def fresh(tmp_path: Path, start: Callable[..., RunningSandbox]) -> Iterator[RunningSandbox]:
-    with start(tmp_path / "org") as running:
+def fresh(tmp_path: Path, start: Callable[..., RunningSandbox], request: pytest.FixtureRequest
+          ) -> Iterator[RunningSandbox]:
+    with start(tmp_path / "org", logins=_logins(request)) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_new_org(tmp_path: Path, start: Callable[..., RunningSandbox]) -> Iterator[RunningSandbox]:
+    """A new org per test with the logins of a new real org, whatever the module's LOGINS."""
+    with start(tmp_path / "org", logins=NEW_ORG_LOGINS) as running:
         yield running
 
 

@@ -6,7 +6,9 @@ import pytest
 from simple_salesforce import Salesforce
 
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import AdminClient, admin_session, client_session, connect
+from tests.sandbox.api.conftest import PASSWORD_LOGINS, AdminClient, admin_session, client_session, connect
+
+LOGINS = PASSWORD_LOGINS  # its tests log in with passwords, as older clients do (conftest.py)
 
 CONTROLS = [
     ("POST", "/reset"), ("GET", "/connection"), ("POST", "/invitations/accept"), ("GET", "/settings"),

@@ -150,7 +150,8 @@ def test_limits_sets_the_daily_allowance_of_a_running_sandbox(tmp_path: Path, st
         assert json.loads(shown.stdout)["daily_api_requests"]["max"] == 15000
         changed = runner.invoke(app, ["sandbox", "limits", "--db", db, "--daily-api-requests", "3",
                                       "--reset-usage"])
-        assert json.loads(changed.stdout) == {"daily_api_requests": {"max": 3, "used": 0}}
+        assert json.loads(changed.stdout) == {"daily_api_requests": {"max": 3, "used": 0},
+                                              "concurrent_api_requests": {"refusals_pending": 0}}
         sf = connect(sandbox.info)
         assert sf.limits()["DailyApiRequests"] == {"Max": 3, "Remaining": 2}
         sf.limits()
@@ -159,3 +160,25 @@ def test_limits_sets_the_daily_allowance_of_a_running_sandbox(tmp_path: Path, st
             sf.limits()
     refused = runner.invoke(app, ["sandbox", "limits", "--db", db, "--daily-api-requests", "-1"])
     assert refused.exit_code != 0 and "Traceback" not in refused.output
+
+
+def test_limits_busy_refuses_the_next_requests_at_the_concurrent_limit(tmp_path: Path, start: Any) -> None:
+    """real-orgs.md §7.2: REQUEST_LIMIT_EXCEEDED for the concurrent-request limit, not the daily allowance."""
+    runner = CliRunner()
+    with start(tmp_path / "org") as sandbox:
+        db = str(tmp_path / "org" / "org.sqlite3")
+        sf = connect(sandbox.info)
+        sf.query("SELECT Id FROM Organization")
+        used = sf.api_usage["api-usage"].used
+        busy = runner.invoke(app, ["sandbox", "limits", "--db", db, "--busy", "2"])
+        assert json.loads(busy.stdout)["concurrent_api_requests"] == {"refusals_pending": 2}
+        for _ in range(2):
+            with pytest.raises(SalesforceRefusedRequest) as caught:
+                sf.query("SELECT Id FROM Organization")
+            assert caught.value.content == [{"message": "ConcurrentRequests (Concurrent API Requests) Limit "
+                                                        "exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED",
+                                             "fields": []}]
+        assert sf.query("SELECT Id FROM Organization")["totalSize"] == 1
+        shown = json.loads(runner.invoke(app, ["sandbox", "limits", "--db", db]).stdout)
+    assert shown == {"daily_api_requests": {"max": 15000, "used": used + 1},  # the refusals were not counted
+                     "concurrent_api_requests": {"refusals_pending": 0}}

@@ -20,7 +20,9 @@ from simple_salesforce.exceptions import (
 
 from reconciler.sandbox.routes.oauth import CONSUMER_KEY, CONSUMER_SECRET
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import client_session, connect, error_of
+from tests.sandbox.api.conftest import PASSWORD_LOGINS, client_session, connect, error_of
+
+LOGINS = PASSWORD_LOGINS  # its tests log in with passwords, as older clients do (conftest.py)
 
 ADMIN = "admin@acme.com"
 PASSWORD = "sandbox"
@@ -76,8 +78,9 @@ def test_soap_login_through_simple_salesforce(sandbox: RunningSandbox) -> None:
     assert sf.query(f"SELECT Username FROM User WHERE Username = '{ADMIN}'")["totalSize"] == 1
 
 
-def test_soap_login_through_a_redirecting_adapter(sandbox: RunningSandbox) -> None:
-    """The 'cleaner' recipe of clients.md §1.3: keep domain='login' and send login.salesforce.com to the sandbox."""
+def login_server_session(sandbox: RunningSandbox) -> requests.Session:
+    """The 'cleaner' recipe of clients.md §1.3: keep domain='login' (or 'test') and send login.salesforce.com and
+    test.salesforce.com to the sandbox, so a client builds its URLs and JWT audiences as for a real org."""
 
     class Redirect(HTTPAdapter):
         def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]
@@ -86,9 +89,31 @@ def test_soap_login_through_a_redirecting_adapter(sandbox: RunningSandbox) -> No
             return super().send(request, **kwargs)  # type: ignore[arg-type]
 
     session = client_session(sandbox.info)
-    session.mount("https://login.salesforce.com/", Redirect())
-    sf = Salesforce(username="alice@acme.com", password=PASSWORD, security_token="", session=session)
+    for host in ("login", "test"):
+        session.mount(f"https://{host}.salesforce.com/", Redirect())
+    return session
+
+
+def test_soap_login_through_a_redirecting_adapter(sandbox: RunningSandbox) -> None:
+    sf = Salesforce(username="alice@acme.com", password=PASSWORD, security_token="",
+                    session=login_server_session(sandbox))
     assert sf.query("SELECT Id FROM Account LIMIT 1")["done"] is True
+
+
+def test_a_new_org_refuses_soap_login_and_the_password_flow(fresh_new_org: RunningSandbox) -> None:
+    """real-orgs.md §5.3: SOAP login() is disabled and the OAuth username-password flow blocked in a new org."""
+    with pytest.raises(SalesforceAuthenticationFailed) as soap:
+        Salesforce(username=ADMIN, password=PASSWORD, security_token="", domain=login_domain(fresh_new_org),
+                   session=client_session(fresh_new_org.info))
+    assert soap.value.code == "INVALID_OPERATION"
+    assert "SOAP API login() is disabled by default in this org" in soap.value.auth_message
+    with pytest.raises(SalesforceAuthenticationFailed) as oauth:
+        Salesforce(username=ADMIN, password=PASSWORD, consumer_key=CONSUMER_KEY, consumer_secret=CONSUMER_SECRET,
+                   domain=login_domain(fresh_new_org), session=client_session(fresh_new_org.info))
+    assert (oauth.value.code, oauth.value.auth_message) == ("invalid_grant", "authentication failure")
+    sf = Salesforce(username="alice@acme.com", consumer_key=CONSUMER_KEY, privatekey=_private_key_pem(),
+                    session=login_server_session(fresh_new_org))  # JWT bearer works in a new org
+    assert sf.oauth2("userinfo")["preferred_username"] == "alice@acme.com"
 
 
 def test_soap_login_refused_is_invalid_login(sandbox: RunningSandbox) -> None:
@@ -142,13 +167,22 @@ def _private_key_pem() -> str:
 
 def test_oauth_jwt_bearer_with_a_string_exp(sandbox: RunningSandbox) -> None:
     key = _private_key_pem()
-    sf = Salesforce(username="alice@acme.com", consumer_key=CONSUMER_KEY, privatekey=key,
-                    domain=login_domain(sandbox), session=client_session(sandbox.info))
-    assert sf.oauth2("userinfo")["preferred_username"] == "alice@acme.com"
+    for domain in ("login", "test"):  # aud https://login.salesforce.com, then https://test.salesforce.com
+        sf = Salesforce(username="alice@acme.com", consumer_key=CONSUMER_KEY, privatekey=key, domain=domain,
+                        session=login_server_session(sandbox))
+        assert sf.oauth2("userinfo")["preferred_username"] == "alice@acme.com"
     with pytest.raises(SalesforceAuthenticationFailed) as caught:
         Salesforce(username="nobody@acme.com", consumer_key=CONSUMER_KEY, privatekey=key,
-                   domain=login_domain(sandbox), session=client_session(sandbox.info))
+                   session=login_server_session(sandbox))
     assert caught.value.code == "invalid_grant"
+
+
+def test_a_jwt_whose_audience_is_the_orgs_own_host_is_refused(sandbox: RunningSandbox) -> None:
+    """real-orgs.md §5.1: the audience is login.salesforce.com or test.salesforce.com, never the org's URL."""
+    with pytest.raises(SalesforceAuthenticationFailed) as caught:  # simple-salesforce sends aud https://{domain}...
+        Salesforce(username="alice@acme.com", consumer_key=CONSUMER_KEY, privatekey=_private_key_pem(),
+                   domain=login_domain(sandbox), session=client_session(sandbox.info))
+    assert (caught.value.code, caught.value.auth_message) == ("invalid_grant", "audience is invalid")
 
 
 def test_oauth_client_credentials_run_as_the_connected_admin(sandbox: RunningSandbox) -> None:

@@ -18,7 +18,9 @@ from simple_salesforce.exceptions import (
 
 from reconciler.sandbox.faults import FaultPlan, FaultRule, FaultSpecError
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import AdminClient, admin_session, client_session, connect, error_of
+from tests.sandbox.api.conftest import PASSWORD_LOGINS, AdminClient, admin_session, client_session, connect, error_of
+
+LOGINS = PASSWORD_LOGINS  # its tests log in with passwords, as older clients do (conftest.py)
 
 ORG_QUERY = "SELECT Id FROM Organization"
 

@@ -1,4 +1,5 @@
-"""The daily API allowance: Sforce-Limit-Info on every response, /limits, and 403 REQUEST_LIMIT_EXCEEDED."""
+"""The daily API allowance: Sforce-Limit-Info on every response, /limits, and 403 REQUEST_LIMIT_EXCEEDED; and the
+concurrent-request limit, the same code with another message (real-orgs.md §7.2)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,19 @@ def test_what_is_not_counted(fresh: RunningSandbox) -> None:
     sf.oauth2("userinfo")
     admin.call("GET", "/counters")
     assert admin.call("GET", "/limits")["daily_api_requests"]["used"] == before
+
+
+def test_both_limits_can_be_injected_and_say_which_they_are(fresh: RunningSandbox) -> None:
+    sf = connect(fresh.info)
+    admin = AdminClient(fresh.info)
+    admin.faults("concurrent-limit:path=/query,nth=1", "limit-exceeded:path=/query,nth=1")  # one, then the other
+    messages = []
+    for _ in range(2):
+        with pytest.raises(SalesforceRefusedRequest) as caught:
+            sf.query("SELECT Id FROM Organization")
+        messages.append(error_of(caught.value)["message"])
+    assert messages == ["ConcurrentRequests (Concurrent API Requests) Limit exceeded.", "TotalRequests Limit exceeded."]
+    admin.call("PUT", "/limits", {"concurrent_refusals": 1})
+    refused = sf.session.get(f"{sf.base_url}limits", headers=sf.headers)
+    assert refused.status_code == 403 and "ConcurrentRequests" in refused.text
+    assert sf.limits()["DailyApiRequests"]["Max"] == 15000

@@ -14,7 +14,9 @@ from zeep.exceptions import Fault
 
 from reconciler.sandbox.routes.oauth import CONSUMER_KEY, CONSUMER_SECRET
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import client_session, connect, error_of
+from tests.sandbox.api.conftest import PASSWORD_LOGINS, client_session, connect, error_of
+
+LOGINS = PASSWORD_LOGINS  # its tests log in with passwords, as older clients do (conftest.py)
 
 USERNAME = "worker@acme.com"
 PASSWORD = "Worker2026"

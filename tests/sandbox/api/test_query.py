@@ -9,7 +9,9 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import client_session, connect, error_of
+from tests.sandbox.api.conftest import PASSWORD_LOGINS, client_session, connect, error_of
+
+LOGINS = PASSWORD_LOGINS  # its tests log in with passwords, as older clients do (conftest.py)
 
 BULK = 4321  # more than two default pages of 2000
 BULK_QUERY = "SELECT Id, Name FROM Account WHERE Name LIKE 'Bulk %' ORDER BY Name"

@@ -10,7 +10,9 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import AdminClient, client_session, connect, error_of
+from tests.sandbox.api.conftest import PASSWORD_LOGINS, AdminClient, client_session, connect, error_of
+
+LOGINS = PASSWORD_LOGINS  # its tests log in with passwords, as older clients do (conftest.py)
 
 LOCALE = {"TimeZoneSidKey": "America/Los_Angeles", "LocaleSidKey": "en_US", "EmailEncodingKey": "UTF-8",
           "LanguageLocaleKey": "en_US"}
