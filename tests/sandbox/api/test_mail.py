@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 
 from reconciler.cli import app
 from reconciler.sandbox.runner import RunningSandbox
-from tests.sandbox.api.conftest import AdminClient, connect
+from tests.sandbox.api.conftest import PASSWORD_LOGINS, AdminClient, connect
 from tests.sandbox.api.test_rules import as_user, one, user
+
+LOGINS = PASSWORD_LOGINS  # its tests log in as several users with passwords, as older clients do (conftest.py)
 
 
 def _db(sandbox: RunningSandbox) -> str:
