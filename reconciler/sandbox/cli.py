@@ -10,6 +10,8 @@ import signal
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -57,6 +59,23 @@ def _open(db: Path, seed: SeedName = "demo", language: SeedLanguage = "en") -> S
         raise _fail(f"{db} is not a sandbox database ({exc})") from None
     except OSError as exc:
         raise _fail(f"cannot open the sandbox database {db}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def _opened(db: Path, about: str | None = None) -> Iterator[Store]:
+    """The existing store at `db`, closed afterwards. With `about`, an ApiError inside ends the command with one line,
+    "error: <about><message> (<code>)"; without, it propagates."""
+    from reconciler.sandbox.errors import ApiError
+
+    store = _open(_existing(db))
+    try:
+        yield store
+    except ApiError as exc:
+        if about is None:
+            raise
+        raise _fail(f"{about}{exc.message} ({exc.code})") from None
+    finally:
+        store.close()
 
 
 @sandbox_app.command()
@@ -137,17 +156,11 @@ def accept(
 ) -> None:
     """The invitee accepts their pending invitation: a user is made and joins the inviting group."""
     from reconciler.sandbox.admin import accept_invitation
-    from reconciler.sandbox.errors import ApiError
 
-    store = _open(_existing(db))
-    try:
+    with _opened(db, f"{email}: ") as store:
         user_id = accept_invitation(store, email)
         with store.session() as session:
             username = session.retrieve("User", user_id, ["Username"])["Username"]
-    except ApiError as exc:
-        raise _fail(f"{email}: {exc.message} ({exc.code})") from None
-    finally:
-        store.close()
     _print({"user_id": user_id, "username": username})
 
 
@@ -159,15 +172,9 @@ def confirm_email(
     """The person clicks the confirmation link: their pending new address becomes User.Email (a real org keeps the
     old address until then). Prints {"user_id", "username", "email"} as JSON."""
     from reconciler.sandbox.admin import confirm_email as confirm
-    from reconciler.sandbox.errors import ApiError
 
-    store = _open(_existing(db))
-    try:
+    with _opened(db, f"{username}: ") as store:
         confirmed = confirm(store, username)
-    except ApiError as exc:
-        raise _fail(f"{username}: {exc.message} ({exc.code})") from None
-    finally:
-        store.close()
     _print(confirmed)
 
 
@@ -180,11 +187,8 @@ def outbox(
     confirmations (to the new address) and notices (to the old one)."""
     from reconciler.sandbox.admin import outbox as read_outbox
 
-    store = _open(_existing(db))
-    try:
+    with _opened(db) as store:
         mails = read_outbox(store)
-    finally:
-        store.close()
     if as_json:
         _print({"mails": mails})
         return
@@ -205,16 +209,10 @@ def settings(
 ) -> None:
     """Show, or change, the invitation settings no real API exposes; prints them (after the change) as JSON."""
     from reconciler.sandbox.admin import invitation_settings
-    from reconciler.sandbox.errors import ApiError
 
     domain_list = None if domains is None else [d.strip() for d in domains.split(",") if d.strip()]
-    store = _open(_existing(db))
-    try:
+    with _opened(db, "") as store:
         current = invitation_settings(store, allow_invitations, domain_list)
-    except ApiError as exc:
-        raise _fail(f"{exc.message} ({exc.code})") from None
-    finally:
-        store.close()
     _print(current)
 
 
@@ -232,11 +230,8 @@ def limits(
     them (after the change) as JSON. A running sandbox on the same database sees the change at once."""
     from reconciler.sandbox.admin import api_limits
 
-    store = _open(_existing(db))
-    try:
+    with _opened(db) as store:
         current = api_limits(store, daily_api_requests, reset_usage, busy)
-    finally:
-        store.close()
     _print(current)
 
 
@@ -262,17 +257,13 @@ def auth_url(
         raise _fail(f"--instance-url {instance_url!r} is not a URL like https://127.0.0.1:8443")
     if client_id not in REFRESH_CLIENTS:
         raise _fail(f"--client-id {client_id!r} is not one of {', '.join(REFRESH_CLIENTS)}")
-    store = _open(_existing(db))
-    try:
-        with store.session() as session:
-            wanted = username or session.retrieve("User", session.meta("admin_user_id") or "", ["Username"])["Username"]
-            found = session.query("SELECT Id FROM User WHERE Username = '" + wanted.replace("\\", "\\\\")
-                                  .replace("'", "\\'") + "' AND IsActive = true")
-            if not found.records:
-                raise _fail(f"--username {wanted!r}: no active user has that username")
-            token = session.issue_refresh_token(str(found.records[0]["Id"]), client_id)
-    finally:
-        store.close()
+    with _opened(db) as store, store.session() as session:
+        wanted = username or session.retrieve("User", session.meta("admin_user_id") or "", ["Username"])["Username"]
+        found = session.query("SELECT Id FROM User WHERE Username = '" + wanted.replace("\\", "\\\\")
+                              .replace("'", "\\'") + "' AND IsActive = true")
+        if not found.records:
+            raise _fail(f"--username {wanted!r}: no active user has that username")
+        token = session.issue_refresh_token(str(found.records[0]["Id"]), client_id)
     secret = CONSUMER_SECRET if client_id == CONSUMER_KEY else ""
     typer.echo(f"force://{client_id}:{secret}:{token}@{parts.netloc}")
 
@@ -296,15 +287,9 @@ def site_add(
 ) -> None:
     """Add a site (Salesforce's API can't create one); prints the new Network id."""
     from reconciler.sandbox.admin import add_site
-    from reconciler.sandbox.errors import ApiError
 
-    store = _open(_existing(db))
-    try:
+    with _opened(db, f"site {name!r}: ") as store:
         site_id = add_site(store, name, status)
-    except ApiError as exc:
-        raise _fail(f"site {name!r}: {exc.message} ({exc.code})") from None
-    finally:
-        store.close()
     typer.echo(site_id)
 
 
@@ -313,11 +298,8 @@ def site_list(db: DbOption = DEFAULT_DB) -> None:
     """List the sites as JSON: {"sites": [{"id", "name", "status"}, ...]}, by name."""
     from reconciler.sandbox.admin import list_sites
 
-    store = _open(_existing(db))
-    try:
+    with _opened(db) as store:
         found = list_sites(store)
-    finally:
-        store.close()
     _print({"sites": found})
 
 
