@@ -202,6 +202,10 @@ def apply(
         float, typer.Option("--lock-timeout", min=0, help="seconds to wait while another apply holds the org's "
                                                           "lock (0: refuse at once; exit 5 when still held)")
     ] = 180,
+    undo_out: Annotated[
+        Path | None, typer.Option("--undo-out", help="also write the undo plan here (it is always saved in "
+                                                     "the journal's folder: undo/<UTC time>.json)")
+    ] = None,
 ) -> None:
     """Execute the plan: batched writes, safety gates, a journal, and a read-back that it converged."""
     from reconciler.commands import apply as command
@@ -209,7 +213,8 @@ def apply(
     _redact_if(redact)
     _finish(lambda: command.run(command.ApplyOptions(path, org, sandbox_db, yes, plan_file, force, allow_irreversible,
                                                      journal, parse_today(today), lock_timeout,
-                                                     parse_login(org, target_org, auth_url_file, expect_org))))
+                                                     parse_login(org, target_org, auth_url_file, expect_org),
+                                                     undo_out)))
 
 
 @app.command(epilog=exit_codes_help("export"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reconciler.apply.journal import Journal
+from reconciler.apply.journal import Journal, safe_before
 from reconciler.apply.lookup import finder
 from reconciler.apply.steps import Batch, dependencies, plan_batches
 from reconciler.kinds import KINDS
@@ -189,7 +189,8 @@ class Executor:
         record_id = result.record_id or result.change.record_id  # an update or delete names its record anyway
         self.journal.record(result.change.key, result.change.action.value, result.outcome.value, record_id,
                             error_code=result.error.code if result.error else None, note=result.note,
-                            email_requested=_email_requested(result))
+                            email_requested=_email_requested(result),
+                            before=safe_before(result.change) if result.outcome is Outcome.APPLIED else None)
 
 
 def _email_requested(result: ChangeResult) -> str | None:

@@ -1,5 +1,6 @@
 """The journal: one JSON line per write outcome, appended and flushed as it happens, so an interrupted apply
-still leaves an exact record. It holds keys, ids and Salesforce error codes, never values or credentials."""
+still leaves an exact record. It holds keys, ids, Salesforce error codes, who ran the apply, and the before-values
+of each change written except private ones (names, emails, messages: docs/decisions/undo.md); never credentials."""
 
 from __future__ import annotations
 
@@ -9,12 +10,35 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from reconciler.gitinfo import config_commit
 from reconciler.guard import mask_secrets
 from reconciler.plan.email_change import NO_REQUESTS, EmailRequest, EmailRequests
 
+if TYPE_CHECKING:
+    from reconciler.org.connect import OrgConnection
+    from reconciler.plan.change import Change
+
 DEFAULT_JOURNAL = Path(".guestlist/journal.jsonl")
+
+
+def runner(conn: OrgConnection, config: Path) -> dict[str, Any]:
+    """Who ran the apply: the connected user, and the config's git commit when it is in a repository."""
+    found: dict[str, Any] = {"user": conn.user_info.get("preferred_username") or "", "user_id": conn.user_id}
+    commit = config_commit(config)
+    if commit is not None:
+        found["git"] = commit
+    return found
+
+
+def safe_before(change: Change) -> dict[str, Any]:
+    """The change's before-values the journal may hold: every word but private fields and email addresses."""
+    from reconciler.kinds import KINDS
+
+    spec = KINDS[change.kind]
+    private = {f.word for f in (*spec.fields, *spec.other_fields) if f.private} | {"email", "user", "username"}
+    return {word: value for word, value in change.before.items() if word not in private}
 
 
 def _utc_now() -> str:
@@ -73,7 +97,8 @@ class Journal:
         self._write({"time": self._clock(), "org": self.org_id, "event": event, **fields})
 
     def record(self, key: str, action: str, outcome: str, record_id: str | None = None, *,
-               error_code: str | None = None, note: str | None = None, email_requested: str | None = None) -> None:
+               error_code: str | None = None, note: str | None = None, email_requested: str | None = None,
+               before: dict[str, Any] | None = None) -> None:
         """The outcome of one change: applied, already_done, failed, skipped, not_attempted or unknown.
         `email_requested`: the digest of an email address this change asked the person to confirm."""
         entry: dict[str, Any] = {"time": self._clock(), "org": self.org_id, "key": key, "action": action,
@@ -86,6 +111,8 @@ class Journal:
             entry["note"] = note
         if email_requested:
             entry["email_requested"] = email_requested
+        if before is not None:
+            entry["before"] = before
         self._write(entry)
 
 

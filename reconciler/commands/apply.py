@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -19,7 +20,7 @@ from reconciler.apply.execute import Execution, Executor, Progress
 from reconciler.apply.explain import explain
 from reconciler.apply.gates import check_gates
 from reconciler.apply.integrity import PlanInconsistent, check_integrity
-from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError, email_requests
+from reconciler.apply.journal import DEFAULT_JOURNAL, Journal, JournalError, email_requests, runner
 from reconciler.apply.lock import DEFAULT_TIMEOUT, ApplyLock, Holder, LockError, LockHeld
 from reconciler.apply.planfile import load_plan_file
 from reconciler.apply.report import manual_left_line, outcome_lines, usage_line, verification_lines
@@ -59,6 +60,7 @@ class ApplyOptions:
     today: dt.date = field(default_factory=dt.date.today)
     lock_timeout: float = DEFAULT_TIMEOUT  # seconds to wait for another apply's lock; 0: refuse at once
     login: OrgLogin = OrgLogin()  # --target-org, --auth-url-file, --expect-org
+    undo_out: Path | None = None  # --undo-out: the undo plan here too (always: <journal's folder>/undo/<time>.json)
 
 
 @dataclass
@@ -102,7 +104,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
             try:
                 lock.acquire()  # before the org is read, so a second apply plans on what the first wrote
                 plan = _current_plan(conn, desired, options, saved, writer)
-                return _apply(plan, options, conn, writer, console, lock)
+                return _apply(plan, options, conn, writer, console, lock, desired)
             finally:
                 _release(lock, console)
     except LockHeld as held:
@@ -161,7 +163,8 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOpti
     if moved:
         _refuse_saved("the org changed since this plan was made", moved)
     fresh = build_plan(desired, snapshot, dt.date.fromisoformat(saved.today), email_requests=requested)
-    unwanted = unwanted_changes(saved, fresh)
+    unwanted = unwanted_changes(saved, fresh) if not saved.undoes else \
+        [f"the config has a blocker now: {blocker.message}" for blocker in fresh.blockers]  # an undo: see undo.md
     if unwanted:
         _refuse_saved(f"the config at {options.path} plans differently now", unwanted)
     return saved
@@ -181,7 +184,7 @@ def _release(lock: ApplyLock, console: Console) -> None:
 
 
 def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Writer, console: Console,
-           lock: ApplyLock) -> int:
+           lock: ApplyLock, desired: DesiredState) -> int:
     from reconciler import guard
 
     learn_people_of(plan)
@@ -208,9 +211,10 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
         raise CommandError(f"error: {exc}; nothing was written") from None
     with journal:
         _confirm(plan, options, console)
-        execution, verification, writes = _execute(plan, options, writer, journal, console, conn.secrets)
+        execution, verification, writes = _execute(plan, options, writer, journal, console, conn)
     console.say("")
     console.say("\n".join(outcome_lines(execution)))
+    _save_undo(plan, execution, options, conn, desired, console)
     not_applied = sum(1 for r in execution.results if not r.outcome.succeeded)
     console.say("\n".join(verification_lines(verification, not_applied, len(plan.manual_steps))))
     _release(lock, console)
@@ -219,15 +223,42 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
     return EXIT_OK if done else EXIT_ERROR
 
 
+def _save_undo(plan: Plan, execution: Execution, options: ApplyOptions, conn: OrgConnection,
+               desired: DesiredState, console: Console) -> None:
+    """Writes the undo plan of what this apply wrote (nothing written: no undo) and names it."""
+    from reconciler.apply.execute import Outcome
+    from reconciler.apply.undo import undo_plan
+    from reconciler.org.observe import observe
+
+    if not execution.by_outcome(Outcome.APPLIED):
+        return
+    generated = now()
+    undo = undo_plan(plan, execution.results, observe(conn, desired), generated)
+    stamp = generated.replace(":", "").replace("-", "")
+    paths = [options.journal.parent / "undo" / f"{stamp}.json", *([options.undo_out] if options.undo_out else [])]
+    text = json.dumps(undo.to_json(), indent=2, ensure_ascii=False) + "\n"
+    for path in paths:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            console.warn(f"error: cannot write the undo plan {path}: {exc.strerror or exc}")
+            continue
+        irreversible = sum(1 for w in undo.warnings if w.code == "irreversible")
+        console.say(f"Undo: {path} ({len(undo.changes)} change(s); {irreversible} can't be undone, listed in it); "
+                    f"apply it with guestlist apply --plan {path}")
+
+
 def _execute(plan: Plan, options: ApplyOptions, writer: Writer, journal: Journal, console: Console,
-             secrets: Callable[[], tuple[str, ...]]) -> tuple[Execution, Verification, int]:
+             conn: OrgConnection) -> tuple[Execution, Verification, int]:
     """Write, read back, journal. An interruption or an unexpected failure is journaled and reported in one
     line (the journal holds every outcome so far; a rerun re-reads the org)."""
     from reconciler.org.requests import redact
 
     try:
         journal.event("apply", changes=len(plan.changes), plan_generated=plan.generated,
-                      saved_plan=bool(options.plan_file))
+                      saved_plan=bool(options.plan_file), runner=runner(conn, options.path),
+                      **({"undoes": plan.undoes} if plan.undoes else {}))
         with _progress(len(plan.changes), console) as advance:
             execution = Executor(writer, journal, advance).run(plan.changes)
         verification = _verify(writer, execution)
@@ -243,7 +274,7 @@ def _execute(plan: Plan, options: ApplyOptions, writer: Writer, journal: Journal
                          "(it re-reads the org first)", EXIT_INTERRUPTED) from None
     except Exception as exc:  # the command's boundary: one line, secrets redacted, never a traceback
         _last_event(journal, "crashed", error=type(exc).__name__)
-        message = redact(f"{type(exc).__name__}: {exc}", secrets())
+        message = redact(f"{type(exc).__name__}: {exc}", conn.secrets())
         raise CommandError(f"error: apply failed unexpectedly ({message}); {options.journal} lists what was "
                          "written; rerun apply (it re-reads the org first)") from None
     return execution, verification, sum(by_operation.values())

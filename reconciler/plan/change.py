@@ -293,6 +293,7 @@ class Plan:
     external_names: tuple[str, ...] = ()  # every external person's email and username in scope (for --redact)
     api_requests: int = 0
     generated: str = ""  # ISO timestamp, set by the command (build_plan is pure)
+    undoes: str = ""  # an undo plan: the `generated` of the plan whose apply it reverses (docs/decisions/undo.md)
     format_version: int = FORMAT_VERSION
 
     @property
@@ -358,6 +359,7 @@ class Plan:
             "external_names": list(self.external_names),
             "fingerprints": dict(sorted(self.fingerprints.items())),
             "api_requests": self.api_requests,
+            **({"undoes": self.undoes} if self.undoes else {}),  # only in undo plans: older files round-trip
         }
 
     @classmethod
@@ -391,6 +393,7 @@ class Plan:
             external_names=plan.field("external_names", []).strings(),
             fingerprints=plan.field("fingerprints", {}).string_map(),
             api_requests=plan.field("api_requests", 0).integer(),
+            undoes=_timestamp(plan.field("undoes", "")),
         )
 
 
