@@ -235,7 +235,9 @@ def _save_undo(plan: Plan, execution: Execution, options: ApplyOptions, conn: Or
     generated = now()
     undo = undo_plan(plan, execution.results, observe(conn, desired), generated)
     stamp = generated.replace(":", "").replace("-", "")
-    paths = [options.journal.parent / "undo" / f"{stamp}.json", *([options.undo_out] if options.undo_out else [])]
+    folder = options.journal.parent / "undo"
+    name = next(f"{stamp}{n or ''}.json" for n in range(1000) if not (folder / f"{stamp}{n or ''}.json").exists())
+    paths = [folder / name, *([options.undo_out] if options.undo_out else [])]
     text = json.dumps(undo.to_json(), indent=2, ensure_ascii=False) + "\n"
     for path in paths:
         try:
