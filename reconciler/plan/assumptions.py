@@ -193,4 +193,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "real-orgs.md §12.3 (the resource mails the user each time); real-orgs.md §12.2: a REST create mails "
         "nobody (UNVERIFIED: no REST email header is documented).",
     ),
+    Assumption(
+        "undo-deletes",
+        "Undo never re-creates a deleted record (a membership, invitation, assignment or group): it lists the "
+        "delete as irreversible; a deactivated user that the next read no longer sees is listed too.",
+        "real-orgs.md §16: a re-created record gets a new id and CreatedDate, a group's posts and files are not "
+        "restored (UNVERIFIED for files); re-adding it by declaring it again is the reviewed path.",
+    ),
 )
