@@ -18,6 +18,7 @@ from reconciler.commands.config import load_valid_config
 from reconciler.commands.exitcodes import EXIT_OK
 from reconciler.commands.options import OrgLogin, OutputFormat, connect_org, sandbox_db_problem
 from reconciler.errors import CommandError
+from reconciler.gitinfo import config_commit
 from reconciler.model import DesiredState, Snapshot
 from reconciler.report.model import Header, Report
 
@@ -61,8 +62,10 @@ def make_report(desired: DesiredState, options: ReportOptions, err: TextIO | Non
             snapshot: Snapshot = observe(conn, desired, review=True)
     except OrgError as exc:
         raise CommandError(f"error: {exc}; no report was made") from None
+    commit = config_commit(options.path)  # the same helper as the journal's runner
+    shown = "" if commit is None else commit["commit"] + (" + uncommitted changes" if commit["dirty"] else "")
     header = Header(snapshot.org.id, snapshot.org.name, options.today.isoformat(), now(), __version__,
-                    str(options.path))
+                    str(options.path), shown)
     return build_report(desired, snapshot, options.today, header)
 
 

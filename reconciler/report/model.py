@@ -80,10 +80,12 @@ class Header:
     generated: str  # ISO timestamp, UTC
     version: str  # guestlist's
     config: str  # the config path the report was made from
+    config_commit: str = ""  # its git HEAD, "+ uncommitted changes" when dirty; "" outside a repository
 
     def items(self) -> tuple[tuple[str, str], ...]:
         return (("org", f"{self.org_name} ({self.org_id})"), ("as of", self.as_of), ("generated", self.generated),
-                ("guestlist", self.version), ("config", self.config))
+                ("guestlist", self.version), ("config", self.config),
+                *((("config commit", self.config_commit),) if self.config_commit else ()))
 
 
 @dataclass(frozen=True)

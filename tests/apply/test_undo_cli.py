@@ -37,7 +37,7 @@ def test_undo_of_an_apply_restores_the_config_before_the_edit(sandbox: RunningSa
     second = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible", "--undo-out",
                    str(tmp_path / "mine.json"))
     assert second.exit_code == 0, second.output
-    [undo] = [p for p in _undo_files(tmp_path) if p not in before]  # a second in the same second: 20261207T195501Z1.json
+    [undo] = [p for p in _undo_files(tmp_path) if p not in before]  # 2nd in one second: ...Z1.json
     assert f"Undo: {undo}" in second.stdout and (tmp_path / "mine.json").read_text() == undo.read_text()
     assert _plan_changes(sandbox, old)[0] == 2  # the org differs from the old config now
 
@@ -98,3 +98,6 @@ def test_journal_names_the_runner_and_before_values_and_the_git_commit(sandbox: 
     assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0
     last = [e for e in journal(tmp_path) if e.get("event") == "apply"][-1]
     assert last["runner"]["git"] == {"commit": head, "dirty": True}
+    report = guestlist(sandbox, "report", str(config), "--org", "env", "--as-of", TODAY, "--format", "markdown")
+    assert report.exit_code == 0, report.output
+    assert f"{head} + uncommitted changes" in report.stdout  # the report header: the same helper as the journal
