@@ -275,6 +275,31 @@ def report(
                                                       parse_login(org, target_org, auth_url_file, expect_org))))
 
 
+@app.command(epilog=exit_codes_help("notify"))
+def notify(
+    path: ConfigPath = DEFAULT_CONFIG,
+    expiring_within: Annotated[int | None, typer.Option(
+        "--expiring-within", min=0, metavar="DAYS",
+        help="notice only access ending at most this many days away (default: the largest threshold)")] = None,
+    thresholds: Annotated[str, typer.Option(
+        "--thresholds", help="the days left on which a notice goes out, comma-separated (a daily run sends each "
+                             "once)")] = "30,14,7,1",
+    via: Annotated[str, typer.Option("--via", help="where notices go: stdout (what a dry look shows)")] = "stdout",
+    output_format: Annotated[str, typer.Option("--format", help="text or json (with --via stdout)")] = "text",
+    today: Today = None,
+    redact: Redact = False,
+) -> None:
+    """Notices of access about to end: one per sponsor (else the group's owner) and threshold, listing all their
+    people whose days left equal the threshold today."""
+    from reconciler.commands import notify as command
+    from reconciler.notify.notices import parse_thresholds
+
+    _redact_if(redact)
+    _finish(lambda: command.run(command.NotifyOptions(
+        path, parse_thresholds(thresholds), expiring_within, command.parse_via(via),
+        parse_format(output_format, command.FORMATS), parse_today(today))))
+
+
 def main() -> None:
     """Run the CLI. Usage errors (an unknown option, a bad value) exit 1 like every other error: exit code 2 means
     "changes present" under `plan --detailed-exitcode`, so a typo in a pipeline must never look like it."""

@@ -1,0 +1,60 @@
+"""`guestlist notify`: today's notices of access about to end, to each sponsor (else the group's owner); reads
+the config only and writes nothing to any org (docs/decisions/notify.md). Only `--via stdout` is built so far.
+
+Exit codes: 0 the notices were shown (or there were none), 1 an error (an invalid config, a bad option).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from reconciler.commands.config import load_valid_config
+from reconciler.commands.exitcodes import EXIT_OK
+from reconciler.commands.options import OutputFormat
+from reconciler.errors import CommandError
+from reconciler.notify.notices import DEFAULT_THRESHOLDS, Notice, notices
+
+FORMATS = (OutputFormat.TEXT, OutputFormat.JSON)
+CHANNELS = ("stdout",)  # github-issue, chatter and email: not built yet (the report lists them)
+
+
+@dataclass(frozen=True)
+class NotifyOptions:
+    path: Path
+    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
+    within: int | None = None  # --expiring-within; None: the largest threshold
+    via: str = "stdout"
+    output_format: OutputFormat = OutputFormat.TEXT
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+def parse_via(value: str) -> str:
+    if value not in CHANNELS:
+        raise CommandError(f"error: --via {value!r}: expected one of {', '.join(CHANNELS)}")
+    return value
+
+
+def run(options: NotifyOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    from reconciler.notify.render import render_json, render_text
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    within = max(options.thresholds) if options.within is None else options.within
+    desired = load_valid_config(options.path, options.today, err, "no notice was sent", expiring_within=within)
+    found = notices(desired, options.today, options.thresholds, within)
+    learn_people_of(found)
+    render = render_json if options.output_format is OutputFormat.JSON else render_text
+    out.write(render(found, options.today.isoformat()))
+    out.flush()
+    return EXIT_OK
+
+
+def learn_people_of(found: list[Notice]) -> None:
+    """The output guard masks the people noticed under --redact; recipients are colleagues and stay readable."""
+    from reconciler import guard
+
+    guard.learn_people((item.person for n in found for item in n.items),
+                       (n.recipient for n in found if n.recipient))
