@@ -240,7 +240,8 @@ class SandboxApp:
         except ApiError as exc:
             return _json(exc.status, exc.body(), {"Sforce-Limit-Info": _limit_info(self._usage())})
         try:
-            with self.store.session() as session:
+            # a GET reads in a DEFERRED transaction, so readers run side by side under WAL (scale.md §5)
+            with self.store.session(write=request.method not in _READ_METHODS) as session:
                 session.actor_id = user_id
                 session.duplicate_rule_header = DuplicateRuleHeader.parse(request.headers.get(DUPLICATE_RULE_HEADER))
                 session.api_version = version
@@ -368,6 +369,7 @@ class SandboxApp:
         return _xml(200, answer, {"Sforce-Limit-Info": _limit_info(usage)})
 
 
+_READ_METHODS = frozenset({"GET", "HEAD"})
 _EARLY_FAULTS = frozenset({FaultKind.ERROR_500, FaultKind.ERROR_503, FaultKind.LIMIT_EXCEEDED,
                            FaultKind.CONCURRENT_LIMIT, FaultKind.EXPIRED_SESSION})
 

@@ -74,3 +74,17 @@ def test_a_bad_or_unsupported_query_is_refused_at_create(sandbox: RunningSandbox
                           json={"operation": "query", "query": soql})
     assert answer.status_code == 400
     assert answer.json()[0]["errorCode"] == code
+
+
+def test_parallel_reads_all_answer_and_each_is_counted_once(sandbox: RunningSandbox) -> None:
+    """GET requests run as read transactions side by side; the allowance counts every one of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sf = connect(sandbox.info)
+    expected = sf.query(QUERY)["records"]
+    before = int(sf.restful("limits")["DailyApiRequests"]["Remaining"])
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: connect(sandbox.info).query(QUERY)["records"], range(16)))
+    assert all(a == expected for a in answers)
+    after = int(sf.restful("limits")["DailyApiRequests"]["Remaining"])
+    assert before - after == 16 + 1  # the 16 queries and the second limits request
