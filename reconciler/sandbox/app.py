@@ -34,6 +34,7 @@ from reconciler.sandbox.objects import access
 from reconciler.sandbox.objects.duplicates import HEADER as DUPLICATE_RULE_HEADER
 from reconciler.sandbox.objects.duplicates import DuplicateRuleHeader
 from reconciler.sandbox.routes import (
+    bulk2,
     collections,
     composite,
     metadata,
@@ -91,6 +92,12 @@ REST_ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/composite/sobjects", "DELETE", collections.delete),
     ("/composite/sobjects/<sobject>", "GET", collections.retrieve),
     ("/composite", "POST", composite.composite),
+    ("/jobs/query", "POST", bulk2.create),
+    ("/jobs/query", "GET", bulk2.list_jobs),
+    ("/jobs/query/<job_id>", "GET", bulk2.job_info),
+    ("/jobs/query/<job_id>", "PATCH", bulk2.abort),
+    ("/jobs/query/<job_id>", "DELETE", bulk2.delete),
+    ("/jobs/query/<job_id>/results", "GET", bulk2.results),
 )
 
 
@@ -112,6 +119,7 @@ class SandboxApp:
         self._sleep = sleep  # how injected latency waits (tests record the delays instead of waiting)
         self.injector = FaultInjector(faults or FaultPlan())
         self.cursors = cursors or QueryCursors()
+        self.bulk_jobs = bulk2.QueryJobs()
         self.counters = RequestCounters()
         self.admin = Admin(store, self.injector, self.cursors, self.counters)
         self._routes = {f"{method} {path}": handler for path, method, handler in REST_ROUTES}
@@ -232,14 +240,16 @@ class SandboxApp:
         except ApiError as exc:
             return _json(exc.status, exc.body(), {"Sforce-Limit-Info": _limit_info(self._usage())})
         try:
-            with self.store.session() as session:
+            # a GET reads in a DEFERRED transaction, so readers run side by side under WAL (scale.md §5)
+            with self.store.session(write=request.method not in _READ_METHODS) as session:
                 session.actor_id = user_id
                 session.duplicate_rule_header = DuplicateRuleHeader.parse(request.headers.get(DUPLICATE_RULE_HEADER))
                 session.api_version = version
                 work: Any = session
                 if fault is not None and fault.kind is FaultKind.LOCK_ROW:
                     work = LockedRowSession(session, fault.record)
-                context = RestContext(work, self.store.schema, version, user_id, self.cursors, self._subrequest)
+                context = RestContext(work, self.store.schema, version, user_id, self.cursors, self._subrequest,
+                                      bulk_jobs=self.bulk_jobs)
                 answer = _api_refusal(session) or self._dispatch(context, rest_request)
                 if answer.status >= 400:
                     raise _Failed(answer)
@@ -248,6 +258,8 @@ class SandboxApp:
         headers = {**answer.headers, "Sforce-Limit-Info": _limit_info(usage)}
         if answer.status == 204:
             return Response(status=204, headers=headers)
+        if isinstance(answer.body, bytes):
+            return Response(answer.body, status=answer.status, headers=headers)
         return _json(answer.status, answer.body, headers)
 
     def _dispatch(self, context: RestContext, request: RestRequest) -> RestResponse:
@@ -357,6 +369,7 @@ class SandboxApp:
         return _xml(200, answer, {"Sforce-Limit-Info": _limit_info(usage)})
 
 
+_READ_METHODS = frozenset({"GET", "HEAD"})
 _EARLY_FAULTS = frozenset({FaultKind.ERROR_500, FaultKind.ERROR_503, FaultKind.LIMIT_EXCEEDED,
                            FaultKind.CONCURRENT_LIMIT, FaultKind.EXPIRED_SESSION})
 

@@ -651,6 +651,36 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "assumed); answers 200 {\"NewPassword\": <12 characters>}; mails the user's current Email.",
         "real-orgs.md §12.3 (the resource, its INSUFFICIENT_ACCESS, the temporary password in the response)",
     ),
+    # --- Bulk API 2.0 query jobs (scale.md §3) ------------------------------------------------------------
+    Assumption(
+        "bulk2-errors-at-create",
+        "A query job whose SOQL is bad or unsupported",
+        "Refused at create (POST /jobs/query) with 400 and the query's own error (MALFORMED_QUERY, INVALID_FIELD...), "
+        "or 400 INVALIDJOB for GROUP BY, OFFSET, TYPEOF, aggregates and subqueries; no Failed job is made. The job "
+        "runs at once: GET shows JobComplete on the first poll.",
+        "scale.md §3 (what a bulk query does not support); the error code and the moment of refusal are not documented",
+    ),
+    Assumption(
+        "bulk2-csv-values",
+        "How query job results render values",
+        "Every value in double quotes (as the docs' example), a null as an empty unquoted cell, booleans as "
+        "true/false, a relationship field as a `Profile.Name` column; columns in the query's order.",
+        "scale.md §3 (the quoted example, column order from API 50.0); nulls and booleans are not documented",
+    ),
+    Assumption(
+        "bulk2-abort-finished",
+        "Aborting a finished query job",
+        "400 INVALIDJOB: a job that is JobComplete or Failed cannot be aborted (the sandbox finishes every job at "
+        "create, so abort always meets a finished job).",
+        "scale.md §3 (abort is PATCH state Aborted); the refusal of a finished job is not documented",
+    ),
+    Assumption(
+        "bulk2-request-counting",
+        "Bulk API 2.0 query requests and the daily allowance",
+        "Each request to /jobs/query (create, poll, each results page, abort, delete, list) counts as one API request, "
+        "as every other REST request does.",
+        "scale.md §3; the allowance rules for Bulk API 2.0 requests were not checked",
+    ),
 )
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}

@@ -13,6 +13,7 @@ from werkzeug.datastructures import Headers, MultiDict
 from reconciler.sandbox.errors import ApiError
 
 if TYPE_CHECKING:
+    from reconciler.sandbox.routes.bulk2 import QueryJobs
     from reconciler.sandbox.routes.cursors import QueryCursors
     from reconciler.sandbox.schema import Schema
 
@@ -58,7 +59,7 @@ class RestRequest:
 @dataclass
 class RestResponse:
     status: int
-    body: Any = None  # JSON-serialisable; None with 204 means no body
+    body: Any = None  # JSON-serialisable, or bytes sent as they are (headers name the Content-Type); None with 204
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -109,6 +110,7 @@ class RestContext:
     subrequest: Callable[[RestContext, str, str, Mapping[str, str], bytes], RestResponse]
     in_composite: bool = False
     force_all_or_none: bool = False
+    bulk_jobs: QueryJobs = field(default=None)  # type: ignore[assignment]  # the app's Bulk API 2.0 query jobs
 
 
 _METHOD_ORDER = ("HEAD", "GET", "POST", "PUT", "PATCH", "DELETE")
