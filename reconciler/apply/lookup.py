@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reconciler.org.soql import MAX_ENCODED_LENGTH, encoded_length, quote
+from reconciler.org.soql import LITERALS_BUDGET, encoded_length, quote
 from reconciler.org.writes import FindExisting, QueryFailed, RecordError, Writer
 
 # conditions every match must meet besides the natural key
@@ -19,7 +19,6 @@ EXTRA_CONDITIONS: dict[str, dict[str, Any]] = {"CollaborationInvitation": {"Stat
 # groups are internal ones (NetworkId null, real-orgs.md §1.4); an org without Experience Cloud lacks NetworkId, and
 # then every group is internal (real-orgs.md §1.3), so the condition holds there without being asked
 OPTIONAL_CONDITIONS: dict[str, dict[str, Any]] = {"CollaborationGroup": {"NetworkId": None}}
-LITERALS_BUDGET = MAX_ENCODED_LENGTH - 600  # room for SELECT ... FROM ... WHERE around the IN-lists
 
 
 def soql_literal(value: Any) -> str:

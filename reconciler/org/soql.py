@@ -1,8 +1,9 @@
 """Building SOQL safely: string literals, and IN-lists split so that no query grows too long.
 
-A query travels as `GET .../query/?q=<url-encoded SOQL>`. Salesforce accepts 100,000 characters of SOQL, but
-the request line is limited far below that (about 16k), so each query is kept under MAX_ENCODED_LENGTH
-characters *after* URL encoding, which leaves room for the host, path and headers.
+A query travels as `GET /services/data/vNN.N/query/?q=<url-encoded SOQL>`. Salesforce accepts 100,000 characters
+of SOQL, but the URI is limited to 16,384 bytes, and headers count beside it (scale.md §1). So each query is kept
+under MAX_ENCODED_LENGTH characters *after* URL encoding: the URI limit less the request line around `q` and a
+margin for the headers (assumption `uri-header-margin` in plan/assumptions.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote_plus
 
-MAX_ENCODED_LENGTH = 10_000
+URI_LIMIT = 16_384  # bytes (scale.md §1)
+# the longest request line around the query: any API version vNN.N, `queryAll` rather than `query`
+REQUEST_LINE = "GET /services/data/v99.9/queryAll/?q= HTTP/1.1\r\n"
+HEADERS_MARGIN = 2_048  # Authorization, Host, User-Agent, Accept*, Sforce-* headers, with room to spare
+MAX_ENCODED_LENGTH = URI_LIMIT - len(REQUEST_LINE) - HEADERS_MARGIN
+# what a hand-built statement (apply/lookup.py) keeps for SELECT ... FROM ... WHERE around its IN-lists' literals
+STATEMENT_FRAME = 600
+LITERALS_BUDGET = MAX_ENCODED_LENGTH - STATEMENT_FRAME
 IN_PLACEHOLDER = "{IN}"
 
 # SOQL's escape sequences for quoted strings (SOQL and SOSL Reference, "Quoted String Escape Sequences").

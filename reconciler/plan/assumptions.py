@@ -200,4 +200,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "real-orgs.md §16: a re-created record gets a new id and CreatedDate, a group's posts and files are not "
         "restored (UNVERIFIED for files); re-adding it by declaring it again is the reviewed path.",
     ),
+    Assumption(
+        "uri-header-margin",
+        "A query's URL-encoded SOQL is kept to 16,384 bytes less the longest request line around it and 2,048 bytes "
+        "for headers (org/soql.py MAX_ENCODED_LENGTH, 14,288); a hand-built lookup keeps 600 of that for its frame.",
+        "scale.md §1: 16,384 bytes of URI documented (v49.0+); a test found 431 from about 16,088 characters, so "
+        "headers and URI seem to share the budget (UNVERIFIED); guestlist's headers take well under 2,048 bytes.",
+    ),
 )

@@ -8,13 +8,14 @@ import math
 import uuid
 
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.model import Assignee, DesiredState, Group, Membership, PermissionSetAssignments
 from reconciler.org.connect import connect
 from reconciler.org.observe import USER_FIELDS, observe
-from reconciler.org.soql import in_queries, quote
+from reconciler.org.soql import MAX_ENCODED_LENGTH, URI_LIMIT, in_queries, quote
 from reconciler.sandbox.runner import start_sandbox
 
 TODAY = dt.date(2026, 12, 1)
@@ -75,6 +76,28 @@ def test_long_in_lists_are_split_into_queries_the_org_accepts(bulk) -> None:
     # organization, permission, groups, licences, permission sets, assignments + the username chunks
     assert used == 6 + expected
     assert {f"p{n}@bulk.example.com" for n in range(USERS)} <= {u.username for u in snapshot.users.values()}
+
+
+def test_the_longest_query_uses_the_uri_limit_with_headers_to_spare(bulk) -> None:
+    """Chunks are as long as Salesforce's 16,384-byte URI allows (scale.md §1), request line and headers included."""
+    sent: list[requests.PreparedRequest] = []
+
+    def keep(response: requests.Response, *args: object, **kwargs: object) -> None:
+        sent.append(response.request)
+
+    names = [f"someone.with.a.rather.long.username.{n}@subsidiary.example.com" for n in range(1500)]
+    desired = DesiredState(permission_sets=(PermissionSetAssignments("Nobody", tuple(map(Assignee, names))),))
+    bulk.sf.session.hooks["response"].append(keep)
+    try:
+        observe(bulk, desired)
+    finally:
+        bulk.sf.session.hooks["response"].remove(keep)
+    gets = [r for r in sent if r.method == "GET" and "?q=" in r.path_url]
+    longest = max(gets, key=lambda r: len(r.path_url))
+    line = f"GET {longest.path_url} HTTP/1.1\r\n"
+    headers = sum(len(f"{name}: {value}\r\n") for name, value in longest.headers.items())
+    assert 10_000 < len(longest.path_url.split("?q=", 1)[1]) <= MAX_ENCODED_LENGTH
+    assert len(line) + headers + 1_024 <= URI_LIMIT  # over a kilobyte to spare, with the headers counted
 
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("'\\\"\n\t%_"),
