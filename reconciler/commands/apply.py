@@ -125,8 +125,8 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
 
 
 def _check_local_paths(options: ApplyOptions) -> None:
-    """Refuses, before the org is read, a sandbox database or journal that can't be created because a file stands
-    where a directory must be (a plain line naming it, not "[Errno 17] File exists")."""
+    """Refuses, before the org is read, a sandbox database, journal or undo file that can't be created because a
+    file stands where a directory must be, or a directory where the file goes (a plain line naming it)."""
     problem = sandbox_db_problem(options.org, options.sandbox_db, options.login)
     if problem:
         raise CommandError(f"error: {problem}; nothing was written")
@@ -137,6 +137,14 @@ def _check_local_paths(options: ApplyOptions) -> None:
     if options.journal.is_dir():
         raise CommandError(f"error: --journal {options.journal} is a directory: name the file to append to, e.g. "
                          f"{options.journal / 'journal.jsonl'}; nothing was written")
+    if options.undo_out is not None:
+        blocker = file_in_the_way(options.undo_out)
+        if blocker is not None:
+            raise CommandError(f"error: {blocker} is a file, not a directory, so the undo plan {options.undo_out} "
+                             f"can't be written; move {blocker} away or pass another --undo-out; nothing was written")
+        if options.undo_out.is_dir():
+            raise CommandError(f"error: --undo-out {options.undo_out} is a directory: name the file to write, e.g. "
+                             f"{options.undo_out / 'undo.json'}; nothing was written")
 
 
 def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOptions, saved: Plan | None,
