@@ -130,21 +130,20 @@ def _check_local_paths(options: ApplyOptions) -> None:
     problem = sandbox_db_problem(options.org, options.sandbox_db, options.login)
     if problem:
         raise CommandError(f"error: {problem}; nothing was written")
-    blocker = file_in_the_way(options.journal)
-    if blocker is not None:
-        raise CommandError(f"error: {blocker} is a file, not a directory, so the journal {options.journal} can't be "
-                         f"written; move {blocker} away or pass --journal PATH; nothing was written")
-    if options.journal.is_dir():
-        raise CommandError(f"error: --journal {options.journal} is a directory: name the file to append to, e.g. "
-                         f"{options.journal / 'journal.jsonl'}; nothing was written")
+    _refuse_unwritable(options.journal, "--journal", "the journal", "append to", "journal.jsonl", "--journal PATH")
     if options.undo_out is not None:
-        blocker = file_in_the_way(options.undo_out)
-        if blocker is not None:
-            raise CommandError(f"error: {blocker} is a file, not a directory, so the undo plan {options.undo_out} "
-                             f"can't be written; move {blocker} away or pass another --undo-out; nothing was written")
-        if options.undo_out.is_dir():
-            raise CommandError(f"error: --undo-out {options.undo_out} is a directory: name the file to write, e.g. "
-                             f"{options.undo_out / 'undo.json'}; nothing was written")
+        _refuse_unwritable(options.undo_out, "--undo-out", "the undo plan", "write", "undo.json", "another --undo-out")
+
+
+def _refuse_unwritable(path: Path, flag: str, what: str, verb: str, example: str, other: str) -> None:
+    """Refuses a file `path` that can't be written: a file stands where a folder of it must be, or it is a folder."""
+    blocker = file_in_the_way(path)
+    if blocker is not None:
+        raise CommandError(f"error: {blocker} is a file, not a directory, so {what} {path} can't be written; move "
+                           f"{blocker} away or pass {other}; nothing was written")
+    if path.is_dir():
+        raise CommandError(f"error: {flag} {path} is a directory: name the file to {verb}, e.g. {path / example}; "
+                           f"nothing was written")
 
 
 def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOptions, saved: Plan | None,
