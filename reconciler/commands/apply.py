@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +38,10 @@ from reconciler.commands.options import (
 from reconciler.commands.terminal import learn_people_of, shown, write_plan
 from reconciler.errors import CommandError
 from reconciler.org.writes import RetryPolicy, Writer, WriteStopped
-from reconciler.plan.change import Plan
+from reconciler.plan.change import Change, Kind, Plan
 
 if TYPE_CHECKING:
-    from reconciler.model import DesiredState
+    from reconciler.model import DesiredState, Snapshot
     from reconciler.org.connect import OrgConnection
 
 PROGRESS_THRESHOLD = 200  # changes: smaller applies finish before a bar would help
@@ -103,8 +103,8 @@ def run(options: ApplyOptions, *, out: TextIO | None = None, err: TextIO | None 
                              say=console.warn)
             try:
                 lock.acquire()  # before the org is read, so a second apply plans on what the first wrote
-                plan = _current_plan(conn, desired, options, saved, writer)
-                return _apply(plan, options, conn, writer, console, lock, desired)
+                plan, snapshot = _current_plan(conn, desired, options, saved, writer)
+                return _apply(plan, snapshot, options, conn, writer, console, lock, desired)
             finally:
                 _release(lock, console)
     except LockHeld as held:
@@ -147,13 +147,14 @@ def _refuse_unwritable(path: Path, flag: str, what: str, verb: str, example: str
 
 
 def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOptions, saved: Plan | None,
-                  writer: Writer) -> Plan:
-    """A fresh plan, or the saved one after checking that the org still is as it was when it was made. Both hold
-    back the email changes the journal says await confirmation (real-orgs.md §4)."""
+                  writer: Writer) -> tuple[Plan, Snapshot]:
+    """A fresh plan, or the saved one after checking that the org still is as it was when it was made, and the
+    org as read for it. Both hold back the email changes the journal says await confirmation (real-orgs.md §4)."""
     from reconciler.org.observe import observe
     from reconciler.plan.build import build_plan
 
-    snapshot = observe(conn, desired)
+    # a saved plan's users are read whatever the config says: an undo reactivates users it no longer declares
+    snapshot = observe(conn, desired, user_ids=_user_ids(saved.changes) if saved else ())
     requested = email_requests(options.journal, snapshot.org.id)
     if saved is None:
         plan = build_plan(desired, snapshot, options.today, email_requests=requested)
@@ -162,7 +163,7 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOpti
         except PlanInconsistent as exc:
             raise CommandError(f"error: guestlist made an inconsistent plan (a bug: please report it); nothing was "
                              f"written:\n{exc}") from None
-        return dataclasses.replace(plan, generated=now())
+        return dataclasses.replace(plan, generated=now()), snapshot
     problem = wrong_org(saved, snapshot.org)
     if problem:
         raise CommandError(f"Refused: {problem}; nothing was written.", EXIT_STALE)
@@ -174,7 +175,12 @@ def _current_plan(conn: OrgConnection, desired: DesiredState, options: ApplyOpti
         [f"the config has a blocker now: {blocker.message}" for blocker in fresh.blockers]  # an undo: see undo.md
     if unwanted:
         _refuse_saved(f"the config at {options.path} plans differently now", unwanted)
-    return saved
+    return saved, snapshot
+
+
+def _user_ids(changes: Iterable[Change]) -> list[str]:
+    """The users these changes write to."""
+    return [c.record_id for c in changes if c.kind is Kind.USER and c.record_id]
 
 
 def _refuse_saved(why: str, problems: list[str]) -> None:
@@ -190,8 +196,8 @@ def _release(lock: ApplyLock, console: Console) -> None:
         console.warn(problem)
 
 
-def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Writer, console: Console,
-           lock: ApplyLock, desired: DesiredState) -> int:
+def _apply(plan: Plan, snapshot: Snapshot, options: ApplyOptions, conn: OrgConnection, writer: Writer,
+           console: Console, lock: ApplyLock, desired: DesiredState) -> int:
     from reconciler import guard
 
     learn_people_of(plan)
@@ -221,7 +227,7 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
         execution, verification, writes = _execute(plan, options, writer, journal, console, conn)
     console.say("")
     console.say("\n".join(outcome_lines(execution)))
-    _save_undo(plan, execution, options, conn, desired, console)
+    _save_undo(plan, snapshot, execution, options, conn, desired, console)
     not_applied = sum(1 for r in execution.results if not r.outcome.succeeded)
     console.say("\n".join(verification_lines(verification, not_applied, len(plan.manual_steps))))
     _release(lock, console)
@@ -230,9 +236,10 @@ def _apply(plan: Plan, options: ApplyOptions, conn: OrgConnection, writer: Write
     return EXIT_OK if done else EXIT_ERROR
 
 
-def _save_undo(plan: Plan, execution: Execution, options: ApplyOptions, conn: OrgConnection,
+def _save_undo(plan: Plan, before: Snapshot, execution: Execution, options: ApplyOptions, conn: OrgConnection,
                desired: DesiredState, console: Console) -> None:
-    """Writes the undo plan of what this apply wrote (nothing written: no undo) and names it."""
+    """Writes the undo plan of what this apply wrote (nothing written: no undo) and names it. The org is read
+    again with every user the apply wrote, declared or not, so that undo can check and write each back."""
     from reconciler.apply.execute import Outcome
     from reconciler.apply.undo import undo_plan
     from reconciler.org.observe import observe
@@ -240,7 +247,9 @@ def _save_undo(plan: Plan, execution: Execution, options: ApplyOptions, conn: Or
     if not execution.by_outcome(Outcome.APPLIED):
         return
     generated = now()
-    undo = undo_plan(plan, execution.results, observe(conn, desired), generated)
+    written = [r.change.record_id or r.record_id or "" for r in execution.by_outcome(Outcome.APPLIED)
+               if r.change.kind is Kind.USER]
+    undo = undo_plan(plan, execution.results, before, observe(conn, desired, user_ids=written), generated)
     stamp = generated.replace(":", "").replace("-", "")
     folder = options.journal.parent / "undo"
     name = next(f"{stamp}{n or ''}.json" for n in range(1000) if not (folder / f"{stamp}{n or ''}.json").exists())

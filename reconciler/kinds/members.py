@@ -8,7 +8,16 @@ from typing import Any
 from reconciler.kinds.field import Field, through
 from reconciler.kinds.kind import Kind, Phase
 from reconciler.kinds.spec import Audit, KindSpec
-from reconciler.model import NOTIFY_FROM_SF, NOTIFY_TO_SF, ROLE_FROM_SF, ROLE_TO_SF, Notify, Role, Snapshot
+from reconciler.model import (
+    NOTIFY_FROM_SF,
+    NOTIFY_TO_SF,
+    ROLE_FROM_SF,
+    ROLE_TO_SF,
+    Notify,
+    ObservedMember,
+    Role,
+    Snapshot,
+)
 
 
 def _member_records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
@@ -27,6 +36,12 @@ def _invitation_records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
             yield invitation.id, invitation, f"invitation of {email} to {groups.get(group_id, group_id)}"
 
 
+def _restore_member(member: ObservedMember) -> dict[str, Any]:
+    values = {"CollaborationGroupId": member.group_id, "MemberId": member.user_id,
+              "CollaborationRole": ROLE_TO_SF[member.role]}
+    return values | ({"NotificationFrequency": NOTIFY_TO_SF[member.notify]} if member.notify else {})
+
+
 MEMBER = KindSpec(
     Kind.MEMBER, "CollaborationGroupMember", "Members", "member", Phase.MEMBERS,
     fields=(
@@ -38,6 +53,7 @@ MEMBER = KindSpec(
     inline=True,
     records=_member_records,
     audit=Audit("CreatedDate", "CreatedById"),  # real-orgs.md §13.1
+    restore=_restore_member,
 )
 
 INVITATION = KindSpec(

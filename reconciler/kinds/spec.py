@@ -12,6 +12,7 @@ from reconciler.kinds.kind import Kind, Phase
 from reconciler.model import Granted, Snapshot
 
 Records = Callable[[Snapshot], Iterator[tuple[str, Any, str]]]
+Restore = Callable[[Any], dict[str, Any]]
 
 
 def no_records(snapshot: Snapshot) -> Iterator[tuple[str, Any, str]]:
@@ -69,6 +70,9 @@ class KindSpec:
     records: Records = no_records
     audit: Audit | None = None  # read by guestlist report only
     create_steps: tuple[CreateStep, ...] = ()  # requests apply sends after creating a record (see CreateStep)
+    # the Salesforce values that create a deleted record of the kind again from its observed record (undo);
+    # None: undo can't put a deleted record back (docs/decisions/undo.md)
+    restore: Restore | None = None
 
     def key(self, *parts: str) -> str:
         return f"{self.kind.value}:{'/'.join(parts)}"

@@ -189,23 +189,28 @@ class _Found:
     invitations: dict[str, dict[str, ObservedInvitation]] = field(default_factory=dict)
 
 
-def observe(conn: OrgConnection, desired: DesiredState, *, review: bool = False) -> Snapshot:
+def observe(conn: OrgConnection, desired: DesiredState, *, review: bool = False,
+            user_ids: Iterable[str] = ()) -> Snapshot:
     """Reads the org once, the same on every date: expired entries are read like any other, so that the plan can
     remove them. A session the org ends is renewed once where the credentials allow it. `review` reads what the
-    access review needs besides (Needs.of): the same reads, wider, with the kinds' audit fields.
+    access review needs besides (Needs.of): the same reads, wider, with the kinds' audit fields. `user_ids` are
+    users to read besides, whatever the config says (those an undo plan writes back: docs/decisions/undo.md).
     Raises OrgError (ConnectError when the org cannot be reached, SessionExpired when the session ended for good)."""
+    ids = frozenset(to18(i) for i in user_ids)
     try:
-        return _Observer(conn, desired, review).run()
+        return _Observer(conn, desired, review, ids).run()
     except SessionExpired as expired:
         if conn.reauthenticate is None:
             raise SessionExpired(f"{expired}; {CANNOT_RENEW}") from None
     conn.reauthenticate()  # once: reads have no side effects, so the whole snapshot is read again
-    return _Observer(conn, desired, review).run()
+    return _Observer(conn, desired, review, ids).run()
 
 
 class _Observer:
-    def __init__(self, conn: OrgConnection, desired: DesiredState, review: bool = False) -> None:
+    def __init__(self, conn: OrgConnection, desired: DesiredState, review: bool = False,
+                 user_ids: frozenset[str] = frozenset()) -> None:
         self.conn = conn
+        self.user_ids = user_ids
         self.sf = conn.sf
         self.user_id = to18(conn.user_id)
         self.username = str(conn.user_info.get("preferred_username", "")).lower()
@@ -227,6 +232,7 @@ class _Observer:
                         ("users by email", self.users_by_email),
                         ("users of contacts", self.users_of_contacts),
                         ("external users", self.external_users),
+                        ("users by id", self.users_by_id),
                         ("profiles", self.profiles),
                         ("licences", self.licenses),
                         ("permission sets", self.permission_sets),
@@ -250,7 +256,7 @@ class _Observer:
                 raise
 
         users = {**results["users by username"], **results["users by email"], **results["users of contacts"],
-                 **results["external users"]}
+                 **results["external users"], **results["users by id"]}
         users.update(members_found.users)
         assignments, assignees = results["permission set assignments"]
         accounts, ambiguous_accounts = results["accounts"]
@@ -435,6 +441,10 @@ class _Observer:
         if not self.username:
             records += self._query(self._users(f"Id = {quote(self.user_id)}"))
         return _users_by_id(records)
+
+    def users_by_id(self) -> dict[str, ObservedUser]:
+        """The users asked for by id (observe's `user_ids`): none unless an undo is made or applied."""
+        return _users_by_id(self._query_in(self._users("{IN}"), "Id", self.user_ids)) if self.user_ids else {}
 
     def users_by_email(self) -> dict[str, ObservedUser]:
         """Users with a customer's email: the plan decides whether one of them is that customer."""

@@ -195,10 +195,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "undo-deletes",
-        "Undo never re-creates a deleted record (a membership, invitation, assignment or group): it lists the "
-        "delete as irreversible; a deactivated user that the next read no longer sees is listed too.",
+        "Undo re-creates a removed membership or permission set assignment with the values the plan read (a new id "
+        "and CreatedDate, the same access); it never re-creates a deleted group or a cancelled invitation (listed "
+        "as irreversible).",
         "real-orgs.md §16: a re-created record gets a new id and CreatedDate, a group's posts and files are not "
-        "restored (UNVERIFIED for files); re-adding it by declaring it again is the reviewed path.",
+        "restored (UNVERIFIED for files), an invitation create mails the person; re-declaring is the reviewed path.",
     ),
     Assumption(
         "uri-header-margin",
