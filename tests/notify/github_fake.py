@@ -27,6 +27,7 @@ class Request:
 @dataclass
 class FakeGitHub:
     url: str = ""
+    repository: str = REPOSITORY
     issues: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     refuse: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # method -> (status, body)
@@ -36,14 +37,15 @@ class FakeGitHub:
         number = len(self.issues) + 1
         self.issues.append({"number": number, "title": title, "state": "open", "body": "",
                             "labels": [{"name": name} for name in labels],
-                            "html_url": f"https://github.com/{REPOSITORY}/issues/{number}", **extra})
+                            "html_url": f"https://github.com/{self.repository}/issues/{number}", **extra})
 
     def made(self, method: str) -> list[Request]:
         return [r for r in self.requests if r.method == method]
 
 
-def serve() -> tuple[FakeGitHub, ThreadingHTTPServer]:
-    fake = FakeGitHub()
+def serve(repository: str = REPOSITORY) -> tuple[FakeGitHub, ThreadingHTTPServer]:
+    fake = FakeGitHub(repository=repository)
+    issues_path = f"/repos/{repository}/issues"
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -65,7 +67,7 @@ def serve() -> tuple[FakeGitHub, ThreadingHTTPServer]:
             if method in fake.refuse and done >= fake.refuse_after:
                 status, answer = fake.refuse[method]
                 return self._answer(status, answer)
-            if parts.path != ISSUES_PATH:
+            if parts.path != issues_path:
                 return self._answer(404, {"message": "Not Found"})
             if method == "POST":
                 labels = tuple(body.get("labels", ()))
@@ -78,7 +80,7 @@ def serve() -> tuple[FakeGitHub, ThreadingHTTPServer]:
             headers = {}
             if len(matching) > page * size:
                 following = dict(query, page=str(page + 1))
-                link = f"{fake.url}{ISSUES_PATH}?" + "&".join(f"{k}={v}" for k, v in following.items())
+                link = f"{fake.url}{issues_path}?" + "&".join(f"{k}={v}" for k, v in following.items())
                 headers["Link"] = f'<{link}>; rel="next"'
             self._answer(200, matching[(page - 1) * size:page * size], headers)
 
