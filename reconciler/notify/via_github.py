@@ -121,15 +121,15 @@ class IssuesClient:
             if url is None:
                 break
             response = self._send("GET", url, params=params)
-            for issue in response.json():
+            for issue in _json(response, list):
                 if isinstance(issue, dict) and "pull_request" not in issue:
                     found.setdefault(str(issue.get("title")), issue)
             url, params = self._next_page(response), None
         return found
 
     def create(self, title: str, body: str, label: str) -> dict[str, Any]:
-        created = self._send("POST", self.issues_url, json={"title": title, "body": body, "labels": [label]}).json()
-        return created if isinstance(created, dict) else {}
+        return _json(self._send("POST", self.issues_url, json={"title": title, "body": body, "labels": [label]}),
+                     dict)
 
     def _next_page(self, response: requests.Response) -> str | None:
         """The Link header's rel="next", only on the same API host (the token goes nowhere else)."""
@@ -145,6 +145,17 @@ class IssuesClient:
         if response.status_code >= 400:
             raise GitHubError(explain(response, self.target.repository))
         return response
+
+
+def _json(response: requests.Response, kind: type) -> Any:
+    """The answer's JSON when it is a `kind` (a list of issues, an issue); anything else is a GitHubError."""
+    try:
+        value = response.json()
+    except ValueError:
+        value = None
+    if not isinstance(value, kind):
+        raise GitHubError(f"GitHub answered {response.status_code} without the expected JSON: check GITHUB_API_URL")
+    return value
 
 
 def explain(response: requests.Response, repository: str) -> str:

@@ -170,6 +170,14 @@ def test_json_lists_the_issues(github: FakeGitHub) -> None:
         {"title": TITLE, "number": 1, "url": f"https://github.com/{REPOSITORY}/issues/1", "opened": False}]}
 
 
+def test_an_answer_that_is_not_githubs_is_one_line(github: FakeGitHub) -> None:
+    github.refuse, github.refuse_after = {"GET": (200, {"not": "a list"})}, 0
+    result = notify(github, code=1)
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: GitHub answered 200 without the expected JSON: check GITHUB_API_URL; no notice was sent")
+    assert github.made("POST") == []
+
+
 def test_an_unreachable_api_is_one_line(github: FakeGitHub) -> None:
     result = notify(github, code=1, GITHUB_API_URL="http://127.0.0.1:9")
     assert result.stderr.strip().splitlines()[-1] == (
