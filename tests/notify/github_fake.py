@@ -32,6 +32,7 @@ class FakeGitHub:
     requests: list[Request] = field(default_factory=list)
     refuse: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # method -> (status, body)
     refuse_after: int = 0  # answer `refuse` only after this many requests of that method succeeded
+    drop_labels: bool = False  # as GitHub does for a token without push access
 
     def add_issue(self, title: str, labels: tuple[str, ...] = ("guestlist-expiry",), **extra: Any) -> None:
         number = len(self.issues) + 1
@@ -70,7 +71,7 @@ def serve(repository: str = REPOSITORY) -> tuple[FakeGitHub, ThreadingHTTPServer
             if parts.path != issues_path:
                 return self._answer(404, {"message": "Not Found"})
             if method == "POST":
-                labels = tuple(body.get("labels", ()))
+                labels = () if fake.drop_labels else tuple(body.get("labels", ()))
                 fake.add_issue(body["title"], labels, body=body.get("body", ""))
                 return self._answer(201, fake.issues[-1])
             wanted = set(query.get("labels", "").split(",")) - {""}

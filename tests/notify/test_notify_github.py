@@ -99,6 +99,14 @@ def test_each_recipient_gets_an_issue_and_the_open_list_is_read_once_across_page
     assert out.splitlines()[1].startswith(f"opened: #154 {TITLE}")
 
 
+def test_a_dropped_label_is_warned_about(github: FakeGitHub) -> None:
+    github.drop_labels = True
+    result = notify(github)
+    assert result.stdout.startswith(f"opened: #1 {TITLE}")
+    assert ("warning: GitHub did not label issue #1 'guestlist-expiry' (a token without push access has labels "
+            "dropped): a re-run would open it again") in result.stderr
+
+
 def test_no_notice_today_sends_no_request(github: FakeGitHub) -> None:
     result = notify(github, today="2099-03-23")
     assert github.requests == []
