@@ -284,8 +284,9 @@ def notify(
     thresholds: Annotated[str, typer.Option(
         "--thresholds", help="the days left on which a notice goes out, comma-separated (a daily run sends each "
                              "once)")] = "30,14,7,1",
-    via: Annotated[str, typer.Option("--via", help="where notices go: stdout (what a dry look shows)")] = "stdout",
-    output_format: Annotated[str, typer.Option("--format", help="text or json (with --via stdout)")] = "text",
+    via: Annotated[str, typer.Option("--via", help="where notices go: stdout (what a dry look shows), "
+                                     "github-issue (one issue each: GITHUB_TOKEN, GITHUB_REPOSITORY)")] = "stdout",
+    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     today: Today = None,
     redact: Redact = False,
 ) -> None:

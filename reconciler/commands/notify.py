@@ -1,12 +1,15 @@
 """`guestlist notify`: today's notices of access about to end, to each sponsor (else the group's owner); reads
-the config only and writes nothing to any org (docs/decisions/notify.md). Only `--via stdout` is built so far.
+the config only and writes nothing to any org (docs/decisions/notify.md). `--via stdout` shows them;
+`--via github-issue` opens one GitHub issue per notice (reconciler/notify/via_github.py).
 
-Exit codes: 0 the notices were shown (or there were none), 1 an error (an invalid config, a bad option).
+Exit codes: 0 the notices were shown or delivered (or there were none), 1 an error (an invalid config, a bad
+option, a missing token or repository, a notice GitHub refused: partial delivery is never 0).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +22,7 @@ from reconciler.errors import CommandError
 from reconciler.notify.notices import DEFAULT_THRESHOLDS, Notice, notices
 
 FORMATS = (OutputFormat.TEXT, OutputFormat.JSON)
-CHANNELS = ("stdout",)  # github-issue, chatter and email: not built yet (the report lists them)
+CHANNELS = ("stdout", "github-issue")  # chatter and email: not built yet (the report lists them)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ def run(options: NotifyOptions, *, stdout: TextIO | None = None, stderr: TextIO 
     desired = load_valid_config(options.path, options.today, err, "no notice was sent", expiring_within=within)
     found = notices(desired, options.today, options.thresholds, within)
     learn_people_of(found)
+    if options.via == "github-issue":
+        from reconciler.notify.via_github import deliver
+
+        return deliver(found, options.today, out, err, as_json=options.output_format is OutputFormat.JSON,
+                       env=os.environ)
     render = render_json if options.output_format is OutputFormat.JSON else render_text
     out.write(render(found, options.today.isoformat()))
     out.flush()

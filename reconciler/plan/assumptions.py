@@ -208,4 +208,20 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "scale.md §1: 16,384 bytes of URI documented (v49.0+); a test found 431 from about 16,088 characters, so "
         "headers and URI seem to share the budget (UNVERIFIED); guestlist's headers take well under 2,048 bytes.",
     ),
+    Assumption(
+        "notify-github-label",
+        "`notify --via github-issue` skips a notice whose title is among the open issues labelled guestlist-expiry; "
+        "it relies on GitHub setting that label on create, and warns when the created issue comes back without it.",
+        "ecosystem.md §12.2: labels are silently dropped for a user without push access; whether the job's token "
+        "with `issues: write` counts as push access, and whether a label that does not exist yet is created, are "
+        "UNVERIFIED (the template says to create the label first).",
+    ),
+    Assumption(
+        "notify-github-refusals",
+        "A 401 from GitHub is reported as a refused token, a 404 as a repository this token cannot see, a 403 as a "
+        "missing `permissions: issues: write` unless it names a rate limit; each line carries GitHub's own status "
+        "and message.",
+        "ecosystem.md §12.3: GitHub's description lists 403, 404, 410 and 422 for creating an issue and no 401; the "
+        "readings of 401 and 404 are UNVERIFIED inferences.",
+    ),
 )
