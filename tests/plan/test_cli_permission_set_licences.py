@@ -1,7 +1,7 @@
-"""A permission set bound to a permission set licence (PermissionSet.LicenseId 0PL..., real-orgs.md §9.1, §15),
-through the CLI against the sandbox: no false licence-mismatch blocker; an assignee without the licence gets it
-with the set (a seat, shown in the plan's licences); a licence with no seat left blocks, naming it, before any
-write. The org's state is read back through the API."""
+"""A permission set bound to a permission set licence (PermissionSet.LicenseId 0PL..., real-orgs.md §9.1 and
+real-orgs.md §15), through the CLI against the sandbox: no false licence-mismatch blocker; an assignee without the
+licence gets it with the set (a seat, shown in the plan's licences); a licence with no seat left blocks, naming it,
+before any write. The org's state is read back through the API."""
 
 from __future__ import annotations
 
