@@ -436,6 +436,26 @@ class ObservedPermissionSet:
     license_id: str | None = None
 
 
+PERMISSION_SET_LICENSE_PREFIX = "0PL"  # PermissionSet.LicenseId of a set bound to a permission set licence
+
+
+@dataclass(frozen=True)
+class ObservedPermissionSetLicense:
+    """A permission set licence a declared set is bound to (real-orgs.md §15), and which of the users the config
+    assigns such sets to hold it (PermissionSetLicenseAssign)."""
+
+    id: str
+    label: str  # MasterLabel
+    status: str  # Active or Disabled
+    total: int
+    used: int
+    holders: frozenset[str] = frozenset()  # user ids
+
+    def as_license(self) -> ObservedLicense:
+        """Its seats, in the form the plan's licence ledger counts."""
+        return ObservedLicense(self.id, self.label, self.total, self.used)
+
+
 @dataclass(frozen=True)
 class ObservedAssignment:
     id: str
@@ -535,9 +555,15 @@ class Snapshot:
     # the Organization record's defaults for new users (its TimeZoneSidKey, DefaultLocaleSidKey, LanguageLocaleKey;
     # real-orgs.md §11.1); None where the org gave none
     org_defaults: Localization = Localization()
+    # PermissionSetLicense id -> the licence, for the declared sets bound to one (LicenseId 0PL...)
+    permission_set_licenses: dict[str, ObservedPermissionSetLicense] = field(default_factory=dict)
 
     def user_by_username(self) -> dict[str, ObservedUser]:
         return {u.username: u for u in self.users.values()}
+
+    def seat_licenses(self) -> dict[str, ObservedLicense]:
+        """The user licences and the permission set licences read, by name: what the plan may take seats of."""
+        return {**{p.label: p.as_license() for p in self.permission_set_licenses.values()}, **self.licenses}
 
 
 # ---------------------------------------------------------------------------------------------------------------

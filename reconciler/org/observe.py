@@ -32,6 +32,7 @@ from reconciler.model import (
     MODIFY_METADATA_PERMISSION,
     NOTIFY_FROM_SF,
     PERMISSION_NAMES,
+    PERMISSION_SET_LICENSE_PREFIX,
     PORTAL_ROLE_FROM_SF,
     ROLE_FROM_SF,
     STANDARD_PROFILES,
@@ -51,6 +52,7 @@ from reconciler.model import (
     ObservedLicense,
     ObservedMember,
     ObservedPermissionSet,
+    ObservedPermissionSetLicense,
     ObservedPerson,
     ObservedProfile,
     ObservedSiteGroup,
@@ -116,6 +118,8 @@ class Needs:
     customers_in_scope: bool  # policy.deactivate_orphaned_customers
     unlisted_groups: bool = False  # a present group is declared unlisted: read Manage Unlisted Groups
     review: bool = False  # guestlist report: every external and Chatter Free user, and when each grant was made
+    # (permission set name, lower-cased username) of every declared assignment: whose permission set licences to read
+    set_assignees: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of(cls, desired: DesiredState, connected_username: str, *, review: bool = False) -> Needs:
@@ -141,6 +145,9 @@ class Needs:
             usernames.update(a.username for a in ps.assignees)
         for external in desired.external_users:
             permission_sets.update(external.permission_sets or ())
+        set_assignees = {(ps.name, a.username.lower()) for ps in desired.permission_sets for a in ps.assignees}
+        set_assignees.update((name, user.username.lower())
+                             for user in desired.external_users for name in user.permission_sets or ())
         return cls(
             usernames=frozenset(u.lower() for u in usernames if u),
             customer_emails=frozenset(e.lower() for e in emails),
@@ -157,6 +164,7 @@ class Needs:
             customers_in_scope=review or desired.policy.deactivate_orphaned_customers,
             unlisted_groups=any(g.access is Access.UNLISTED and g.state is GroupState.PRESENT for g in desired.groups),
             review=review,
+            set_assignees=frozenset(set_assignees),
         )
 
 
@@ -242,6 +250,9 @@ class _Observer:
                         ("leads", self.leads),
                     )
                 }
+                reads["permission set licences"] = pool.submit(
+                    self._read, "permission set licences",
+                    lambda: self.permission_set_licenses(reads["permission sets"].result()))
                 groups, site_groups = groups_f.result()
                 members_f = pool.submit(self._read, "group members", lambda: self.members(self._member_groups(groups)))
                 site_members_f = pool.submit(self._read, "members of site groups",
@@ -295,6 +306,7 @@ class _Observer:
             contacts_and_leads=_by_email([*contact_people, *results["leads"]]),
             site_members=site_members,
             org_defaults=org_defaults,
+            permission_set_licenses=results["permission set licences"],
         )
 
     # -- plumbing -------------------------------------------------------------------------------------------------
@@ -501,6 +513,28 @@ class _Observer:
             r["Name"]: ObservedPermissionSet(r["Id"], r["Name"], r["Label"], r.get("LicenseId"))
             for r in self._query_in(template, "Name", self.needs.permission_sets)
         }
+
+    def permission_set_licenses(self, permission_sets: Mapping[str, ObservedPermissionSet]
+                                ) -> dict[str, ObservedPermissionSetLicense]:
+        """The permission set licences the declared sets are bound to, and which of those sets' declared assignees
+        hold each (real-orgs.md §15); nothing is read when no declared set is bound to one."""
+        bound = {ps.name: ps.license_id for ps in permission_sets.values()
+                 if ps.license_id and ps.license_id.startswith(PERMISSION_SET_LICENSE_PREFIX)}
+        if not bound:
+            return {}
+        ids = ", ".join(map(quote, sorted(set(bound.values()))))
+        records = self._query(f"SELECT Id, MasterLabel, Status, TotalLicenses, UsedLicenses "
+                              f"FROM PermissionSetLicense WHERE Id IN ({ids})")
+        usernames = {username for name, username in self.needs.set_assignees if name in bound}
+        template = ("SELECT AssigneeId, PermissionSetLicenseId FROM PermissionSetLicenseAssign "
+                    f"WHERE PermissionSetLicenseId IN ({ids}) AND {{IN}}")
+        holders: dict[str, set[str]] = {}
+        for r in self._query_in(template, "Assignee.Username", usernames):
+            holders.setdefault(r["PermissionSetLicenseId"], set()).add(r["AssigneeId"])
+        return {r["Id"]: ObservedPermissionSetLicense(r["Id"], r["MasterLabel"], r["Status"],
+                                                      int(r["TotalLicenses"] or 0), int(r["UsedLicenses"] or 0),
+                                                      frozenset(holders.get(r["Id"], ())))
+                for r in records}
 
     def assignments(self) -> tuple[dict[str, dict[str, ObservedAssignment]], dict[str, ObservedUser]]:
         fields = ("Id", "PermissionSetId", "AssigneeId", *self._audit_fields(PERMISSION_SET_ASSIGNMENT),

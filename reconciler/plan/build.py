@@ -53,7 +53,7 @@ def build_plan(desired: DesiredState, snapshot: Snapshot, today: dt.date,
     undeclared = deactivate_undeclared_external_users(ctx, users, members.reactivated | orphaned)
     managed_access = users.managed_access + members.managed_access + permission_sets.managed_access
     changes = in_order(ctx.entries)
-    licenses = ctx.seats.impacts(snapshot.licenses)
+    licenses = ctx.seats.impacts(snapshot.seat_licenses())
     check_licenses(ctx, licenses)
     check_invitations(ctx, members.invited)
     check_removals(ctx, sum(1 for c in changes if c.is_removal), managed_access)

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.kinds import PERMISSION_SET_ASSIGNMENT
-from reconciler.model import ChatterUser, ExternalUser, Membership, ObservedPermissionSet, Source
+from reconciler.model import (
+    PERMISSION_SET_LICENSE_PREFIX,
+    ChatterUser,
+    ExternalUser,
+    Membership,
+    ObservedPermissionSet,
+    Source,
+)
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
 from reconciler.plan.users import UsersDecided
@@ -49,6 +56,7 @@ def _ending(ctx: PlanContext) -> frozenset[str]:
 def diff_permission_sets(ctx: PlanContext, users: UsersDecided) -> PermissionSetsDecided:
     ending = _ending(ctx)
     managed_access = 0
+    licensed: set[tuple[str, str]] = set()  # (permission set licence id, username) given by this plan
     for managed in _managed(ctx):
         permission_set = ctx.snapshot.permission_sets.get(managed.name)
         if permission_set is None:
@@ -59,7 +67,7 @@ def diff_permission_sets(ctx: PlanContext, users: UsersDecided) -> PermissionSet
                 PERMISSION_SET_ASSIGNMENT.key(managed.name),
             )
             continue
-        managed_access += _diff_one(ctx, users, managed, permission_set, ending)
+        managed_access += _diff_one(ctx, users, managed, permission_set, ending, licensed)
     return PermissionSetsDecided(managed_access)
 
 
@@ -69,6 +77,7 @@ def _diff_one(
     managed: _Managed,
     permission_set: ObservedPermissionSet,
     ending: frozenset[str],
+    licensed: set[tuple[str, str]],
 ) -> int:
     """Diffs one managed permission set; returns how many of its assignments guestlist manages now."""
     current = ctx.snapshot.assignments.get(permission_set.id, {})
@@ -97,6 +106,7 @@ def _diff_one(
         if username in ending or (user.id is not None and user.id in users.deactivated):
             continue
         _check_license(ctx, permission_set, user, source, key)
+        takes_seat = _check_permission_set_license(ctx, permission_set, user, source, key, licensed)
         draft = Draft(
             Action.CREATE,
             Kind.PERMISSION_SET_ASSIGNMENT,
@@ -107,7 +117,8 @@ def _diff_one(
             people=(user.person,),
             values={"PermissionSetId": permission_set.id},
             lookup={"PermissionSetId": permission_set.id},
-            risks={Risk.GRANTS_EXTERNAL_ACCESS} if user.external else set(),
+            risks=({Risk.GRANTS_EXTERNAL_ACCESS} if user.external else set())
+            | ({Risk.CONSUMES_LICENSE} if takes_seat else set()),
         )
         draft.point("AssigneeId", user, lookup=True)
         ctx.add(draft)
@@ -145,14 +156,14 @@ def _who(ctx: PlanContext, user_id: str) -> UserRef:
 
 
 USER_LICENSE_PREFIX = "100"  # UserLicense ids; PermissionSet.LicenseId may also be a PermissionSetLicense (0PL)
+PERMISSION_SET_LICENSE_UNREAD = "permission-set-license-unread"  # the warning's code
 
 
 def _check_license(
     ctx: PlanContext, permission_set: ObservedPermissionSet, user: UserRef, source: Source | None, key: str
 ) -> None:
     """A set tied to a user licence needs an assignee of that licence. A set tied to a permission set licence (0PL,
-    real-orgs.md §9.1) is no licence mismatch: the assignee needs that licence assigned, which guestlist doesn't
-    manage (the org refuses the assignment otherwise, real-orgs.md §9.2)."""
+    real-orgs.md §9.1) is no licence mismatch: `_check_permission_set_license` covers it."""
     if permission_set.license_id is None or user.license is None:
         return
     if not permission_set.license_id.startswith(USER_LICENSE_PREFIX):
@@ -168,3 +179,45 @@ def _check_license(
             source,
             key,
         )
+
+
+def _check_permission_set_license(
+    ctx: PlanContext,
+    permission_set: ObservedPermissionSet,
+    user: UserRef,
+    source: Source | None,
+    key: str,
+    licensed: set[tuple[str, str]],
+) -> bool:
+    """Whether assigning a set bound to a permission set licence also gives the assignee that licence: the org
+    assigns it with the set (real-orgs.md §15), taking a seat, which the plan counts (a full licence is a
+    `license-exhausted` blocker); a licence that isn't Active blocks. `licensed`: the (licence id, username) pairs
+    given so far. See docs/decisions/permission-set-licences.md."""
+    license_id = permission_set.license_id
+    if license_id is None or not license_id.startswith(PERMISSION_SET_LICENSE_PREFIX):
+        return False
+    psl = ctx.snapshot.permission_set_licenses.get(license_id)
+    if psl is None:
+        ctx.warn(
+            PERMISSION_SET_LICENSE_UNREAD,
+            f"permission set {permission_set.name!r} is bound to the permission set licence {license_id}, which "
+            f"couldn't be read: whether {user.username} holds it, and whether a seat is left, is unknown",
+            source,
+            key,
+        )
+        return False
+    if user.id is not None and user.id in psl.holders:
+        return False
+    if psl.status != "Active":
+        ctx.block(
+            "permission-set-license",
+            f"permission set {permission_set.name!r} needs the permission set licence {psl.label!r}, which is "
+            f"{psl.status} in the org, and {user.username} doesn't hold it",
+            source,
+            key,
+        )
+        return False
+    if (psl.id, user.username) not in licensed:  # one seat per person, however many sets bound to it
+        licensed.add((psl.id, user.username))
+        ctx.seats.take(psl.label)
+    return True

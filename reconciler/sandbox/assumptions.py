@@ -681,6 +681,31 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "as every other REST request does.",
         "scale.md §3; the allowance rules for Bulk API 2.0 requests were not checked",
     ),
+    Assumption(
+        "psl-auto-assign",
+        "Assigning a permission set bound to a permission set licence through the API",
+        "A PermissionSetAssignment of a set whose LicenseId is a PermissionSetLicense (0PL) gives the assignee that "
+        "licence (a PermissionSetLicenseAssign row, one seat) when they lack it, as Setup does; without a seat the "
+        "assignment is refused like a PermissionSetLicenseAssign insert. Removing the set keeps the licence.",
+        "real-orgs.md §15 (Salesforce Help: \"any user assigned to the permission set is auto-assigned the permission "
+        "set license\", written for Setup; the API's behaviour and what removal does are not documented)",
+    ),
+    Assumption(
+        "psla-rules",
+        "PermissionSetLicenseAssign inserts, deletes and seats",
+        "Insert and delete need Manage Users; a second row for the same user and licence is 400 DUPLICATE_VALUE; a "
+        "licence whose Status isn't Active is 400 FIELD_INTEGRITY_EXCEPTION; one more row than TotalLicenses is 400 "
+        "LICENSE_LIMIT_EXCEEDED 'License Limit Exceeded - <MasterLabel>'. UsedLicenses counts the live rows at once.",
+        "real-orgs.md §15 (UsedLicenses 'currently assigned to users'; Manage Users from Salesforce Help); the error "
+        "codes and messages are not documented",
+    ),
+    Assumption(
+        "psl-seed",
+        "The permission set licence a new org has",
+        "The seed has one PermissionSetLicense, 'Lightning Console' (LightningConsolePsl, 3 seats, none used), and a "
+        "custom permission set 'Console_Agents' bound to it, as an admin would create one (Help's example licence).",
+        "real-orgs.md §15; which licences and bound sets a new org ships is not documented",
+    ),
 )
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}

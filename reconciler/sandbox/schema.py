@@ -29,6 +29,8 @@ OBJECT_NAMES: tuple[str, ...] = (
     "User",
     "PermissionSet",
     "PermissionSetAssignment",
+    "PermissionSetLicense",
+    "PermissionSetLicenseAssign",
     "Account",
     "Contact",
     "Lead",
@@ -93,7 +95,8 @@ _PARTIAL_RESTRICTED = assumed("partial-restricted-picklists")
 _PARTIAL_DEFAULTED = assumed("partial-defaulted")
 _EXPERIENCE_FLAGS = assumed("experience-cloud-flags")
 _NETWORK = assumed("network-object")
-NO_DERIVED_FLAGS = frozenset({"Network"})  # no v64 model: every field read-only, as `assumed("network-object")`
+# no v64 model: every field read-only (`assumed("network-object")`), but for the _MISSING_FLAGS ones
+NO_DERIVED_FLAGS = frozenset({"Network", "PermissionSetLicense", "PermissionSetLicenseAssign"})
 
 # (object, field) -> (createable, updateable) for fields the derived v64 model lacks
 _MISSING_FLAGS = {
@@ -102,6 +105,9 @@ _MISSING_FLAGS = {
     ("CollaborationGroup", "NetworkId"): (True, False),
     ("CollaborationGroupMember", "NetworkId"): (False, False),
     ("UserRole", "PortalRole"): (False, False),
+    # ObjRef PermissionSetLicenseAssign: AssigneeId and PermissionSetLicenseId are Create (real-orgs.md §15)
+    ("PermissionSetLicenseAssign", "AssigneeId"): (True, False),
+    ("PermissionSetLicenseAssign", "PermissionSetLicenseId"): (True, False),
 }
 # (object, field) -> effective default on create, where it differs from the describe defaultValue
 _DEFAULT_OVERRIDES: dict[tuple[str, str], Any] = {("User", "IsActive"): True}
@@ -118,6 +124,7 @@ _CHILD_RELATIONSHIPS = (  # (parent, relationship name, child, child field); see
     ("CollaborationGroup", "GroupMembers", "CollaborationGroupMember", "CollaborationGroupId"),
     ("Network", "NetworkCollaborationGroups", "CollaborationGroup", "NetworkId"),
     ("PermissionSet", "Assignments", "PermissionSetAssignment", "PermissionSetId"),
+    ("PermissionSetLicense", "PermissionSetLicenseAssignments", "PermissionSetLicenseAssign", "PermissionSetLicenseId"),
     ("User", "GroupMemberships", "CollaborationGroupMember", "MemberId"),
     ("User", "ManagedUsers", "User", "ManagerId"),
     ("User", "PermissionSetAssignments", "PermissionSetAssignment", "AssigneeId"),
@@ -412,6 +419,7 @@ _NATURAL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "CollaborationInvitation": (("InvitedUserEmail",), ("inviteduseremail",)),
     "PermissionSet": (("Name",), ("name",)),
     "PermissionSetAssignment": (("AssigneeId", "PermissionSetId"),),
+    "PermissionSetLicenseAssign": (("AssigneeId", "PermissionSetLicenseId"),),
     "Profile": (("Name",),),
     "UserLicense": (("Name",),),
     "Account": (("Name",),),

@@ -54,6 +54,9 @@ LICENCES = (
     ("Customer Community Plus", "Customer Community Plus", "PID_Customer_Community_Plus", 10),
     ("Partner Community", "Partner Community", "PID_Partner_Community", 5),
 )
+# One permission set licence and a custom set bound to it (assumed("psl-seed")): label, key, seats
+PERMISSION_SET_LICENCE = ("Lightning Console", "LightningConsolePsl", 3)
+_PSL_SEED = assumed("psl-seed")
 _ADMIN_PERMISSIONS = (
     "PermissionsApiEnabled",
     "PermissionsModifyAllData",
@@ -200,6 +203,7 @@ def _empty(session: Session, language: Language) -> None:
             "PermissionsChatterInviteExternalUsers": True,
         },
     )
+    _permission_set_licence(session)
     session.create("UserRole", {"Name": "CEO", "DeveloperName": "CEO"})
     session.create(
         "User",
@@ -217,6 +221,28 @@ def _empty(session: Session, language: Language) -> None:
     session.set_password(admin_id, PASSWORD)
     session.set_setting("ChatterSettings", dict(CHATTER_DEFAULTS))
     session.set_invitation_settings(allowed=False, domains=[])
+
+
+def _permission_set_licence(session: Session) -> None:
+    label, key, total = PERMISSION_SET_LICENCE
+    psl_id = session.system_insert(
+        "PermissionSetLicense",
+        {
+            "DeveloperName": key,
+            "MasterLabel": label,
+            "PermissionSetLicenseKey": key,
+            "Language": "en_US",
+            "Status": "Active",
+            "TotalLicenses": total,
+            "UsedLicenses": 0,
+            "MigratableLicenses": 0,
+        },
+    )
+    session.create(
+        "PermissionSet",
+        {"Name": "Console_Agents", "Label": "Console Agents", "Description": "Lightning console apps",
+         "LicenseId": psl_id},
+    )
 
 
 class _Demo:

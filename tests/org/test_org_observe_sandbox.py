@@ -207,3 +207,28 @@ def test_site_groups_are_kept_apart_from_the_internal_groups(tmp_path: Path) -> 
     [site_group] = snapshot.site_groups["acme partner hub"]
     assert (site_group.id, site_group.network_id, site_group.site_name) == (site_hub, portal, "Partner Portal")
     assert snapshot.can_manage_unlisted_groups is True  # the demo declares an unlisted group; the admin holds it
+
+
+def test_the_licence_of_a_declared_bound_set_is_read_with_its_declared_holders(tmp_path: Path) -> None:
+    """Console_Agents is bound to the seeded permission set licence (real-orgs.md §15): observe reads the licence
+    and which of the set's declared assignees hold it; the demo config declares no bound set and reads none."""
+    from reconciler.model import Assignee, PermissionSetAssignments
+    from reconciler.sandbox.store import Store
+
+    db = tmp_path / "sandbox.sqlite3"
+    store = Store(db)
+    with store.session() as s:
+        psl = s.scalar('SELECT "Id" FROM "PermissionSetLicense"')
+        erin, frank = (s.scalar('SELECT "Id" FROM "User" WHERE "Username" = ?', (u,))
+                       for u in ("erin@acme.com", "frank@acme.com"))
+        for holder in (erin, frank):
+            s.create("PermissionSetLicenseAssign", {"AssigneeId": holder, "PermissionSetLicenseId": psl})
+    store.close()
+    declared = PermissionSetAssignments("Console_Agents", (Assignee("erin@acme.com"), Assignee("alice@acme.com")))
+    with connect("sandbox", sandbox_db=db) as conn:
+        snapshot = observe(conn, DesiredState(permission_sets=(declared,)))
+        assert observe(conn, DEMO).permission_set_licenses == {}
+    assert snapshot.permission_sets["Console_Agents"].license_id == psl
+    licence = snapshot.permission_set_licenses[psl]
+    assert (licence.label, licence.status, licence.total, licence.used) == ("Lightning Console", "Active", 3, 2)
+    assert licence.holders == {erin}  # frank holds it too, but isn't declared for the set

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from reconciler.model import (
     ObservedLicense,
     ObservedMember,
     ObservedPermissionSet,
+    ObservedPermissionSetLicense,
     ObservedProfile,
     ObservedUser,
     OrgIdentity,
@@ -93,6 +95,7 @@ class OrgBuilder:
     licenses: dict[str, ObservedLicense] = field(default_factory=dict)
     profiles: dict[str, ObservedProfile] = field(default_factory=dict)
     permission_sets: dict[str, ObservedPermissionSet] = field(default_factory=dict)
+    permission_set_licenses: dict[str, ObservedPermissionSetLicense] = field(default_factory=dict)
     assignments: dict[str, dict[str, ObservedAssignment]] = field(default_factory=dict)
     accounts: dict[str, ObservedAccount] = field(default_factory=dict)
     contacts: dict[tuple[str, str], ObservedContact] = field(default_factory=dict)
@@ -186,6 +189,19 @@ class OrgBuilder:
         self.invitations[group.id][email] = invitation
         return invitation
 
+    def permission_set_license(self, label: str, total: int = 10, used: int = 0, status: str = "Active",
+                               holders: tuple[ObservedUser, ...] = ()) -> ObservedPermissionSetLicense:
+        psl = ObservedPermissionSetLicense(sf_id("0PL"), label, status, total, used,
+                                           frozenset(u.id for u in holders))
+        self.permission_set_licenses[psl.id] = psl
+        return psl
+
+    def bound_permission_set(self, name: str, psl: ObservedPermissionSetLicense) -> ObservedPermissionSet:
+        """A permission set bound to a permission set licence (LicenseId 0PL...)."""
+        permission_set = self.permission_set(name)
+        self.permission_sets[name] = dataclasses.replace(permission_set, license_id=psl.id)
+        return self.permission_sets[name]
+
     def permission_set(self, name: str, license_name: str | None = None) -> ObservedPermissionSet:
         license_id = self.licenses[license_name].id if license_name else None
         permission_set = ObservedPermissionSet(sf_id("0PS"), name, name.replace("_", " "), license_id)
@@ -262,6 +278,7 @@ class OrgBuilder:
             accounts=dict(self.accounts),
             contacts=dict(self.contacts),
             api_requests=api_requests,
+            permission_set_licenses=dict(self.permission_set_licenses),
         )
 
 

@@ -7,7 +7,11 @@ from reconciler.sandbox.objects.base import Rules
 from reconciler.sandbox.objects.groups import CollaborationGroupMemberRules, CollaborationGroupRules
 from reconciler.sandbox.objects.invitations import CollaborationInvitationRules
 from reconciler.sandbox.objects.licences import ProfileRules
-from reconciler.sandbox.objects.permissions import PermissionSetAssignmentRules, PermissionSetRules
+from reconciler.sandbox.objects.permissions import (
+    PermissionSetAssignmentRules,
+    PermissionSetLicenseAssignRules,
+    PermissionSetRules,
+)
 from reconciler.sandbox.objects.roles import UserRoleRules
 from reconciler.sandbox.objects.users import UserRules
 
@@ -20,6 +24,7 @@ _RULES: dict[str, Rules] = {
     "Lead": LeadRules(),
     "PermissionSet": PermissionSetRules(),
     "PermissionSetAssignment": PermissionSetAssignmentRules(),
+    "PermissionSetLicenseAssign": PermissionSetLicenseAssignRules(),
     "Profile": ProfileRules(),
     "User": UserRules(),
     "UserRole": UserRoleRules(),

@@ -1,4 +1,5 @@
-"""PermissionSet and PermissionSetAssignment: profile-owned sets, licence-bound sets, create/delete assignments."""
+"""PermissionSet and PermissionSetAssignment: profile-owned sets, licence-bound sets, create/delete assignments;
+PermissionSetLicenseAssign: who holds a permission set licence, counted in its UsedLicenses (real-orgs.md §15)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ _DUPLICATE_NAME = assumed("ps-duplicate-name")
 _PROTECTED = assumed("setup-object-protection")
 _LICENSE_MISMATCH = assumed("psa-license-mismatch")
 _PROFILE_OWNED = assumed("psa-profile-owned")
+_PSL_AUTO_ASSIGN = assumed("psl-auto-assign")
+_PSL_RULES = assumed("psla-rules")
+
+USER_LICENSE_PREFIX = "100"  # PermissionSet.LicenseId is a UserLicense (100) or a PermissionSetLicense (0PL)
 
 
 def has_permission(session: Session, user_id: str, permission: str) -> bool:
@@ -115,14 +120,24 @@ class PermissionSetAssignmentRules(Rules):
         )
         if clash:
             raise duplicate_value(None, None)
-        if permission_set["LicenseId"]:
+        licence_id = permission_set["LicenseId"]
+        if licence_id and licence_id.startswith(USER_LICENSE_PREFIX):
             user = session.fetch("User", values["AssigneeId"])
             licence = licence_of(session, profile_of(session, user["ProfileId"]))  # type: ignore[index]
-            if licence["Id"] != permission_set["LicenseId"]:
+            if licence["Id"] != licence_id:
                 raise field_integrity(
                     f"The user license doesn't match the user license of the permission set {permission_set['Name']}",
                     ["PermissionSetId"],
                 )
+        elif licence_id and not holds_licence(session, values["AssigneeId"], licence_id):
+            # "any user assigned to the permission set is auto-assigned the permission set license"
+            # (real-orgs.md §15)
+            psl = session.fetch("PermissionSetLicense", licence_id)
+            if psl is not None:
+                require_seat(psl, ["PermissionSetId"])
+                grant = {"AssigneeId": values["AssigneeId"], "PermissionSetLicenseId": licence_id}
+                session.system_insert("PermissionSetLicenseAssign", grant)
+                _count_seat(session, licence_id, 1)
         values["IsActive"] = True
 
     def before_delete(self, session: Session, row: Row) -> None:
@@ -132,3 +147,64 @@ class PermissionSetAssignmentRules(Rules):
         )
         if owned:
             raise insufficient_access("The assignment of a profile's permission set can't be deleted")
+
+
+def holds_licence(session: Session, user_id: str, licence_id: str) -> bool:
+    """Whether the user holds the permission set licence (a live PermissionSetLicenseAssign row)."""
+    return bool(
+        session.scalar(
+            'SELECT count(*) FROM "PermissionSetLicenseAssign" '
+            'WHERE "AssigneeId" = ? AND "PermissionSetLicenseId" = ? AND "IsDeleted" = 0',
+            (user_id, licence_id),
+        )
+    )
+
+
+def require_seat(psl: Row, fields: list[str]) -> None:
+    """An active permission set licence with a seat left, else refused (the errors are `assumed("psla-rules")`)."""
+    if psl["Status"] != "Active":
+        raise field_integrity(f"The permission set license {psl['MasterLabel']} isn't active", fields)
+    if (psl["UsedLicenses"] or 0) + 1 > (psl["TotalLicenses"] or 0):
+        raise ApiError(400, "LICENSE_LIMIT_EXCEEDED", f"License Limit Exceeded - {psl['MasterLabel']}", fields)
+
+
+def _count_seat(session: Session, licence_id: str, delta: int) -> None:
+    session.conn.execute(
+        'UPDATE "PermissionSetLicense" SET "UsedLicenses" = coalesce("UsedLicenses", 0) + ? WHERE "Id" = ?',
+        (delta, licence_id),
+    )
+
+
+def _check_licence_write(session: Session) -> None:
+    """Assigning a permission set licence needs Manage Users (Salesforce Help, real-orgs.md §15)."""
+    from reconciler.sandbox.objects.access import MANAGE_USERS, holds
+
+    if not holds(session, MANAGE_USERS):
+        raise insufficient_access("Assigning permission set licenses requires the Manage Users permission")
+
+
+class PermissionSetLicenseAssignRules(Rules):
+    """Insert and delete only (no update, ObjRef); one row per user and licence; each row takes a seat."""
+
+    def before_insert(self, session: Session, values: Row) -> None:
+        _check_licence_write(session)
+        psl = session.fetch("PermissionSetLicense", values["PermissionSetLicenseId"])
+        if psl is None:
+            raise ApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["PermissionSetLicenseId"])
+        clash = session.scalar(
+            'SELECT "Id" FROM "PermissionSetLicenseAssign" '
+            'WHERE "AssigneeId" = ? AND "PermissionSetLicenseId" = ? AND "IsDeleted" = 0',
+            (values["AssigneeId"], values["PermissionSetLicenseId"]),
+        )
+        if clash:
+            raise duplicate_value(None, None)
+        require_seat(psl, ["PermissionSetLicenseId"])
+
+    def after_insert(self, session: Session, row: Row) -> None:
+        _count_seat(session, row["PermissionSetLicenseId"], 1)
+
+    def before_delete(self, session: Session, row: Row) -> None:
+        _check_licence_write(session)
+
+    def after_delete(self, session: Session, row: Row) -> None:
+        _count_seat(session, row["PermissionSetLicenseId"], -1)

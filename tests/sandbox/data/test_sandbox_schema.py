@@ -24,6 +24,8 @@ def test_objects_and_key_prefixes() -> None:
         "User": "005",
         "PermissionSet": "0PS",
         "PermissionSetAssignment": "0Pa",
+        "PermissionSetLicense": "0PL",
+        "PermissionSetLicenseAssign": "2LA",
         "Account": "001",
         "Contact": "003",
         "Lead": "00Q",
@@ -34,7 +36,8 @@ def test_objects_and_key_prefixes() -> None:
     }
     assert schema.get("collaborationgroup") is schema.get("CollaborationGroup")
     assert schema.by_prefix("0F9").name == "CollaborationGroup"  # type: ignore[union-attr]
-    assert [o.name for o in schema if o.soft_delete] == ["Account", "Contact", "Lead"]
+    soft_deleted = ["PermissionSetLicense", "PermissionSetLicenseAssign", "Account", "Contact", "Lead"]
+    assert [o.name for o in schema if o.soft_delete] == soft_deleted  # IsDeleted in the describe data
 
 
 def test_flags_from_the_describe_data() -> None:
