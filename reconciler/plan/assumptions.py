@@ -207,4 +207,19 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "scale.md §1: 16,384 bytes of URI documented (v49.0+); a test found 431 from about 16,088 characters, so "
         "headers and URI seem to share the budget (UNVERIFIED); guestlist's headers take well under 2,048 bytes.",
     ),
+    Assumption(
+        "non-expiring-permissions",
+        "A permission set with PermissionsAssignPermissionSets, PermissionsManageProfilesPermissionsets or "
+        "PermissionsManageUsers gets no ExpirationDate on its assignments: the plan warns "
+        "(permission-set-cannot-expire) and guestlist alone ends the access.",
+        "real-orgs.md §15 names the permissions by their labels (Assign Permission Set, Manage Profiles, Manage "
+        "Users, Permission Sets); mapping them to these three fields is guestlist's reading.",
+    ),
+    Assumption(
+        "expiry-owner",
+        "An assignment's ExpirationDate is managed only for assignees declared as users (chatter_users, "
+        "external_users): it is 00:00 UTC of the day after their `expires`, and cleared when they have none.",
+        "real-orgs.md §15 (ExpirationDate is createable and updateable); README: access lasts through the `expires` "
+        "day. Other assignees have no `expires` to set, so their ExpirationDate is left as the org has it.",
+    ),
 )
