@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from reconciler.org.connect import connect
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
+from tests.apply.conftest import org_env
 from tests.apply.test_apply_cli import TODAY, apply, guestlist, journal, plan_exit, query
 from tests.plan.test_cli_scenarios import edit
 
@@ -134,3 +136,33 @@ def test_the_org_ends_the_assignment_when_its_clock_passes_the_expiration_date(
     assert _expiration(clocked, SAM) == ["2099-07-01T00:00:00.000+0000"]
     later = _plan(clocked, config, "--today", "2026-11-26")  # the last --today wins
     assert NINA_KEY not in _assignment_changes(later)  # expired: not assigned again
+
+
+def test_a_set_whose_assignments_cannot_expire_warns_and_is_assigned_without_a_date(
+        sandbox: RunningSandbox, config: Path, tmp_path: Path) -> None:
+    with connect("env", env=org_env(sandbox)) as conn:
+        conn.sf.PermissionSet.create({"Name": "User_Admins", "Label": "User Admins", "PermissionsManageUsers": True})
+    edit(config / "access.yaml", "permission_sets:\n",
+         "permission_sets:\n  User_Admins:\n    assignees: [heidi@acme.com]\n")
+    document = _plan(sandbox, config)
+    [warning] = [w for w in document["warnings"] if w["code"] == "permission-set-cannot-expire"]
+    assert "heidi@acme.com" in warning["message"] and "2099-02-28" in warning["message"], warning
+    heidi = _assignment_changes(document)["permission_set_assignment:User_Admins/heidi@acme.com"]
+    assert "ExpirationDate" not in heidi["values"] and "expires" not in heidi["after"]
+
+    assert apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible").exit_code == 0  # not a failing write
+    rows = query(sandbox, "SELECT ExpirationDate FROM PermissionSetAssignment WHERE PermissionSet.Name = "
+                          "'User_Admins' AND Assignee.Username = 'heidi@acme.com'")
+    assert [r["ExpirationDate"] for r in rows] == [None]
+    assert plan_exit(sandbox, config) == 0
+
+
+def test_an_org_that_refuses_expiration_dates_fails_the_write_with_a_hint(sandbox: RunningSandbox, config: Path,
+                                                                          tmp_path: Path) -> None:
+    sandbox.admin.set_assignment_expiration(False)  # no API reads the setting: the refusal is reported (§15)
+    result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
+    assert result.exit_code != 0
+    failed = result.output.split("Failed (1):\n", 1)[1].splitlines()
+    assert failed[0].startswith(f"  x {NINA_KEY} "), result.output
+    assert failed[1].strip().startswith("FIELD_INTEGRITY_EXCEPTION: ") and "User Management Settings" in failed[1]
+    assert _expiration(sandbox, NINA) == []
