@@ -159,7 +159,7 @@ def test_a_set_whose_assignments_cannot_expire_warns_and_is_assigned_without_a_d
 
 def test_an_org_that_refuses_expiration_dates_fails_the_write_with_a_hint(sandbox: RunningSandbox, config: Path,
                                                                           tmp_path: Path) -> None:
-    sandbox.admin.set_assignment_expiration(False)  # no API reads the setting: the refusal is reported (real-orgs.md §15)
+    sandbox.admin.set_assignment_expiration(False)  # no API reads it: the refusal is reported (real-orgs.md §15)
     result = apply(sandbox, config, tmp_path, "--yes", "--allow-irreversible")
     assert result.exit_code != 0
     failed = result.output.split("Failed (1):\n", 1)[1].splitlines()
