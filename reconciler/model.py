@@ -434,6 +434,7 @@ class ObservedPermissionSet:
     name: str
     label: str
     license_id: str | None = None
+    can_expire: bool = True  # False: it holds a permission that keeps its assignments from expiring (real-orgs.md §15)
 
 
 PERMISSION_SET_LICENSE_PREFIX = "0PL"  # PermissionSet.LicenseId of a set bound to a permission set licence
@@ -462,6 +463,7 @@ class ObservedAssignment:
     permission_set_id: str
     user_id: str
     granted: Granted | None = None  # read for guestlist report only
+    expires: str | None = None  # ExpirationDate in words (reconciler/kinds/expiry.py); None: never expires
 
 
 @dataclass(frozen=True)

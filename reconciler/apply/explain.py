@@ -79,8 +79,24 @@ _EXPLAIN: dict[str, _Explainer] = {
 }
 
 
+# No API reads whether an org lets assignments expire, nor documents its refusal (real-orgs.md §15): a refused
+# ExpirationDate says what to check.
+_EXPIRATION_HINT = (
+    "; an assignment can only expire when Setup > User Management Settings has \"Permission Set & Permission Set "
+    "Group Assignments with Expiration Dates\" on, and never for a set with Assign Permission Sets, Manage Profiles "
+    "and Permission Sets or Manage Users"
+)
+
+
 def explain(sobject: str, error: RecordError) -> str:
     """One line for a person: the plain-language reason (the Salesforce code is shown beside it)."""
+    reason = _reason(sobject, error)
+    if sobject == "PermissionSetAssignment" and "ExpirationDate" in error.fields:
+        return reason + _EXPIRATION_HINT
+    return reason
+
+
+def _reason(sobject: str, error: RecordError) -> str:
     explainer = _EXPLAIN.get(error.code)
     if explainer is not None:
         return explainer(sobject, error)

@@ -19,6 +19,7 @@ import zeep.exceptions
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from reconciler.kinds import GROUP, INVITATION, MEMBER, PERMISSION_SET_ASSIGNMENT, USER, KindSpec
+from reconciler.kinds.permission_sets import EXPIRES, NON_EXPIRING
 from reconciler.kinds.users import LOCALIZATION_FIELDS
 from reconciler.model import (
     CHATTER_EXTERNAL_LICENSE,
@@ -508,9 +509,12 @@ class _Observer:
         return found
 
     def permission_sets(self) -> dict[str, ObservedPermissionSet]:
-        template = "SELECT Id, Name, Label, LicenseId FROM PermissionSet WHERE IsOwnedByProfile = false AND {IN}"
+        """The declared sets, and whether their assignments may expire (not with NON_EXPIRING, real-orgs.md §15)."""
+        template = self._select(("Id", "Name", "Label", "LicenseId", *NON_EXPIRING), "PermissionSet",
+                                "IsOwnedByProfile = false AND {IN}")
         return {
-            r["Name"]: ObservedPermissionSet(r["Id"], r["Name"], r["Label"], r.get("LicenseId"))
+            r["Name"]: ObservedPermissionSet(r["Id"], r["Name"], r["Label"], r.get("LicenseId"),
+                                             not any(r.get(name) for name in NON_EXPIRING))
             for r in self._query_in(template, "Name", self.needs.permission_sets)
         }
 
@@ -537,15 +541,15 @@ class _Observer:
                 for r in records}
 
     def assignments(self) -> tuple[dict[str, dict[str, ObservedAssignment]], dict[str, ObservedUser]]:
-        fields = ("Id", "PermissionSetId", "AssigneeId", *self._audit_fields(PERMISSION_SET_ASSIGNMENT),
-                  *(f"Assignee.{name}" for name in self.user_fields))
+        fields = ("Id", "PermissionSetId", "AssigneeId", EXPIRES.sf_field,
+                  *self._audit_fields(PERMISSION_SET_ASSIGNMENT), *(f"Assignee.{name}" for name in self.user_fields))
         template = self._select(fields, PERMISSION_SET_ASSIGNMENT.sobject,
                                 "PermissionSet.IsOwnedByProfile = false AND {IN}")
         assignments: dict[str, dict[str, ObservedAssignment]] = {}
         assignees: dict[str, ObservedUser] = {}
         for record in self._query_in(template, "PermissionSet.Name", self.needs.permission_sets):
             assignment = ObservedAssignment(record["Id"], record["PermissionSetId"], record["AssigneeId"],
-                                            _granted(PERMISSION_SET_ASSIGNMENT, record))
+                                            _granted(PERMISSION_SET_ASSIGNMENT, record), EXPIRES.observed(record))
             assignments.setdefault(assignment.permission_set_id, {})[assignment.user_id] = assignment
             if record.get("Assignee"):
                 user = _user(record["Assignee"])

@@ -224,4 +224,19 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "ecosystem.md §12.3: GitHub's description lists 403, 404, 410 and 422 for creating an issue and no 401; the "
         "readings of 401 and 404 are UNVERIFIED inferences.",
     ),
+    Assumption(
+        "non-expiring-permissions",
+        "A permission set with PermissionsAssignPermissionSets, PermissionsManageProfilesPermissionsets or "
+        "PermissionsManageUsers gets no ExpirationDate on its assignments: the plan warns "
+        "(permission-set-cannot-expire) and guestlist alone ends the access.",
+        "real-orgs.md §15 names the permissions by their labels (Assign Permission Set, Manage Profiles, Manage "
+        "Users, Permission Sets); mapping them to these three fields is guestlist's reading.",
+    ),
+    Assumption(
+        "expiry-owner",
+        "An assignment's ExpirationDate is managed only for assignees declared as users (chatter_users, "
+        "external_users): it is 00:00 UTC of the day after their `expires`, and cleared when they have none.",
+        "real-orgs.md §15 (ExpirationDate is createable and updateable); README: access lasts through the `expires` "
+        "day. Other assignees have no `expires` to set, so their ExpirationDate is left as the org has it.",
+    ),
 )

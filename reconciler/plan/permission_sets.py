@@ -6,16 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.kinds import PERMISSION_SET_ASSIGNMENT
+from reconciler.kinds.expiry import expires_of
+from reconciler.kinds.permission_sets import EXPIRES
 from reconciler.model import (
     PERMISSION_SET_LICENSE_PREFIX,
     ChatterUser,
     ExternalUser,
     Membership,
+    ObservedAssignment,
     ObservedPermissionSet,
     Source,
 )
 from reconciler.plan.change import Action, Kind, Risk
 from reconciler.plan.context import Draft, PlanContext, UserRef
+from reconciler.plan.fields import declare, record
 from reconciler.plan.users import UsersDecided
 
 
@@ -53,8 +57,16 @@ def _ending(ctx: PlanContext) -> frozenset[str]:
     return frozenset(u.username for u in declared if u.expired(ctx.today) or u.active is False)
 
 
+def _expiries(ctx: PlanContext) -> dict[str, str | None]:
+    """The `expires` (in words) of each assignee declared as a user: their assignments' ExpirationDate. An assignee
+    declared only in permission_sets has none here: its assignments' ExpirationDate is not managed."""
+    declared: tuple[ChatterUser | ExternalUser, ...] = (*ctx.desired.chatter_users, *ctx.desired.external_users)
+    return {u.username: expires_of(u.expires) for u in declared}
+
+
 def diff_permission_sets(ctx: PlanContext, users: UsersDecided) -> PermissionSetsDecided:
     ending = _ending(ctx)
+    expiries = _expiries(ctx)
     managed_access = 0
     licensed: set[tuple[str, str]] = set()  # (permission set licence id, username) given by this plan
     for managed in _managed(ctx):
@@ -67,7 +79,7 @@ def diff_permission_sets(ctx: PlanContext, users: UsersDecided) -> PermissionSet
                 PERMISSION_SET_ASSIGNMENT.key(managed.name),
             )
             continue
-        managed_access += _diff_one(ctx, users, managed, permission_set, ending, licensed)
+        managed_access += _diff_one(ctx, users, managed, permission_set, ending, expiries, licensed)
     return PermissionSetsDecided(managed_access)
 
 
@@ -77,6 +89,7 @@ def _diff_one(
     managed: _Managed,
     permission_set: ObservedPermissionSet,
     ending: frozenset[str],
+    expiries: dict[str, str | None],
     licensed: set[tuple[str, str]],
 ) -> int:
     """Diffs one managed permission set; returns how many of its assignments guestlist manages now."""
@@ -102,6 +115,8 @@ def _diff_one(
             kept.add(user.id)
             if user.id in current:
                 managed_access += 0 if authoritative else 1
+                if username in expiries and username not in ending:
+                    _update_expiry(ctx, permission_set, current[user.id], user, expiries[username], source, key)
                 continue
         if username in ending or (user.id is not None and user.id in users.deactivated):
             continue
@@ -121,6 +136,9 @@ def _diff_one(
             | ({Risk.CONSUMES_LICENSE} if takes_seat else set()),
         )
         draft.point("AssigneeId", user, lookup=True)
+        expires = expiries.get(username)
+        if expires is not None and _may_expire(ctx, permission_set, user, expires, source, key):
+            declare(draft, (EXPIRES,), {EXPIRES.word: expires})
         ctx.add(draft)
         ctx.people.gain(user.person, f"permission set {managed.name}")
     if not authoritative:
@@ -148,6 +166,35 @@ def _diff_one(
             )
         )
     return managed_access
+
+
+def _update_expiry(ctx: PlanContext, permission_set: ObservedPermissionSet, assignment: ObservedAssignment,
+                   user: UserRef, expires: str | None, source: Source | None, key: str) -> None:
+    """An update of a live assignment whose ExpirationDate isn't the assignee's `expires` (none clears it)."""
+    if assignment.expires == expires:
+        return
+    if expires is not None and not _may_expire(ctx, permission_set, user, expires, source, key):
+        return
+    draft = Draft(Action.UPDATE, Kind.PERMISSION_SET_ASSIGNMENT, key, PERMISSION_SET_ASSIGNMENT.sobject,
+                  source=source, record=assignment, people=(user.person,))
+    record(draft, EXPIRES, assignment.expires, expires)
+    ctx.add(draft)
+
+
+def _may_expire(ctx: PlanContext, permission_set: ObservedPermissionSet, user: UserRef, expires: str,
+                source: Source | None, key: str) -> bool:
+    """Whether the set's assignments can carry an ExpirationDate; a warning when not (real-orgs.md §15)."""
+    if permission_set.can_expire:
+        return True
+    ctx.warn(
+        "permission-set-cannot-expire",
+        f"permission set {permission_set.name!r} holds a permission whose assignments can't expire (Assign "
+        f"Permission Sets, Manage Profiles and Permission Sets or Manage Users): {user.username}'s assignment gets "
+        f"no ExpirationDate; guestlist alone removes it after {expires}",
+        source,
+        key,
+    )
+    return False
 
 
 def _who(ctx: PlanContext, user_id: str) -> UserRef:

@@ -37,7 +37,7 @@ from werkzeug.routing import Map, Rule
 from reconciler.sandbox.errors import INVALID_SESSION, ApiError
 from reconciler.sandbox.faults import FaultInjector, FaultPlan, FaultSpecError
 from reconciler.sandbox.objects import sites
-from reconciler.sandbox.objects.permissions import has_permission
+from reconciler.sandbox.objects.permissions import EXPIRATION_SETTING, has_permission
 from reconciler.sandbox.routes.cursors import QueryCursors
 from reconciler.sandbox.routes.http import RestRequest, RestResponse, bearer_token, method_not_allowed, not_found
 from reconciler.sandbox.store import SeedName, Store
@@ -151,6 +151,12 @@ class Admin:
         self.store.reset(_seed(seed))
         self.cursors.clear()
         return connection(self.store)
+
+    def set_assignment_expiration(self, enabled: bool) -> None:
+        """User Management Settings' "Permission Set & Permission Set Group Assignments with Expiration Dates"
+        (on in a new org; off, ExpirationDate is refused: real-orgs.md §15). No API exposes it."""
+        with self.store.session() as session:
+            session.set_meta(EXPIRATION_SETTING, "on" if enabled else "off")
 
     def add_validation_rule(self, sobject: str, name: str, field: str, operator: str, value: Any, message: str) -> None:
         with self.store.session() as session:

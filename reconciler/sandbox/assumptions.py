@@ -706,6 +706,28 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "custom permission set 'Console_Agents' bound to it, as an admin would create one (Help's example licence).",
         "real-orgs.md §15; which licences and bound sets a new org ships is not documented",
     ),
+    Assumption(
+        "psa-expiration-refused",
+        "An ExpirationDate the org can't take",
+        "400 FIELD_INTEGRITY_EXCEPTION on ExpirationDate, on insert and update, when the set holds Assign Permission "
+        "Sets, Manage Profiles and Permission Sets or Manage Users, or when the org setting is off (the sandbox has "
+        "it on, as the enforced release update leaves it; Admin.set_assignment_expiration turns it off).",
+        "real-orgs.md §15 (such sets can't have an expiration date; the setting is needed); no error is documented",
+    ),
+    Assumption(
+        "psa-expiration-past",
+        "An ExpirationDate that is not in the future",
+        "400 FIELD_INTEGRITY_EXCEPTION on ExpirationDate when it is at or before the org's clock.",
+        "real-orgs.md §15: access lasts until the expiration date; no rule for a past date is documented",
+    ),
+    Assumption(
+        "psa-expiry-removal",
+        "What happens when an assignment's ExpirationDate passes",
+        "The assignment is deleted, on the first request at or after that moment (by the store's clock); no mail, "
+        "no IsActive = false row is left behind.",
+        "real-orgs.md §15: users have the permissions until the expiration date; whether the row is deleted or kept "
+        "inactive is documented nowhere (third-party pages say access is removed)",
+    ),
 )
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}

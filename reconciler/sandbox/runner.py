@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -76,13 +77,15 @@ class RunningSandbox:
 def start_sandbox(db_path: Path, *, port: int = 0, seed: SeedName = "demo", latency_ms: int = 0,
                   faults: FaultPlan | None = None, threads: int = 16,
                   sleep: Callable[[float], None] = time.sleep,
-                  logins: LoginPolicy = NEW_ORG_LOGINS) -> RunningSandbox:
+                  logins: LoginPolicy = NEW_ORG_LOGINS,
+                  clock: Callable[[], dt.datetime] | None = None) -> RunningSandbox:
     """Open (or create and seed) the database, mint or reuse its certificates, and serve on 127.0.0.1:`port`
     (0: a free port). Returns once the server listens. `seed` only matters for a new database; `sleep` is how
-    injected latency waits; `logins` turns on the password logins a new org has off. NotASandboxDatabase when
+    injected latency waits; `logins` turns on the password logins a new org has off; `clock` is the org's time (tests
+    move it; default: now). NotASandboxDatabase when
     `db_path` is another application's file."""
     db_path = Path(db_path)
-    store = Store(db_path, seed=seed)
+    store = Store(db_path, seed=seed, clock=clock)
     try:
         tls = ensure_certificates(db_path)
         plan = faults or FaultPlan()

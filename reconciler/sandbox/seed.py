@@ -435,5 +435,7 @@ class _Demo:
                 "LicenseId": _by_name(s, "UserLicense", "Partner Community"),
             },
         )
-        for first in ("Sam", "Victor"):
-            s.create("PermissionSetAssignment", {"AssigneeId": partners[first], "PermissionSetId": deal_registration})
+        # Sam's ends with his access (desired/people.yaml: expires 2099-06-30), as guestlist set it (real-orgs.md §15)
+        s.create("PermissionSetAssignment", {"AssigneeId": partners["Sam"], "PermissionSetId": deal_registration,
+                                             "ExpirationDate": "2099-07-01T00:00:00.000+0000"})
+        s.create("PermissionSetAssignment", {"AssigneeId": partners["Victor"], "PermissionSetId": deal_registration})

@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import DAILY_LIMIT, ApiError, NotASandboxDatabase
-from reconciler.sandbox.objects import access, duplicates, mail, rules_for, settings, validation_rules, visibility
+from reconciler.sandbox.objects import (
+    access,
+    duplicates,
+    mail,
+    permissions,
+    rules_for,
+    settings,
+    validation_rules,
+    visibility,
+)
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
     check_references,
@@ -157,9 +166,11 @@ class Store:
         if getattr(self._local, "active", False):
             raise RuntimeError("a sandbox session is already open in this thread")
         conn = self._connection()
+        now = format_datetime(self._clock())
+        permissions.end_expired_assignments(conn, now)  # autocommit, before the request's own transaction
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         self._local.active = True
-        session = Session(self, conn, format_datetime(self._clock()))
+        session = Session(self, conn, now)
         try:
             yield session
             session._flush()

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.kinds import GROUP
+from reconciler.kinds.permission_sets import EXPIRES
 from reconciler.kinds.users import LOCALIZATION_FIELDS
 from reconciler.model import (
     CHATTER_SETTING_TO_SF,
@@ -194,9 +195,16 @@ class _Org:
                     del rows[email]
 
     def _PermissionSetAssignment_create(self, change: Change, v: dict[str, Any]) -> str:
-        assignment = ObservedAssignment(_new_id("0Pa"), v["PermissionSetId"], v["AssigneeId"])
+        assignment = ObservedAssignment(_new_id("0Pa"), v["PermissionSetId"], v["AssigneeId"],
+                                        expires=EXPIRES.observed(v))
         self.assignments.setdefault(assignment.permission_set_id, {})[assignment.user_id] = assignment
         return assignment.id
+
+    def _PermissionSetAssignment_update(self, change: Change, v: dict[str, Any]) -> None:
+        for rows in self.assignments.values():
+            for uid, assignment in list(rows.items()):
+                if assignment.id == change.record_id:
+                    rows[uid] = replace(assignment, expires=EXPIRES.observed(v))
 
     def _PermissionSetAssignment_delete(self, change: Change, v: dict[str, Any]) -> None:
         for rows in self.assignments.values():

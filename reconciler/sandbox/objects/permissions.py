@@ -3,6 +3,7 @@ PermissionSetLicenseAssign: who holds a permission set licence, counted in its U
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 from reconciler.sandbox.assumptions import assumed
@@ -21,6 +22,13 @@ _PSL_AUTO_ASSIGN = assumed("psl-auto-assign")
 _PSL_RULES = assumed("psla-rules")
 
 USER_LICENSE_PREFIX = "100"  # PermissionSet.LicenseId is a UserLicense (100) or a PermissionSetLicense (0PL)
+_EXPIRY_REFUSED = assumed("psa-expiration-refused")
+_EXPIRY_PAST = assumed("psa-expiration-past")
+_EXPIRY_REMOVAL = assumed("psa-expiry-removal")
+
+# A set holding one of these can't have an expiration date (Salesforce Help, real-orgs.md §15)
+NON_EXPIRING = ("PermissionsAssignPermissionSets", "PermissionsManageProfilesPermissionsets", "PermissionsManageUsers")
+EXPIRATION_SETTING = "psa_expiration"  # meta key: "off" when User Management Settings has expiration dates off
 
 
 def has_permission(session: Session, user_id: str, permission: str) -> bool:
@@ -120,6 +128,7 @@ class PermissionSetAssignmentRules(Rules):
         )
         if clash:
             raise duplicate_value(None, None)
+        _check_expiration(session, permission_set, values.get("ExpirationDate"))
         licence_id = permission_set["LicenseId"]
         if licence_id and licence_id.startswith(USER_LICENSE_PREFIX):
             user = session.fetch("User", values["AssigneeId"])
@@ -139,6 +148,12 @@ class PermissionSetAssignmentRules(Rules):
                 session.system_insert("PermissionSetLicenseAssign", grant)
                 _count_seat(session, licence_id, 1)
         values["IsActive"] = True
+
+    def before_update(self, session: Session, old: Row, changes: Row) -> None:
+        _check_assignment(session)
+        if "ExpirationDate" in changes:
+            permission_set = session.fetch("PermissionSet", old["PermissionSetId"])
+            _check_expiration(session, permission_set or {}, changes["ExpirationDate"])
 
     def before_delete(self, session: Session, row: Row) -> None:
         _check_assignment(session)
@@ -208,3 +223,40 @@ class PermissionSetLicenseAssignRules(Rules):
 
     def after_delete(self, session: Session, row: Row) -> None:
         _count_seat(session, row["PermissionSetLicenseId"], -1)
+def _check_expiration(session: Session, permission_set: Row, expiration: str | None) -> None:
+    """An ExpirationDate needs the org setting on, a set without NON_EXPIRING permissions, and a future moment."""
+    if expiration is None:
+        return
+    if session.meta(EXPIRATION_SETTING) == "off":
+        raise field_integrity(
+            "Permission Set & Permission Set Group Assignments with Expiration Dates is not enabled in this org",
+            ["ExpirationDate"],
+        )
+    if any(permission_set.get(name) for name in NON_EXPIRING):
+        raise field_integrity(
+            f"The permission set {permission_set.get('Name')} contains a permission that can't have an expiration "
+            "date (Assign Permission Sets, Manage Profiles and Permission Sets, Manage Users)",
+            ["ExpirationDate"],
+        )
+    if expiration <= session.now:  # both are stored datetimes: '2027-04-01T00:00:00.000+0000'
+        raise field_integrity("The expiration date must be in the future", ["ExpirationDate"])
+
+
+def end_expired_assignments(conn: sqlite3.Connection, now: str) -> None:
+    """The org ends an assignment when its ExpirationDate passes: the sandbox deletes it, on the first request at or
+    after that moment, in a transaction of its own before the request's (the `psa-expiry-removal` assumption)."""
+    try:
+        expired = conn.execute(
+            'SELECT 1 FROM "PermissionSetAssignment" WHERE "ExpirationDate" IS NOT NULL AND "ExpirationDate" <= ? '
+            "LIMIT 1",
+            (now,),
+        ).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # a database being created
+            return
+        raise
+    if expired:
+        conn.execute(
+            'DELETE FROM "PermissionSetAssignment" WHERE "ExpirationDate" IS NOT NULL AND "ExpirationDate" <= ?',
+            (now,),
+        )
