@@ -681,6 +681,22 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "as every other REST request does.",
         "scale.md §3; the allowance rules for Bulk API 2.0 requests were not checked",
     ),
+    Assumption(
+        "uri-header-counting",
+        "How the URI and headers are measured against 16,384 bytes",
+        "The request target as sent (path and query string) over 16,384 bytes is 414; else the target plus every "
+        "header line (`Name: value` and CRLF, as received) over 16,384 bytes is 431. Both answer Jetty's HTML page "
+        "`<h1>Bad Message 4xx</h1><pre>reason: ...</pre>` and close the connection.",
+        "scale.md §1 (KB 000386264: the limit and the two codes) and §5 (the page, from public reports); what "
+        "exactly Salesforce counts (request line, header names, separators) is not documented",
+    ),
+    Assumption(
+        "soql-literal-length",
+        "A SOQL string literal over 4,000 characters",
+        "MALFORMED_QUERY pointing at the literal: \"String literal too long: <n> characters, the limit is 4000\". "
+        "Counted on the literal's value after its escapes are decoded.",
+        "scale.md §1 (the 4,000-character limit, limits cheatsheet); the error Salesforce answers was not found",
+    ),
 )
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}
