@@ -344,8 +344,9 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption(
         "daily-limit-window",
         "The daily API allowance window",
-        "Usage counts since the last reset (the sandbox has no 24-hour rolling window); default max 15000.",
-        "§9.7",
+        "Usage counts since the last reset (the sandbox has no 24-hour rolling window); default max an Enterprise "
+        "org's allowance for its licences (113,000 for the seeds: objects/allowance.py).",
+        "§9.7; scale.md §4",
     ),
     Assumption(
         "entity-operation",
@@ -696,6 +697,14 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "MALFORMED_QUERY pointing at the literal: \"String literal too long: <n> characters, the limit is 4000\". "
         "Counted on the literal's value after its escapes are decoded.",
         "scale.md §1 (the 4,000-character limit, limits cheatsheet); the error Salesforce answers was not found",
+    ),
+    Assumption(
+        "licence-api-calls",
+        "API calls per external licence in the daily allowance",
+        "Customer Community Plus and Partner Community licences add 200 calls each; Customer Community, Chatter "
+        "Free and Chatter External add none; purchased licences (TotalLicenses) count, used or not.",
+        "scale.md §4: the official table's rows for these licence types could not be read; 200 comes from "
+        "secondary summaries of it",
     ),
 )
 
