@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from reconciler.sandbox import auth, ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import DAILY_LIMIT, ApiError, NotASandboxDatabase
-from reconciler.sandbox.objects import access, duplicates, mail, rules_for, settings, validation_rules, visibility
+from reconciler.sandbox.objects import (
+    access,
+    bulk_jobs,
+    duplicates,
+    mail,
+    rules_for,
+    settings,
+    validation_rules,
+    visibility,
+)
 from reconciler.sandbox.objects.allowance import daily_allowance
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
@@ -54,6 +63,7 @@ _BOOKKEEPING = (
     'CREATE TABLE IF NOT EXISTS "_tokens" ("token" TEXT PRIMARY KEY, "user_id" TEXT NOT NULL, "issued" TEXT)',
     'CREATE TABLE IF NOT EXISTS "_passwords" ("user_id" TEXT PRIMARY KEY, "salt" TEXT, "hash" TEXT)',
     validation_rules.DDL,
+    *bulk_jobs.DDL,
     *mail.DDL,
 )
 _RESET_KEEPS = frozenset({"_counters", "_tokens"})
