@@ -119,7 +119,6 @@ class SandboxApp:
         self._sleep = sleep  # how injected latency waits (tests record the delays instead of waiting)
         self.injector = FaultInjector(faults or FaultPlan())
         self.cursors = cursors or QueryCursors()
-        self.bulk_jobs = bulk2.QueryJobs()
         self.counters = RequestCounters()
         self.admin = Admin(store, self.injector, self.cursors, self.counters)
         self._routes = {f"{method} {path}": handler for path, method, handler in REST_ROUTES}
@@ -248,8 +247,7 @@ class SandboxApp:
                 work: Any = session
                 if fault is not None and fault.kind is FaultKind.LOCK_ROW:
                     work = LockedRowSession(session, fault.record)
-                context = RestContext(work, self.store.schema, version, user_id, self.cursors, self._subrequest,
-                                      bulk_jobs=self.bulk_jobs)
+                context = RestContext(work, self.store.schema, version, user_id, self.cursors, self._subrequest)
                 answer = _api_refusal(session) or self._dispatch(context, rest_request)
                 if answer.status >= 400:
                     raise _Failed(answer)

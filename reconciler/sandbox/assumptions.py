@@ -344,8 +344,9 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption(
         "daily-limit-window",
         "The daily API allowance window",
-        "Usage counts since the last reset (the sandbox has no 24-hour rolling window); default max 15000.",
-        "§9.7",
+        "Usage counts since the last reset (the sandbox has no 24-hour rolling window); default max an Enterprise "
+        "org's allowance for its licences (113,000 for the seeds: objects/allowance.py).",
+        "§9.7; scale.md §4",
     ),
     Assumption(
         "entity-operation",
@@ -727,6 +728,30 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "no IsActive = false row is left behind.",
         "real-orgs.md §15: users have the permissions until the expiration date; whether the row is deleted or kept "
         "inactive is documented nowhere (third-party pages say access is removed)",
+    ),
+    Assumption(
+        "uri-header-counting",
+        "How the URI and headers are measured against 16,384 bytes",
+        "The request target as sent (path and query string) over 16,384 bytes is 414; else the target plus every "
+        "header line (`Name: value` and CRLF, as received) over 16,384 bytes is 431. Both answer Jetty's HTML page "
+        "`<h1>Bad Message 4xx</h1><pre>reason: ...</pre>` and close the connection.",
+        "scale.md §1 (KB 000386264: the limit and the two codes) and §5 (the page, from public reports); what "
+        "exactly Salesforce counts (request line, header names, separators) is not documented",
+    ),
+    Assumption(
+        "soql-literal-length",
+        "A SOQL string literal over 4,000 characters",
+        "MALFORMED_QUERY pointing at the literal: \"String literal too long: <n> characters, the limit is 4000\". "
+        "Counted on the literal's value after its escapes are decoded.",
+        "scale.md §1 (the 4,000-character limit, limits cheatsheet); the error Salesforce answers was not found",
+    ),
+    Assumption(
+        "licence-api-calls",
+        "API calls per external licence in the daily allowance",
+        "Customer Community Plus and Partner Community licences add 200 calls each; Customer Community, Chatter "
+        "Free and Chatter External add none; purchased licences (TotalLicenses) count, used or not.",
+        "scale.md §4: the official table's rows for these licence types could not be read; 200 comes from "
+        "secondary summaries of it",
     ),
 )
 

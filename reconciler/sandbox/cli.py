@@ -220,7 +220,8 @@ def settings(
 def limits(
     db: DbOption = DEFAULT_DB,
     daily_api_requests: Annotated[int | None, typer.Option(
-        "--daily-api-requests", min=0, help="The daily API allowance (DailyApiRequests Max; default 15000).")] = None,
+        "--daily-api-requests", min=0, help="The daily API allowance (DailyApiRequests Max; default an Enterprise "
+                                            "org's for its licences, 113000 for the seeds).")] = None,
     reset_usage: Annotated[bool, typer.Option("--reset-usage", help="Start a new day: no request used yet.")] = False,
     busy: Annotated[int | None, typer.Option(
         "--busy", min=0, help="Refuse the next N API requests at the concurrent-request limit (REQUEST_LIMIT_EXCEEDED "

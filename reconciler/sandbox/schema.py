@@ -410,8 +410,15 @@ class Schema:
         return statements
 
 
+# The describe types SOQL compares as text: case-insensitively (soql/where.py compiles `col COLLATE NOCASE`).
+TEXT_TYPES = frozenset(
+    {"string", "picklist", "multipicklist", "combobox", "email", "phone", "url", "textarea", "encryptedstring"}
+)
+
 # Natural keys get an index; a name in lower case is indexed as lower("Name") for the case-insensitive uniqueness
-# checks of the rules (SQLite uses an expression index only for the same expression).
+# checks of the rules (SQLite uses an expression index only for the same expression). A text field is indexed
+# COLLATE NOCASE, the collation SOQL's compiled comparisons use, so `Username IN (...)` and `Email = '...'` are
+# index lookups, not table scans (SQLite uses an index only for a comparison of the same collation; scale.md §5).
 _NATURAL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "User": (("Username",), ("username",), ("communitynickname",), ("Email",), ("email",)),
     "CollaborationGroup": (("Name",), ("name",)),
@@ -430,9 +437,15 @@ _NATURAL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
 
 def _index(obj: ObjectSpec, columns: tuple[str, ...]) -> str:
     """CREATE INDEX on fields; an all-lower-case name stands for lower() of the field of that name."""
-    parts = [f'lower("{obj.fields[c].name}")' if c.islower() else f'"{c}"' for c in columns]
-    name = f"ix_{obj.name}_{'_'.join(columns)}" + ("_ci" if any(c.islower() for c in columns) else "")
+    fields = [obj.fields[c.lower()] for c in columns]
+    parts = [f'lower("{f.name}")' if c.islower() else _indexed_column(f) for c, f in zip(columns, fields, strict=True)]
+    suffix = "_ci" if any(c.islower() for c in columns) else "_nocase" if any("NOCASE" in p for p in parts) else ""
+    name = f"ix_{obj.name}_{'_'.join(columns)}{suffix}"  # a new name: an older org's file gets the index on open
     return f'CREATE INDEX IF NOT EXISTS "{name}" ON "{obj.name}" ({", ".join(parts)})'
+
+
+def _indexed_column(field: FieldSpec) -> str:
+    return f'"{field.name}" COLLATE NOCASE' if field.type in TEXT_TYPES else f'"{field.name}"'
 
 
 def _read(relative: str) -> dict[str, Any]:

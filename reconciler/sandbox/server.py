@@ -20,6 +20,8 @@ from cheroot import server as cheroot_server
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
+from reconciler.sandbox.assumptions import assumed
+
 DROP_CONNECTION = "sandbox.drop_connection"
 LOG = logging.getLogger("reconciler.sandbox.server")
 
@@ -66,15 +68,18 @@ def origin_form(target: bytes) -> bytes:
 
 
 class _RequestLineRewriter:
-    """Wraps the connection's rfile while cheroot reads the request line, handing it the origin-form target."""
+    """Wraps the connection's rfile while cheroot reads the request line, handing it the origin-form target
+    (and noting the target's length as sent)."""
 
     def __init__(self, rfile: Any) -> None:
         self._rfile = rfile
+        self.target_length = 0
 
     def readline(self, *args: Any) -> bytes:
         line = self._rfile.readline(*args)
         parts = line.split(b" ")
         if len(parts) == 3 and parts[2].startswith(b"HTTP/"):
+            self.target_length = len(parts[1])
             parts[1] = origin_form(parts[1])
             return b" ".join(parts)
         return line
@@ -83,16 +88,52 @@ class _RequestLineRewriter:
         return getattr(self._rfile, name)
 
 
+# scale.md §1: at most 16,384 bytes of URI and headers together: 414 for a longer URI, else 431 for the sum
+MAX_URI_AND_HEADERS = 16_384
+_SIZE_COUNTING = assumed("uri-header-counting")
+
+
+def too_large_page(status: str) -> bytes:
+    """The HTML error page Salesforce's front servers answer for a request head that is too large (scale.md §1)."""
+    code, _, reason = status.partition(" ")
+    return f"<h1>Bad Message {code}</h1><pre>reason: {reason}</pre>".encode("ascii")
+
+
 class _LenientRequest(cheroot_server.HTTPRequest):
-    """cheroot's request, reading absolute-form targets and `//` paths the way Salesforce's servers do."""
+    """cheroot's request, reading absolute-form targets and `//` paths the way Salesforce's servers do, and
+    refusing request heads beyond Salesforce's size limit."""
 
     def read_request_line(self) -> bool:
         rfile = self.rfile
-        self.rfile = _RequestLineRewriter(rfile)
+        rewriter = _RequestLineRewriter(rfile)
+        self.rfile = rewriter
         try:
-            return bool(super().read_request_line())
+            read = bool(super().read_request_line())
         finally:
             self.rfile = rfile
+        if read and rewriter.target_length > MAX_URI_AND_HEADERS:
+            self._refuse("414 URI Too Long")
+            return False
+        self._target_length = rewriter.target_length
+        return read
+
+    def read_request_headers(self) -> bool:
+        if not super().read_request_headers():
+            return False
+        header_bytes = sum(len(name) + len(value) + 4 for name, value in self.inheaders.items())  # "n: v\r\n"
+        if self._target_length + header_bytes > MAX_URI_AND_HEADERS:
+            self._refuse("431 Request Header Fields Too Large")
+            return False
+        return True
+
+    def _refuse(self, status: str) -> None:
+        """Answer with the error page and close the connection (the request's body, if any, is never read)."""
+        body = too_large_page(status)
+        head = (f"{self.server.protocol} {status}\r\nContent-Type: text/html;charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("ascii")
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.conn.wfile.write(head + body)
 
 
 class _Connection(cheroot_server.HTTPConnection):

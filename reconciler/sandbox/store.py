@@ -24,6 +24,7 @@ from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import DAILY_LIMIT, ApiError, NotASandboxDatabase
 from reconciler.sandbox.objects import (
     access,
+    bulk_jobs,
     duplicates,
     mail,
     permissions,
@@ -32,6 +33,7 @@ from reconciler.sandbox.objects import (
     validation_rules,
     visibility,
 )
+from reconciler.sandbox.objects.allowance import daily_allowance
 from reconciler.sandbox.objects.fields import (
     check_not_nulled,
     check_references,
@@ -54,7 +56,6 @@ T = TypeVar("T")
 
 FORMAT = "guestlist-sandbox"  # _meta "format": the marker that a SQLite file is a sandbox org's database
 SCHEMA_VERSION = "1"  # _meta "schema_version": the layout of the tables
-DEFAULT_DAILY_LIMIT = 15000
 POD = "5g"  # the instance part of every id: <key prefix><pod><10 base-62 digits>
 _BOOKKEEPING = (
     'CREATE TABLE IF NOT EXISTS "_meta" ("key" TEXT PRIMARY KEY, "value" TEXT)',
@@ -63,6 +64,7 @@ _BOOKKEEPING = (
     'CREATE TABLE IF NOT EXISTS "_tokens" ("token" TEXT PRIMARY KEY, "user_id" TEXT NOT NULL, "issued" TEXT)',
     'CREATE TABLE IF NOT EXISTS "_passwords" ("user_id" TEXT PRIMARY KEY, "salt" TEXT, "hash" TEXT)',
     validation_rules.DDL,
+    *bulk_jobs.DDL,
     *mail.DDL,
 )
 _RESET_KEEPS = frozenset({"_counters", "_tokens"})
@@ -624,7 +626,9 @@ class Session:
     # --- API usage ---------------------------------------------------------------------------------------------
 
     def api_usage(self) -> tuple[int, int]:
-        return self._counter("api_used"), int(self.setting("daily_limit", DEFAULT_DAILY_LIMIT))
+        """(requests used, the daily allowance): the one set, else an Enterprise org's for its licences."""
+        limit = self.setting("daily_limit", None)
+        return self._counter("api_used"), int(limit) if limit is not None else daily_allowance(self)
 
     def record_request(self) -> tuple[int, int]:
         used, limit = self.api_usage()

@@ -99,7 +99,7 @@ def test_a_refused_request_limit_says_the_allowance_is_spent_not_a_stale_count(
     assert result.exit_code == 1, result.output
     assert "Stopped: REQUEST_LIMIT_EXCEEDED" in result.stdout
     [usage] = [line for line in result.stdout.splitlines() if line.startswith("API requests:")]
-    assert usage.endswith("; daily allowance left: none of 15,000 (spent: the org refused a request with "
+    assert usage.endswith("; daily allowance left: none of 113,000 (spent: the org refused a request with "
                           "REQUEST_LIMIT_EXCEEDED).")
 
 

@@ -1,7 +1,7 @@
 """Bulk API 2.0 query jobs (scale.md §3): create, poll, page the CSV results by locator, abort, delete, list.
 
-A job runs at once when it is created (its SOQL through the same engine as REST query); its rows wait in
-`QueryJobs` (memory, like query cursors) until the job is deleted or the sandbox stops.
+A job runs at once when it is created (its SOQL through the same engine as REST query); its result lines wait in
+the org's database (objects/bulk_jobs.py) until the job is deleted or the org is reset.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.sandbox import ids
 from reconciler.sandbox.assumptions import assumed
 from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.objects import bulk_jobs
 from reconciler.sandbox.routes.http import RestContext, RestRequest, RestResponse, not_found
 
 JOB_PREFIX = "750"  # the key prefix of Bulk API job ids (salesforce-api.md §11)
@@ -25,47 +24,6 @@ DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET":
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 _UNSUPPORTED = re.compile(r"\bGROUP\s+BY\b|\bOFFSET\b|\bTYPEOF\b|\b(?:COUNT|SUM|AVG|MIN|MAX|COUNT_DISTINCT)\s*\(|"
                           r"\(\s*SELECT\b", re.IGNORECASE)
-
-
-@dataclass
-class _Job:
-    info: dict[str, Any]
-    columns: list[str]
-    rows: list[list[Any]]
-
-
-@dataclass
-class QueryJobs:
-    """The org's query jobs, by id. Thread-safe."""
-
-    _jobs: dict[str, _Job] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def add(self, job: _Job) -> None:
-        with self._lock:
-            self._jobs[job.info["id"]] = job
-
-    def get(self, job_id: str) -> _Job:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is None:
-            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
-        return job
-
-    def remove(self, job_id: str) -> None:
-        with self._lock:
-            if self._jobs.pop(job_id, None) is None:
-                raise not_found()
-
-    def all(self) -> list[_Job]:
-        with self._lock:
-            return list(self._jobs.values())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._jobs.clear()
 
 
 def create(ctx: RestContext, request: RestRequest) -> RestResponse:
@@ -98,55 +56,65 @@ def create(ctx: RestContext, request: RestRequest) -> RestResponse:
         "contentType": "CSV", "apiVersion": float(ctx.version), "lineEnding": line_ending,
         "columnDelimiter": delimiter,
     }
-    ctx.bulk_jobs.add(_Job({**info, "state": "JobComplete", "jobType": "V2Query",
-                             "numberRecordsProcessed": len(rows), "retries": 0, "totalProcessingTime": 0},
-                            columns, rows))
+    separator, ending = DELIMITERS[delimiter], LINE_ENDINGS[line_ending]
+    bulk_jobs.add(ctx.session.conn, {**info, "state": "JobComplete", "jobType": "V2Query", "retries": 0,
+                                "totalProcessingTime": 0},
+                  _csv_line(columns, separator, ending), (_csv_line(row, separator, ending) for row in rows))
     return RestResponse(200, info)
 
 
+def _job(ctx: RestContext, job_id: str) -> dict[str, Any]:
+    found = bulk_jobs.info(ctx.session.conn, job_id)
+    if found is None:
+        raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+    return found
+
+
 def job_info(ctx: RestContext, request: RestRequest, job_id: str) -> RestResponse:
-    return RestResponse(200, ctx.bulk_jobs.get(job_id).info)
+    return RestResponse(200, _job(ctx, job_id))
 
 
 def list_jobs(ctx: RestContext, request: RestRequest) -> RestResponse:
-    records = [{k: v for k, v in job.info.items() if k != "numberRecordsProcessed"} for job in ctx.bulk_jobs.all()]
+    records = [{k: v for k, v in info.items() if k != "numberRecordsProcessed"}
+               for info in bulk_jobs.all_infos(ctx.session.conn)]
     return RestResponse(200, {"done": True, "records": records, "nextRecordsUrl": None})
 
 
 def abort(ctx: RestContext, request: RestRequest, job_id: str) -> RestResponse:
-    job = ctx.bulk_jobs.get(job_id)
+    info = _job(ctx, job_id)
     if request.json_object().get("state") != "Aborted":
         raise ApiError(400, "INVALIDJOB", "InvalidJob : a query job can only be set to the state Aborted")
-    if job.info["state"] in {"JobComplete", "Failed"}:
+    if info["state"] in {"JobComplete", "Failed"}:
         assumed("bulk2-abort-finished")
-        raise ApiError(400, "INVALIDJOB", f"InvalidJob : Job in state {job.info['state']} cannot be aborted")
-    job.info["state"] = "Aborted"
-    return RestResponse(200, job.info)
+        raise ApiError(400, "INVALIDJOB", f"InvalidJob : Job in state {info['state']} cannot be aborted")
+    info["state"] = "Aborted"
+    bulk_jobs.set_info(ctx.session.conn, job_id, info)
+    return RestResponse(200, info)
 
 
 def delete(ctx: RestContext, request: RestRequest, job_id: str) -> RestResponse:
-    ctx.bulk_jobs.remove(job_id)
+    if not bulk_jobs.remove(ctx.session.conn, job_id):
+        raise not_found()
     return RestResponse(204)
 
 
 def results(ctx: RestContext, request: RestRequest, job_id: str) -> RestResponse:
     """One set of the job's rows as CSV, with Sforce-Locator ("null" after the last set) and
     Sforce-NumberOfRecords (salesforce-api.md §9.8)."""
-    job = ctx.bulk_jobs.get(job_id)
-    if f"{job.info['apiVersion']:.1f}" != ctx.version:
+    info = _job(ctx, job_id)
+    if f"{info['apiVersion']:.1f}" != ctx.version:
         raise ApiError(409, "API_VERSION_MISMATCH",
                        "Use the same API version to get query results that you used to create the query")
-    if job.info["state"] != "JobComplete":
+    if info["state"] != "JobComplete":
         raise ApiError(412, "JOB_NOT_COMPLETE", "can only download query results of successfully completed bulk "
-                       f"job with status: JOB_COMPLETE. Current status: {job.info['state']}")
-    offset = _offset(request.query.get("locator", ""), len(job.rows))
-    size = _max_records(request.query.get("maxRecords"))
-    chunk = job.rows[offset:offset + size]
+                       f"job with status: JOB_COMPLETE. Current status: {info['state']}")
+    total = int(info["numberRecordsProcessed"])
+    offset = _offset(request.query.get("locator", ""), total)
+    header, chunk, _ = bulk_jobs.page(ctx.session.conn, job_id, offset, _max_records(request.query.get("maxRecords")))
     end = offset + len(chunk)
-    locator = _locator(end) if end < len(job.rows) else "null"
-    text = _csv([job.columns, *chunk], DELIMITERS[job.info["columnDelimiter"]], LINE_ENDINGS[job.info["lineEnding"]])
+    locator = _locator(end) if end < total else "null"
     headers = {"Content-Type": CSV_CONTENT_TYPE, "Sforce-Locator": locator, "Sforce-NumberOfRecords": str(len(chunk))}
-    return RestResponse(200, text.encode("utf-8"), headers)
+    return RestResponse(200, (header + "".join(chunk)).encode("utf-8"), headers)
 
 
 # --- rendering -------------------------------------------------------------------------------------------------
@@ -174,10 +142,10 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _csv(rows: list[list[Any]], delimiter: str, line_ending: str) -> str:
+def _csv_line(values: list[Any], delimiter: str, line_ending: str) -> str:
     """Every value in double quotes (the docs' example), a null as an empty cell, booleans as true/false."""
     assumed("bulk2-csv-values")
-    return "".join(delimiter.join(_cell(v) for v in row) + line_ending for row in rows)
+    return delimiter.join(_cell(v) for v in values) + line_ending
 
 
 def _cell(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -13,7 +14,6 @@ from werkzeug.datastructures import Headers, MultiDict
 from reconciler.sandbox.errors import ApiError
 
 if TYPE_CHECKING:
-    from reconciler.sandbox.routes.bulk2 import QueryJobs
     from reconciler.sandbox.routes.cursors import QueryCursors
     from reconciler.sandbox.schema import Schema
 
@@ -79,6 +79,7 @@ class SessionLike(Protocol):
     """The part of the store's Session the REST handlers use (the fault wrapper has the same shape)."""
 
     actor_id: str | None
+    conn: sqlite3.Connection  # the request's transaction (Bulk API 2.0 jobs are stored beside the org's data)
 
     def create(self, sobject: str, values: dict[str, Any]) -> str: ...
     def update(self, sobject: str, record_id: str, values: dict[str, Any]) -> None: ...
@@ -110,7 +111,6 @@ class RestContext:
     subrequest: Callable[[RestContext, str, str, Mapping[str, str], bytes], RestResponse]
     in_composite: bool = False
     force_all_or_none: bool = False
-    bulk_jobs: QueryJobs = field(default=None)  # type: ignore[assignment]  # the app's Bulk API 2.0 query jobs
 
 
 _METHOD_ORDER = ("HEAD", "GET", "POST", "PUT", "PATCH", "DELETE")

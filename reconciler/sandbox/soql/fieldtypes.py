@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.sandbox.schema import FieldSpec
+from reconciler.sandbox.schema import TEXT_TYPES, FieldSpec
 
-TEXT_TYPES = frozenset(
-    {"string", "picklist", "multipicklist", "combobox", "email", "phone", "url", "textarea", "encryptedstring"}
-)
+__all__ = ["TEXT_TYPES"]  # defined beside the schema, whose indexes collate these types as SOQL compares them
 ID_TYPES = frozenset({"id", "reference"})
 NUMBER_TYPES = frozenset({"int", "double", "currency", "percent", "long"})
 COMPOUND_TYPES = frozenset({"address", "location"})

@@ -9,10 +9,17 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from reconciler.sandbox.assumptions import assumed
+from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.soql import nodes
 from reconciler.sandbox.soql.errors import malformed, unexpected
 from reconciler.sandbox.soql.grammar import soql_parser
 from reconciler.sandbox.soql.literals import LiteralError, decode_string, parse_date, parse_datetime
+
+# scale.md §1: a statement of at most 100,000 characters, a string literal of at most 4,000
+MAX_STATEMENT = 100_000
+MAX_STRING_LITERAL = 4_000
+_LITERAL_LENGTH = assumed("soql-literal-length")
 
 # SOQL the sandbox does not implement: named in the error instead of a bare "unexpected token".
 _UNSUPPORTED = (
@@ -53,6 +60,9 @@ class _ToNodes(Transformer):
             value, like = decode_string(str(token))
         except LiteralError as exc:
             raise _LiteralFailure(_pos(token), str(exc)) from exc
+        if len(value) > MAX_STRING_LITERAL:
+            text = f"String literal too long: {len(value)} characters, the limit is {MAX_STRING_LITERAL}"
+            raise _LiteralFailure(_pos(token), text)
         return nodes.StringValue(value, like, _pos(token))
 
     def number(self, meta: Any, children: list[Token]) -> nodes.NumberValue:
@@ -208,6 +218,8 @@ def _syntax_error(soql: str, error: UnexpectedInput) -> Exception:
 @functools.lru_cache(maxsize=1024)
 def parse(soql: str) -> nodes.Query:
     """Parse one SOQL query (cached per text); ApiError(400, MALFORMED_QUERY) when it is not valid SOQL."""
+    if len(soql) > MAX_STATEMENT:
+        raise ApiError(400, "MALFORMED_QUERY", f"SOQL statements can not be longer than {MAX_STATEMENT} characters.")
     try:
         tree: Tree = soql_parser().parse(soql)
         return _ToNodes().transform(tree)

@@ -44,7 +44,7 @@ def test_refused_controls_change_nothing(sandbox: RunningSandbox) -> None:
     assert http.put(base + "/limits", json={"daily_api_requests": 0}).status_code == 401
     assert http.post(base + "/expire-sessions").status_code == 401
     assert http.put(base + "/faults", json={"rules": ["500:nth=1"]}).status_code == 401
-    assert connect(sandbox.info).limits()["DailyApiRequests"]["Max"] == 15000  # same token, no fault, no new limit
+    assert connect(sandbox.info).limits()["DailyApiRequests"]["Max"] == 113000  # same token, no fault, no new limit
 
 
 def test_a_user_without_modify_all_data_is_refused(sandbox: RunningSandbox) -> None:

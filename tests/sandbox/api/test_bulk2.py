@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceResourceNotFound
 
 from reconciler.sandbox.runner import RunningSandbox
 from tests.sandbox.api.conftest import admin_session, connect
@@ -88,3 +93,46 @@ def test_parallel_reads_all_answer_and_each_is_counted_once(sandbox: RunningSand
     assert all(a == expected for a in answers)
     after = int(sf.restful("limits")["DailyApiRequests"]["Remaining"])
     assert before - after == 16 + 1  # the 16 queries and the second limits request
+
+
+def _job_count(sf: Salesforce) -> int:
+    return len(sf.restful("jobs/query")["records"])
+
+
+def test_guestlist_sandbox_reset_clears_the_query_jobs_and_their_results(tmp_path: Path, start: Any) -> None:
+    """A job and its results live in the org's database, so `guestlist sandbox reset` (another process, on the
+    file) clears them, as it clears every other record; a restart keeps them, as an org keeps a job until deleted."""
+    with start(tmp_path / "org") as sandbox:
+        sf = connect(sandbox.info)
+        job = sf.restful("jobs/query", method="POST", json={"operation": "query", "query": QUERY})
+        assert sf.restful(f"jobs/query/{job['id']}")["state"] == "JobComplete"
+        assert _job_count(sf) == 1
+        db = tmp_path / "org" / "org.sqlite3"
+        reset = subprocess.run([sys.executable, "-m", "reconciler", "sandbox", "reset", "--db", str(db)],
+                               capture_output=True, text=True, timeout=120, check=False)
+        assert reset.returncode == 0, reset.stderr
+        sf = connect(sandbox.info)
+        assert _job_count(sf) == 0
+        for path in (f"jobs/query/{job['id']}", f"jobs/query/{job['id']}/results"):
+            with pytest.raises(SalesforceResourceNotFound):
+                sf.restful(path)
+
+
+def test_a_query_job_outlives_a_restart(tmp_path: Path, start: Any) -> None:
+    with start(tmp_path / "org") as sandbox:
+        sf = connect(sandbox.info)
+        job = sf.restful("jobs/query", method="POST", json={"operation": "query", "query": QUERY})
+    with start(tmp_path / "org") as sandbox:
+        sf = connect(sandbox.info)
+        results = admin_session(sandbox.info).get(
+            f"{sandbox.info.instance_url}/services/data/v59.0/jobs/query/{job['id']}/results", timeout=30)
+        assert results.status_code == 200 and results.headers["Sforce-Locator"] == "null"
+        assert _rows(results.text) == _expected(sf)
+
+
+def test_the_reset_control_clears_the_query_jobs(fresh: RunningSandbox) -> None:
+    sf = connect(fresh.info)
+    sf.restful("jobs/query", method="POST", json={"operation": "query", "query": QUERY})
+    assert _job_count(sf) == 1
+    assert admin_session(fresh.info).post(fresh.info.instance_url + "/_sandbox/reset", json={}).status_code == 200
+    assert _job_count(connect(fresh.info)) == 0

@@ -45,7 +45,7 @@ def test_serve_prints_how_to_connect_and_stops_cleanly(tmp_path: Path, templates
         assert info.username == "admin@acme.com" and info.ca_file == str(tmp_path / "ca.pem")
         with pytest.raises(SalesforceGeneralError):
             sf.limits()
-        assert sf.limits()["DailyApiRequests"]["Max"] == 15000
+        assert sf.limits()["DailyApiRequests"]["Max"] == 113000
     finally:
         process.send_signal(stop)
         _, stderr = process.communicate(timeout=20)
@@ -147,7 +147,7 @@ def test_limits_sets_the_daily_allowance_of_a_running_sandbox(tmp_path: Path, st
         db = str(tmp_path / "org" / "org.sqlite3")
         shown = runner.invoke(app, ["sandbox", "limits", "--db", db])
         assert shown.exit_code == 0, shown.output
-        assert json.loads(shown.stdout)["daily_api_requests"]["max"] == 15000
+        assert json.loads(shown.stdout)["daily_api_requests"]["max"] == 113000
         changed = runner.invoke(app, ["sandbox", "limits", "--db", db, "--daily-api-requests", "3",
                                       "--reset-usage"])
         assert json.loads(changed.stdout) == {"daily_api_requests": {"max": 3, "used": 0},
@@ -180,5 +180,5 @@ def test_limits_busy_refuses_the_next_requests_at_the_concurrent_limit(tmp_path:
                                              "fields": []}]
         assert sf.query("SELECT Id FROM Organization")["totalSize"] == 1
         shown = json.loads(runner.invoke(app, ["sandbox", "limits", "--db", db]).stdout)
-    assert shown == {"daily_api_requests": {"max": 15000, "used": used + 1},  # the refusals were not counted
+    assert shown == {"daily_api_requests": {"max": 113000, "used": used + 1},  # the refusals were not counted
                      "concurrent_api_requests": {"refusals_pending": 0}}

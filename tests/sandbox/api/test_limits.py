@@ -18,14 +18,14 @@ def test_every_counted_request_moves_the_usage_header(fresh: RunningSandbox) -> 
     sf.restful("composite/sobjects", method="POST", json={"records": [
         {"attributes": {"type": "Account"}, "Name": "Usage Co"}]})
     last = sf.api_usage["api-usage"]
-    assert (last.used - first.used, last.total) == (2, 15000)
+    assert (last.used - first.used, last.total) == (2, 113000)
 
 
 def test_limits_resource(fresh: RunningSandbox) -> None:
     sf = connect(fresh.info)
     limits = sf.limits()
     used = sf.api_usage["api-usage"].used
-    assert limits["DailyApiRequests"] == {"Max": 15000, "Remaining": 15000 - used}
+    assert limits["DailyApiRequests"] == {"Max": 113000, "Remaining": 113000 - used}
 
 
 def test_the_allowance_is_enforced_and_configurable(fresh: RunningSandbox) -> None:
@@ -73,4 +73,15 @@ def test_both_limits_can_be_injected_and_say_which_they_are(fresh: RunningSandbo
     admin.call("PUT", "/limits", {"concurrent_refusals": 1})
     refused = sf.session.get(f"{sf.base_url}limits", headers=sf.headers)
     assert refused.status_code == 403 and "ConcurrentRequests" in refused.text
-    assert sf.limits()["DailyApiRequests"]["Max"] == 15000
+    assert sf.limits()["DailyApiRequests"]["Max"] == 113000
+
+
+def test_the_default_allowance_is_an_enterprise_orgs_for_its_licences(fresh: RunningSandbox) -> None:
+    """scale.md §4: 100,000 + 1,000 per Salesforce licence (10) + 200 per Customer Community Plus (10) and Partner
+    Community (5) licence; the other seeded licence types add none."""
+    sf = connect(fresh.info)
+    totals = {r["LicenseDefinitionKey"]: r["TotalLicenses"]
+              for r in sf.query_all("SELECT LicenseDefinitionKey, TotalLicenses FROM UserLicense")["records"]}
+    assert {k: totals[k] for k in ("SFDC", "PID_Customer_Community_Plus", "PID_Partner_Community")} == {
+        "SFDC": 10, "PID_Customer_Community_Plus": 10, "PID_Partner_Community": 5}
+    assert sf.limits()["DailyApiRequests"]["Max"] == 100_000 + 10 * 1_000 + 10 * 200 + 5 * 200

@@ -206,10 +206,10 @@ def test_datetimes_are_normalised(s: Session) -> None:
         {
             "AssigneeId": user_id(s, "erin@acme.com"),
             "PermissionSetId": invite,
-            "ExpirationDate": "2027-01-31T10:00:00Z",
+            "ExpirationDate": "2099-01-31T10:00:00Z",
         },
     )
-    assert s.retrieve("PermissionSetAssignment", assignment)["ExpirationDate"] == "2027-01-31T10:00:00.000+0000"
+    assert s.retrieve("PermissionSetAssignment", assignment)["ExpirationDate"] == "2099-01-31T10:00:00.000+0000"
     with raises("JSON_PARSER_ERROR"):
         s.update("PermissionSetAssignment", assignment, {"ExpirationDate": "next tuesday"})
 

@@ -232,3 +232,13 @@ def test_raw_sql_layout_matches_the_contract(s: Session) -> None:
 
 def test_new_user_values_helper_is_valid(s: Session) -> None:
     assert s.create("User", new_user_values(s, "zed@acme.com"))
+
+
+def test_the_default_daily_allowance_follows_the_purchased_licences(demo: Store) -> None:
+    """scale.md §4: buying 5 more Salesforce licences adds 5,000 calls; a set allowance replaces the computed one."""
+    with demo.session() as s:
+        before = s.api_usage()[1]
+        s.set_license_total("Salesforce", 15)
+        assert s.api_usage()[1] == before + 5_000
+        s.set_daily_limit(7)
+        assert s.api_usage()[1] == 7
