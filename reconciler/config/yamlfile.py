@@ -61,28 +61,60 @@ class Alias:
     col: int
 
 
+# A node's position, compactly (issue 14: a Source per key of every entry cost +1.45 GB at 200,000 people): one
+# int packing the value's line:col and, under a mapping, its key's (0:0 when it has none), and for a list or a
+# mapping a pair (that int, its children: a list, or a dict by key name sharing the data's key strings).
+Position = int | tuple[int, "list[Position] | dict[str, Position]"]
+_BITS = 23  # lines and columns of a file of at most MAX_FILE_BYTES (5 MiB < 2**23)
+_MASK = (1 << _BITS) - 1
+
+
+def _pack(line: int, col: int) -> int:
+    return min(line, _MASK) | min(col, _MASK) << _BITS
+
+
+def _unpack(packed: int) -> LineCol:
+    return packed & _MASK, packed >> _BITS & _MASK
+
+
 @dataclass
 class Document:
-    """A parsed file: `data` is plain Python (dict/list/str/int/float/bool/None), positions keyed by data path."""
+    """A parsed file: `data` is plain Python (dict/list/str/int/float/bool/None); `positions` mirrors it (Position)."""
 
     file: str
     data: Any
-    values: dict[PathKey, LineCol] = field(default_factory=dict)
-    keys: dict[PathKey, LineCol] = field(default_factory=dict)
+    positions: Position | None = None
     unreadable: set[PathKey] = field(default_factory=set)  # values already reported (a bad tag): not checked again
+
+    def _walk(self, path: PathKey) -> tuple[int | None, bool]:
+        """The packed position of the deepest located node along `path`, and whether it is `path`'s own."""
+        found = self.positions
+        if found is None:
+            return None, False
+        for depth, step in enumerate(path):
+            children = found[1] if isinstance(found, tuple) else None
+            child: Position | None = None
+            if isinstance(children, list) and isinstance(step, int) and 0 <= step < len(children):
+                child = children[step]
+            elif isinstance(children, dict) and isinstance(step, str):
+                child = children.get(step)
+            if child is None:
+                return (found[0] if isinstance(found, tuple) else found), depth == len(path)
+            found = child
+        return (found[0] if isinstance(found, tuple) else found), True
 
     def at(self, path: PathKey) -> Source:
         """Where the value at `path` starts (or its nearest located ancestor)."""
-        for cut in range(len(path), -1, -1):
-            found = self.values.get(path[:cut])
-            if found:
-                return Source(self.file, *found)
-        return Source(self.file, 1, 1)
+        packed, _ = self._walk(path)
+        if packed is None:
+            return Source(self.file, 1, 1)
+        return Source(self.file, *_unpack(packed))
 
     def key_at(self, path: PathKey) -> Source:
         """Where the key naming the value at `path` is written (its value's position when it has no key)."""
-        found = self.keys.get(path)
-        return Source(self.file, *found) if found else self.at(path)
+        packed, own = self._walk(path)
+        key = packed >> 2 * _BITS if packed is not None and own else 0
+        return Source(self.file, *_unpack(key)) if key & _MASK else self.at(path)
 
 
 def read_document(path: Path, display: str) -> tuple[Document | None, list[Problem]]:
@@ -108,11 +140,11 @@ def read_document(path: Path, display: str) -> tuple[Document | None, list[Probl
         return (None if problems else Document(display, None)), problems
     converter = _Converter(display, budget=_count(root) + MAX_ALIAS_EXPANSION)
     try:
-        data = converter.convert(root, ())
+        data, positions = converter.convert(root, ())
     except _ExpansionLimit as limit:
         return None, [*problems, problem("alias-expansion", limit.where, f"aliases expand to more than "
                                          f"{MAX_ALIAS_EXPANSION:,} extra nodes; refused (a 'billion laughs' bomb?)")]
-    document = Document(display, data, converter.values, converter.keys, converter.unreadable)
+    document = Document(display, data, positions, converter.unreadable)
     return document, problems + converter.problems
 
 
@@ -391,37 +423,44 @@ class _Converter:
     def __init__(self, file: str, budget: int) -> None:
         self.file = file
         self.budget = budget
-        self.values: dict[PathKey, LineCol] = {}
-        self.keys: dict[PathKey, LineCol] = {}
         self.problems: list[Problem] = []
         self.unreadable: set[PathKey] = set()
         self._alias: Alias | None = None  # the outermost alias being expanded
 
-    def convert(self, item: Node | Alias, path: PathKey) -> Any:
+    def convert(self, item: Node | Alias, path: PathKey, at: int | None = None) -> tuple[Any, Position]:
+        """The value and its Position; `at` is where an alias that stands for it was written."""
         if isinstance(item, Alias):
-            self.values.setdefault(path, (item.line, item.col))
             outer = self._alias
             self._alias = outer or item
             try:
-                return self.convert(item.target, path)
+                return self.convert(item.target, path, _pack(item.line, item.col) if at is None else at)
             finally:
                 self._alias = outer
         self._charge(item)
-        self.values.setdefault(path, (item.line, item.col))
+        here = _pack(item.line, item.col) if at is None else at
         if item.kind == "scalar":
-            return self._scalar(item, path)
+            return self._scalar(item, path), here
         if item.tag not in (SEQ, MAP):
             self._bad_tag(item, path)
         if item.kind == "seq":
-            return [self.convert(child, (*path, index)) for index, child in enumerate(item.value)]
-        return self._mapping(item, path)
+            values, positions = [], []
+            for index, child in enumerate(item.value):
+                value, position = self.convert(child, (*path, index))
+                values.append(value)
+                positions.append(position)
+            return values, (here, positions)
+        return self._mapping(item, path, here)
 
-    def _mapping(self, node: Node, path: PathKey) -> dict[str, Any]:
+    def _mapping(self, node: Node, path: PathKey, here: int) -> tuple[dict[str, Any], Position]:
         result: dict[str, Any] = {}
+        positions: dict[str, Position] = {}
         for key, child in self._pairs(node).items():
-            self.keys[(*path, key.value)] = (key.line, key.col)
-            result[key.value] = self.convert(child, (*path, key.value))
-        return result
+            value, position = self.convert(child, (*path, key.value))
+            keyed = _pack(key.line, key.col) << 2 * _BITS
+            result[key.value] = value
+            positions[key.value] = (position[0] | keyed, position[1]) if isinstance(position, tuple) \
+                else position | keyed
+        return result, (here, positions)
 
     def _pairs(self, node: Node) -> dict[Any, Node | Alias]:
         """The mapping's effective pairs by key name (keyed by the key Node, unique names): a repeated key keeps
