@@ -2,10 +2,11 @@
 connecting with the same `--org` options as plan and report (docs/decisions/notify.md).
 
 Prints one line per notice on stdout (to whom, what, and the org's reference) and one `error:` line on stderr per
-notice not delivered (a recipient the org lacks or has inactive, nobody to tell, the org refusing it). Exit codes:
-0 every notice was delivered (or there were none: then the org is not contacted), 1 any notice was not delivered
-(the others are still sent), or an error before anything was sent (an invalid config, a bad option, the org
-unreachable or the recipients' users unreadable).
+notice not delivered (a recipient the org lacks or has inactive, nobody to tell, the org refusing it). It connects
+even on a day without notices, so a daily run finds broken credentials before a notice is due. Exit codes: 0 every
+notice was delivered (or there were none), 1 any notice was not delivered (the others are still sent), or an
+error before anything was sent (an invalid config, a bad option, the org unreachable or the recipients' users
+unreadable).
 """
 
 from __future__ import annotations
@@ -36,10 +37,6 @@ def run(found: Sequence[Notice], desired: DesiredState, options: NotifyOptions, 
     from reconciler.org.connect import OrgError
 
     today = options.today.isoformat()
-    if not found:
-        out.write(render_json([], options.via, today) if options.output_format is OutputFormat.JSON
-                  else f"no notices on {today}: no access ends on a threshold day; nothing sent\n")
-        return EXIT_OK
     try:
         with connect_org(options.org, options.sandbox_db, options.login, expect_org=desired.org.id,
                          err=err) as conn:
@@ -48,6 +45,8 @@ def run(found: Sequence[Notice], desired: DesiredState, options: NotifyOptions, 
         raise CommandError(f"error: {exc}; no notice was sent") from None
     if options.output_format is OutputFormat.JSON:
         out.write(render_json(deliveries, options.via, today))
+    elif not deliveries:
+        out.write(f"no notices on {today}: no access ends on a threshold day; nothing sent\n")
     else:
         out.write("".join(f"sent by {options.via} to {d.notice.recipient}: {d.notice.subject} ({d.detail})\n"
                           for d in deliveries if d.sent))

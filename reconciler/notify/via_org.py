@@ -45,7 +45,7 @@ class Delivery:
 def deliver(conn: OrgConnection, found: Sequence[Notice], channel: str) -> list[Delivery]:
     """Sends each notice with an active recipient user; the others are Deliveries with their problem. Raises
     OrgError (via the lookup) when the users can't be read: then nothing was sent."""
-    users = find_users(conn, {n.recipient for n in found if n.recipient})
+    users = find_users(conn, {n.recipient for n in found if n.recipient})  # no query when there is nobody
     outcome: dict[int, Delivery] = {}
     ready: list[tuple[int, dict[str, Any]]] = []
     for index, notice in enumerate(found):
