@@ -21,7 +21,7 @@ from reconciler.plan.assumptions import ACTION_INPUTS_PER_REQUEST
 
 CHANNELS = ("chatter", "email")
 ACTION = {"chatter": "chatterPost", "email": "emailSimple"}
-SENDER_TYPE = "CurrentUser"  # the connected user sends (real-orgs.md §14.3)
+SENDER_TYPE = "CurrentUser"  # the connected user sends; no default is documented (real-orgs.md §14.4)
 _USER_FIELDS = "Id, Username, Email, IsActive"
 
 
@@ -96,7 +96,7 @@ def choose_user(name: str | None, users: Sequence[OrgUser]) -> tuple[OrgUser | N
 
 def action_input(notice: Notice, user: OrgUser, channel: str) -> dict[str, Any]:
     """One `inputs` entry: a text post on the user's feed mentioning them, or a plain-text email to them."""
-    if channel == "chatter":  # "@[<id>]" mentions the user, who is notified (real-orgs.md §14.4)
+    if channel == "chatter":  # "@[<id>]" is how a post mentions a user (real-orgs.md §14.4)
         return {"subjectNameOrId": user.id, "type": "user", "text": body(notice, prefix=f"@[{user.id}] ")}
     return {"emailAddresses": user.email, "emailSubject": notice.subject, "emailBody": body(notice),
             "senderType": SENDER_TYPE}
