@@ -285,10 +285,17 @@ def notify(
         "--thresholds", help="the days left on which a notice goes out, comma-separated (a daily run sends each "
                              "once)")] = "30,14,7,1",
     via: Annotated[str, typer.Option("--via", help="where notices go: stdout (what a dry look shows), "
-                                     "github-issue (one issue each: GITHUB_TOKEN, GITHUB_REPOSITORY)")] = "stdout",
+                                     "github-issue (one issue each: GITHUB_TOKEN, GITHUB_REPOSITORY), chatter (a "
+                                     "post that @mentions the recipient) or email, both through the org's "
+                                     "standard actions")] = "stdout",
     output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     today: Today = None,
     redact: Redact = False,
+    org: Org = "sandbox",
+    sandbox_db: SandboxDb = None,
+    target_org: TargetOrg = None,
+    auth_url_file: AuthUrlFile = None,
+    expect_org: ExpectOrg = None,
 ) -> None:
     """Notices of access about to end: one per sponsor (else the group's owner) and threshold, listing all their
     people whose days left equal the threshold today."""
@@ -298,7 +305,8 @@ def notify(
     _redact_if(redact)
     _finish(lambda: command.run(command.NotifyOptions(
         path, parse_thresholds(thresholds), expiring_within, command.parse_via(via),
-        parse_format(output_format, command.FORMATS), parse_today(today))))
+        parse_format(output_format, command.FORMATS), parse_today(today), org, sandbox_db,
+        parse_login(org, target_org, auth_url_file, expect_org))))
 
 
 def main() -> None:

@@ -105,9 +105,12 @@ def assert_refused(args: list[str], expect: str, env: dict[str, str | None] | No
 
 def extra(command: str, tmp_path: Path, *, own_org: bool = True, without: str = "") -> list[str]:
     """What each command needs besides the config to get as far as the bad input (read from its options): a
-    sandbox org of its own (unless `own_org` is False), --yes, a journal in `tmp_path`; never the `without` flag."""
+    sandbox org of its own (unless `own_org` is False), --yes, a journal in `tmp_path`, a `--via` that reaches
+    the org (notify's default, stdout, reads none); never the `without` flag."""
     flags = SHAPES[command].flags - {without}
     args = ["--yes"] if "--yes" in flags else []
+    if "--via" in flags and "--org" in flags:
+        args += ["--via", "chatter"]
     if own_org and "--sandbox-db" in flags:
         args += ["--sandbox-db", str(tmp_path / "org.sqlite3")]
     if "--journal" in flags:
@@ -175,7 +178,7 @@ def test_every_file_of_the_config_corpus_is_refused_cleanly(command: str, tmp_pa
         _, verdict, _ = invoke(["validate", str(path), "--today", TODAY, "--format", "json"])
         valid = json.loads(verdict)["ok"]  # a few corpus files hold only warnings
         args = [command, str(path), "--today", TODAY, *(["--org", "env"] if command in ORG_COMMANDS else []),
-                *(["--yes"] if command == "apply" else [])]
+                *extra(command, tmp_path, own_org=False)]
         exit_code, stdout, stderr = invoke(args)
         shown = stdout + stderr
         assert "Traceback" not in shown, path.name

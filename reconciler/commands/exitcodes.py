@@ -24,9 +24,9 @@ _MEANINGS: dict[str, tuple[tuple[int, str], ...]] = {
               (EXIT_LOCKED, "another apply holds the org's lock"), (EXIT_INTERRUPTED, "interrupted")),
     "report": ((EXIT_OK, "the report was written"), (EXIT_ERROR, "an error (an invalid config, the org "
                                                                 "unreachable)"), (EXIT_INTERRUPTED, "interrupted")),
-    "notify": ((EXIT_OK, "the notices were shown, or there were none"),
-               (EXIT_ERROR, "an error (an invalid config, a bad option, a notice not delivered)"),
-               (EXIT_INTERRUPTED, "interrupted")),
+    "notify": ((EXIT_OK, "the notices were shown or delivered, or there were none"),
+               (EXIT_ERROR, "an error (an invalid config, a bad option, the org unreachable), or a notice not "
+                            "delivered (the others are still sent)"), (EXIT_INTERRUPTED, "interrupted")),
     "export": ((EXIT_OK, "exported"), (EXIT_ERROR, "an error (files in the way without --force, the org "
                                                    "unreachable)"), (EXIT_INTERRUPTED, "interrupted")),
 }

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from reconciler.expiry import ExpiringAccess
 from reconciler.notify.notices import Notice
+
+
+def item_line(item: ExpiringAccess) -> str:
+    """One grant of a notice: who, what, which date, days left, sponsor, and where it is declared."""
+    return f"{item.message} ({item.source})"
 
 
 def render_text(found: Sequence[Notice], today: str) -> str:
@@ -15,7 +21,7 @@ def render_text(found: Sequence[Notice], today: str) -> str:
     for notice in found:
         to = notice.recipient or "nobody (no sponsor and no group owner named)"
         lines.append(f"to {to}: {notice.subject}")
-        lines.extend(f"  - {item.message} ({item.source})" for item in notice.items)
+        lines.extend(f"  - {item_line(item)}" for item in notice.items)
     return "\n".join(lines) + "\n"
 
 

@@ -36,6 +36,10 @@ USER_DEFAULTS: dict[str, str] = {
 }
 ALIAS_MAX = 8  # User.Alias is string(8)
 
+# `guestlist notify --via chatter|email`: notices per POST /actions/standard/{name} (the documented limit on
+# `inputs` was not found: real-orgs.md §14.1)
+ACTION_INPUTS_PER_REQUEST = 25
+
 ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption(
         "default-group-access",
@@ -207,6 +211,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "for headers (org/soql.py MAX_ENCODED_LENGTH, 14,288); a hand-built lookup keeps 600 of that for its frame.",
         "scale.md §1: 16,384 bytes of URI documented (v49.0+); a test found 431 from about 16,088 characters, so "
         "headers and URI seem to share the budget (UNVERIFIED); guestlist's headers take well under 2,048 bytes.",
+    ),    Assumption(
+        "action-inputs-per-request",
+        "`guestlist notify --via chatter|email` sends at most 25 notices per POST /actions/standard/{name} "
+        "(ACTION_INPUTS_PER_REQUEST), each as one entry of `inputs`.",
+        "real-orgs.md §14.1: one request may carry several inputs (the docs' example has two); no limit on their "
+        "number was found (UNVERIFIED), so a small batch keeps one request well inside any limit.",
     ),
     Assumption(
         "notify-github-label",

@@ -34,6 +34,7 @@ from reconciler.sandbox.objects import access
 from reconciler.sandbox.objects.duplicates import HEADER as DUPLICATE_RULE_HEADER
 from reconciler.sandbox.objects.duplicates import DuplicateRuleHeader
 from reconciler.sandbox.routes import (
+    actions,
     bulk2,
     collections,
     composite,
@@ -98,6 +99,8 @@ REST_ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/jobs/query/<job_id>", "PATCH", bulk2.abort),
     ("/jobs/query/<job_id>", "DELETE", bulk2.delete),
     ("/jobs/query/<job_id>/results", "GET", bulk2.results),
+    ("/actions/standard", "GET", actions.list_actions),
+    ("/actions/standard/<name>", "POST", actions.invoke),
 )
 
 

@@ -753,6 +753,31 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "scale.md §4: the official table's rows for these licence types could not be read; 200 comes from "
         "secondary summaries of it",
     ),
+    # --- standard actions chatterPost and emailSimple (real-orgs.md §14) ------------------------------------
+    Assumption(
+        "action-results-status",
+        "HTTP status of POST /actions/standard/{name} when some inputs fail",
+        "200 with one result per input, in order; a failed input has isSuccess false and is rolled back alone, the "
+        "others are still posted or sent.",
+        "real-orgs.md §14.1 (a result per input); the status when an input fails is not documented",
+    ),
+    Assumption(
+        "action-input-errors",
+        "The errors of a failed action input",
+        "errors: [{statusCode, message, fields}] as sObject Collections report a record; REQUIRED_FIELD_MISSING for a "
+        "missing required input, INVALID_API_INPUT for an unknown or inactive subject user, a type other than user, "
+        "more than 5 recipients or an unknown senderType, INVALID_EMAIL_ADDRESS, STRING_TOO_LONG for text over "
+        "10,000 characters.",
+        "real-orgs.md §14.2, real-orgs.md §14.3 (the inputs, which are required, the limits); the error codes and "
+        "the errors' shape are not documented",
+    ),
+    Assumption(
+        "action-feed-item-ids",
+        "What a chatterPost leaves in the sandbox",
+        "No FeedItem record (the sandbox has no feeds): the post is an outbox row of kind chatter-post to the "
+        "subject user's Username, its text in `about`; outputValues.feedItemId is a fresh 0D5 id.",
+        "real-orgs.md §14.1 (outputValues feedItemId); the outbox is the sandbox's own record (real-orgs.md §12)",
+    ),
 )
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}

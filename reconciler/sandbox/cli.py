@@ -184,7 +184,8 @@ def outbox(
     as_json: Annotated[bool, typer.Option("--json", help="Print {\"mails\": [...]} as JSON.")] = False,
 ) -> None:
     """List everything the org mailed, oldest first: invitations, password-reset (welcome) mails, email-change
-    confirmations (to the new address) and notices (to the old one)."""
+    confirmations (to the new address) and notices (to the old one), and what the standard actions sent:
+    emailSimple mails and chatterPost posts (to the user's username)."""
     from reconciler.sandbox.admin import outbox as read_outbox
 
     with _opened(db) as store:

@@ -669,6 +669,12 @@ class Session:
         """Sandbox-only: every mail the org sent, oldest first (real-orgs.md §12)."""
         return mail.outbox(self)
 
+    def invoke_standard_action(self, name: str, inputs: list[Any]) -> list[dict[str, Any]]:
+        """`POST /actions/standard/{name}` (chatterPost, emailSimple): one result per input (real-orgs.md §14.1)."""
+        from reconciler.sandbox.objects.actions import invoke
+
+        return invoke(self, name, inputs)
+
     def confirm_email(self, username: str) -> dict[str, str]:
         """Sandbox-only: the person confirms their pending new address (real-orgs.md §4.1)."""
         return mail.confirm_email(self, username)

@@ -1,7 +1,8 @@
 """What the org emails, and email changes that wait for the person's confirmation.
 
 The outbox records every mail a real org would send (invitations, password-reset and welcome mails, email-change
-confirmations and notices), so tests can assert that nobody is mailed twice (real-orgs.md §12). A changed
+confirmations and notices, and what the standard actions send: objects/actions.py), so tests can assert that
+nobody is mailed twice (real-orgs.md §12). A changed
 User.Email keeps its old value until the person confirms the new address; each request mails both addresses
 (real-orgs.md §4.1, real-orgs.md §4.2). Neither table is an sObject: no API reads them, as no API shows a pending
 address (real-orgs.md §4.3).
