@@ -10,9 +10,9 @@ members costs about N/2000 requests whatever the number of distinct people.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 import zeep.exceptions
@@ -71,9 +71,11 @@ from reconciler.org.connect import (
     describe_failure,
     is_limit_exceeded,
 )
+from reconciler.org.read_plan import CHUNK_WORKERS, Record, Strategy, in_list_rows, scan_or_in_lists
 from reconciler.org.soql import in_queries, quote
 
 WORKERS = 4
+T = TypeVar("T")
 
 USER_FIELDS = (
     "Id", "Username", "Email", "FirstName", "LastName", "IsActive", "Profile.Name", "Profile.UserLicense.Name",
@@ -199,27 +201,30 @@ class _Found:
 
 
 def observe(conn: OrgConnection, desired: DesiredState, *, review: bool = False,
-            user_ids: Iterable[str] = ()) -> Snapshot:
+            user_ids: Iterable[str] = (), strategy: Strategy = Strategy.AUTO) -> Snapshot:
     """Reads the org once, the same on every date: expired entries are read like any other, so that the plan can
     remove them. A session the org ends is renewed once where the credentials allow it. `review` reads what the
     access review needs besides (Needs.of): the same reads, wider, with the kinds' audit fields. `user_ids` are
     users to read besides, whatever the config says (those an undo plan writes back: docs/decisions/undo.md).
+    `strategy` forces how keyed reads run (read_plan.Strategy; the snapshot is the same every way).
     Raises OrgError (ConnectError when the org cannot be reached, SessionExpired when the session ended for good)."""
     ids = frozenset(to18(i) for i in user_ids)
     try:
-        return _Observer(conn, desired, review, ids).run()
+        return _Observer(conn, desired, review, ids, strategy).run()
     except SessionExpired as expired:
         if conn.reauthenticate is None:
             raise SessionExpired(f"{expired}; {CANNOT_RENEW}") from None
     conn.reauthenticate()  # once: reads have no side effects, so the whole snapshot is read again
-    return _Observer(conn, desired, review, ids).run()
+    return _Observer(conn, desired, review, ids, strategy).run()
 
 
 class _Observer:
     def __init__(self, conn: OrgConnection, desired: DesiredState, review: bool = False,
-                 user_ids: frozenset[str] = frozenset()) -> None:
+                 user_ids: frozenset[str] = frozenset(), strategy: Strategy = Strategy.AUTO) -> None:
         self.conn = conn
         self.user_ids = user_ids
+        self.strategy = strategy
+        self.chunks: Executor | None = None  # the IN-list chunks' pool, while run() runs
         self.sf = conn.sf
         self.user_id = to18(conn.user_id)
         self.username = str(conn.user_info.get("preferred_username", "")).lower()
@@ -228,7 +233,9 @@ class _Observer:
                             + self._audit_fields(USER))
 
     def run(self) -> Snapshot:
-        with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="observe") as pool:
+        with (ThreadPoolExecutor(max_workers=CHUNK_WORKERS, thread_name_prefix="observe-chunk") as chunks,
+              ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="observe") as pool):
+            self.chunks = chunks
             try:
                 groups_f = pool.submit(self._read, "groups", self.groups)
                 permissions_f = pool.submit(self._read, "connected user's permissions", self.permissions)
@@ -237,10 +244,7 @@ class _Observer:
                     for name, fn in (
                         ("organization", self.organization),
                         ("ChatterSettings", lambda: self.chatter(permissions_f.result())),
-                        ("users by username", self.users_by_username),
-                        ("users by email", self.users_by_email),
-                        ("users of contacts", self.users_of_contacts),
-                        ("external users", self.external_users),
+                        ("users", self.users),
                         ("users by id", self.users_by_id),
                         ("profiles", self.profiles),
                         ("licences", self.licenses),
@@ -265,10 +269,10 @@ class _Observer:
                 site_members = site_members_f.result()
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
+                chunks.shutdown(wait=True, cancel_futures=True)
                 raise
 
-        users = {**results["users by username"], **results["users by email"], **results["users of contacts"],
-                 **results["external users"], **results["users by id"]}
+        users = {**results["users"], **results["users by id"]}
         users.update(members_found.users)
         assignments, assignees = results["permission set assignments"]
         accounts, ambiguous_accounts = results["accounts"]
@@ -325,8 +329,29 @@ class _Observer:
     def _query(self, soql: str) -> list[dict[str, Any]]:
         return list(self.sf.query_all_iter(soql))
 
-    def _query_in(self, template: str, field_name: str, values: Iterable[str]) -> list[dict[str, Any]]:
-        return [record for soql in in_queries(template, field_name, sorted(values)) for record in self._query(soql)]
+    def _query_in(self, template: str, field_name: str, values: Iterable[str],
+                  convert: Callable[[Record], T | None]) -> list[T]:
+        """The IN-list chunks of `template`, in parallel on the chunks' pool, records converted page by page."""
+        return self._run_in_lists(in_queries(template, field_name, sorted(values)), convert)
+
+    def _run_in_lists(self, queries: list[str], convert: Callable[[Record], T | None]) -> list[T]:
+        assert self.chunks is not None, "reads run inside run()"
+        return in_list_rows(self.sf, self.chunks, queries, convert)
+
+    def _keyed(self, select: str, field_name: str, values: Iterable[str], convert: Callable[[Record], T | None], *,
+               in_where: str = "", scan_where: str = "") -> list[T]:
+        """The records of `select` whose `field_name` is one of `values` (case-insensitively, as SOQL compares
+        text): IN-list chunks, or one scan (`scan_where` its filter) keeping the matches (read_plan)."""
+        values = sorted(values)
+        queries = in_queries(f"{select} WHERE {in_where}{{IN}}", field_name, values)
+        wanted = {value.lower() for value in values}
+
+        def keep(record: Record) -> T | None:
+            return convert(record) if str(record.get(field_name) or "").lower() in wanted else None
+
+        scan = select + (f" WHERE {scan_where}" if scan_where else "")
+        return scan_or_in_lists(self.sf, scan, keep, lambda: self._run_in_lists(queries, convert), len(queries),
+                                self.strategy)
 
     def _select(self, fields: Iterable[str], sobject: str, where: str = "") -> str:
         return f"SELECT {', '.join(fields)} FROM {sobject}" + (f" WHERE {where}" if where else "")
@@ -410,11 +435,9 @@ class _Observer:
         found = _Found(members={group_id: {} for group_id in group_ids})
         fields = MEMBER_FIELDS + self._audit_fields(MEMBER) + tuple(f"Member.{name}" for name in self.user_fields)
         template = self._select(fields, MEMBER.sobject, "{IN}")
-        for record in self._query_in(template, "CollaborationGroupId", group_ids):
-            member = _member(record)
+        for member, user in self._query_in(template, "CollaborationGroupId", group_ids, _member_and_user):
             found.members[member.group_id][member.user_id] = member
-            if record.get("Member"):
-                user = _user(record["Member"])
+            if user is not None:
                 found.users[user.id] = user
         return found
 
@@ -431,8 +454,10 @@ class _Observer:
         template = self._select(("MemberId", "CollaborationGroupId"), MEMBER.sobject,
                                 f"Member.IsActive = true AND ({' OR '.join(who)}) AND {{IN}}")
         found: dict[str, list[str]] = {}
-        for record in self._query_in(template, "CollaborationGroupId", by_id):
-            found.setdefault(record["MemberId"], []).append(by_id[record["CollaborationGroupId"]].label)
+        pairs = self._query_in(template, "CollaborationGroupId", by_id,
+                               lambda r: (str(r["MemberId"]), by_id[r["CollaborationGroupId"]].label))
+        for user_id, label in pairs:
+            found.setdefault(user_id, []).append(label)
         return {user_id: tuple(sorted(labels)) for user_id, labels in found.items()}
 
     def invitations(self, groups: Mapping[str, ObservedGroup]) -> dict[str, dict[str, ObservedInvitation]]:
@@ -440,49 +465,93 @@ class _Observer:
         group_ids = sorted(groups[name].id for name in self.needs.group_names if name in groups)
         found: dict[str, dict[str, ObservedInvitation]] = {group_id: {} for group_id in group_ids}
         template = self._select(INVITATION_FIELDS, INVITATION.sobject, "Status = 'Sent' AND {IN}")
-        for record in self._query_in(template, "SharedEntityId", group_ids):
-            invitation = _invitation(record)
+        for invitation in self._query_in(template, "SharedEntityId", group_ids, _invitation):
             by_email = found.setdefault(invitation.group_id, {})
             current = by_email.get(invitation.email)
             if current is None or invitation.created > current.created:
                 by_email[invitation.email] = invitation
         return found
 
-    def users_by_username(self) -> dict[str, ObservedUser]:
+    def users(self) -> dict[str, ObservedUser]:
+        """Every user the config makes worth reading, each once: those the IN-lists below find and the policy's
+        sweeps, or (when it takes fewer requests, read_plan.scan_or_in_lists) one scan of every user keeping the
+        same ones. Group members and assignees come with their memberships and assignments."""
+        in_lists = [*self._username_queries(), *self._email_queries(), *self._contact_queries()]
+        sweeps = self._sweep_queries()
+        fields = self.user_fields + (("Contact.Email",) if self.needs.contact_emails else ())
+
+        def by_in_lists() -> list[ObservedUser]:
+            found = {**self.users_by_username(), **self.users_by_email(), **self.users_of_contacts(),
+                     **self.external_users()}
+            return list(found.values())
+
+        found = scan_or_in_lists(self.sf, self._select(fields, "User"), self._wanted_user, by_in_lists,
+                                 len(in_lists) + len(sweeps), self.strategy)
+        return {user.id: user for user in found}
+
+    def _wanted_user(self, r: Record) -> ObservedUser | None:
+        """A scanned user if one of the IN-lists or sweeps would have read it (SOQL compares text case-insensitively;
+        assumption `scan-filter-case`)."""
+        needs = self.needs
+        contact_email = (r.get("Contact") or {}).get("Email") if r.get("ContactId") else None
+        licence = str((((r.get("Profile") or {}).get("UserLicense")) or {}).get("Name") or "").lower()
+        active = bool(r.get("IsActive"))
+        wanted = (
+            str(r.get("Username") or "").lower() in needs.usernames
+            or (not self.username and r.get("Id") == self.user_id)
+            or str(r.get("Email") or "").lower() in needs.customer_emails
+            or (contact_email is not None and str(contact_email).lower() in needs.contact_emails)
+            or (active and needs.external_users_in_scope and bool(r.get("ContactId")))
+            or (active and needs.customers_in_scope and licence == CHATTER_EXTERNAL_LICENSE.lower()
+                and str(r.get("UserType") or "").lower() == CSN_ONLY.lower())
+            or (active and needs.review and licence == CHATTER_FREE_LICENSE.lower())
+        )
+        return _user(r) if wanted else None
+
+    def _username_queries(self) -> list[str]:
         """The users the config names, and the connected user (by id when userinfo gave no username)."""
-        records = self._query_in(self._users("{IN}"), "Username", self.needs.usernames)
-        if not self.username:
-            records += self._query(self._users(f"Id = {quote(self.user_id)}"))
-        return _users_by_id(records)
+        by_id = [] if self.username else [self._users(f"Id = {quote(self.user_id)}")]
+        return [*in_queries(self._users("{IN}"), "Username", sorted(self.needs.usernames)), *by_id]
 
     def users_by_id(self) -> dict[str, ObservedUser]:
         """The users asked for by id (observe's `user_ids`): none unless an undo is made or applied."""
-        return _users_by_id(self._query_in(self._users("{IN}"), "Id", self.user_ids)) if self.user_ids else {}
+        return _users_by_id(self._query_in(self._users("{IN}"), "Id", self.user_ids, _user)) if self.user_ids else {}
 
-    def users_by_email(self) -> dict[str, ObservedUser]:
+    def _email_queries(self) -> list[str]:
         """Users with a customer's email: the plan decides whether one of them is that customer."""
-        return _users_by_id(self._query_in(self._users("{IN}"), "Email", self.needs.customer_emails))
+        return in_queries(self._users("{IN}"), "Email", sorted(self.needs.customer_emails))
 
-    def users_of_contacts(self) -> dict[str, ObservedUser]:
+    def _contact_queries(self) -> list[str]:
         """Users enabled from a contact with an external user's email (a contact can have one user)."""
-        template = self._users("ContactId != null AND {IN}")
-        return _users_by_id(self._query_in(template, "Contact.Email", self.needs.contact_emails))
+        return in_queries(self._users("ContactId != null AND {IN}"), "Contact.Email", sorted(self.needs.contact_emails))
 
-    def external_users(self) -> dict[str, ObservedUser]:
+    def _sweep_queries(self) -> list[str]:
         """The active external users the policy may deactivate: Experience Cloud users (policy.external_users:
-        deactivate) and Chatter customers (policy.deactivate_orphaned_customers)."""
-        records = []
+        deactivate) and Chatter customers (policy.deactivate_orphaned_customers); every Chatter Free colleague for
+        the access review."""
+        sweeps = []
         if self.needs.external_users_in_scope:
-            records += self._query(self._users("ContactId != null AND IsActive = true"))
+            sweeps.append(self._users("ContactId != null AND IsActive = true"))
         if self.needs.customers_in_scope:  # by licence and UserType, not by the profile's label (real-orgs.md §8.1)
-            records += self._query(self._users(
+            sweeps.append(self._users(
                 f"Profile.UserLicense.Name = {quote(CHATTER_EXTERNAL_LICENSE)} AND UserType = {quote(CSN_ONLY)} "
                 "AND IsActive = true"
             ))
         if self.needs.review:  # the access review lists every Chatter Free colleague too
-            records += self._query(self._users(f"Profile.UserLicense.Name = {quote(CHATTER_FREE_LICENSE)} "
-                                               "AND IsActive = true"))
-        return _users_by_id(records)
+            sweeps.append(self._users(f"Profile.UserLicense.Name = {quote(CHATTER_FREE_LICENSE)} AND IsActive = true"))
+        return sweeps
+
+    def users_by_username(self) -> dict[str, ObservedUser]:
+        return _users_by_id(self._run_in_lists(self._username_queries(), _user))
+
+    def users_by_email(self) -> dict[str, ObservedUser]:
+        return _users_by_id(self._run_in_lists(self._email_queries(), _user))
+
+    def users_of_contacts(self) -> dict[str, ObservedUser]:
+        return _users_by_id(self._run_in_lists(self._contact_queries(), _user))
+
+    def external_users(self) -> dict[str, ObservedUser]:
+        return _users_by_id(self._run_in_lists(self._sweep_queries(), _user))
 
     def profiles(self) -> dict[str, ObservedProfile]:
         """The declared users' profiles by name, and every profile of the licences of the standard profiles the
@@ -495,9 +564,9 @@ class _Observer:
         where = " OR ".join([*of_licences, "{IN}"])
         template = ("SELECT Id, Name, UserType, UserLicense.Name, UserLicense.LicenseDefinitionKey FROM Profile "
                     f"WHERE {where}")
-        records = self._query_in(template, "Name", self.needs.profiles)
-        return {r["Name"]: ObservedProfile(r["Id"], r["Name"], _license(r.get("UserLicense")), r.get("UserType"))
-                for r in records}
+        profiles = self._query_in(template, "Name", self.needs.profiles, lambda r: ObservedProfile(
+            r["Id"], r["Name"], _license(r.get("UserLicense")), r.get("UserType")))
+        return {profile.name: profile for profile in profiles}
 
     def licenses(self) -> dict[str, ObservedLicense]:
         """Every UserLicense, by its name in guestlist's words (license_word)."""
@@ -512,11 +581,9 @@ class _Observer:
         """The declared sets, and whether their assignments may expire (not with NON_EXPIRING, real-orgs.md §15)."""
         template = self._select(("Id", "Name", "Label", "LicenseId", *NON_EXPIRING), "PermissionSet",
                                 "IsOwnedByProfile = false AND {IN}")
-        return {
-            r["Name"]: ObservedPermissionSet(r["Id"], r["Name"], r["Label"], r.get("LicenseId"),
-                                             not any(r.get(name) for name in NON_EXPIRING))
-            for r in self._query_in(template, "Name", self.needs.permission_sets)
-        }
+        found = self._query_in(template, "Name", self.needs.permission_sets, lambda r: ObservedPermissionSet(
+            r["Id"], r["Name"], r["Label"], r.get("LicenseId"), not any(r.get(name) for name in NON_EXPIRING)))
+        return {permission_set.name: permission_set for permission_set in found}
 
     def permission_set_licenses(self, permission_sets: Mapping[str, ObservedPermissionSet]
                                 ) -> dict[str, ObservedPermissionSetLicense]:
@@ -533,8 +600,10 @@ class _Observer:
         template = ("SELECT AssigneeId, PermissionSetLicenseId FROM PermissionSetLicenseAssign "
                     f"WHERE PermissionSetLicenseId IN ({ids}) AND {{IN}}")
         holders: dict[str, set[str]] = {}
-        for r in self._query_in(template, "Assignee.Username", usernames):
-            holders.setdefault(r["PermissionSetLicenseId"], set()).add(r["AssigneeId"])
+        pairs = self._query_in(template, "Assignee.Username", usernames,
+                               lambda r: (str(r["PermissionSetLicenseId"]), str(r["AssigneeId"])))
+        for licence_id, assignee_id in pairs:
+            holders.setdefault(licence_id, set()).add(assignee_id)
         return {r["Id"]: ObservedPermissionSetLicense(r["Id"], r["MasterLabel"], r["Status"],
                                                       int(r["TotalLicenses"] or 0), int(r["UsedLicenses"] or 0),
                                                       frozenset(holders.get(r["Id"], ())))
@@ -547,12 +616,10 @@ class _Observer:
                                 "PermissionSet.IsOwnedByProfile = false AND {IN}")
         assignments: dict[str, dict[str, ObservedAssignment]] = {}
         assignees: dict[str, ObservedUser] = {}
-        for record in self._query_in(template, "PermissionSet.Name", self.needs.permission_sets):
-            assignment = ObservedAssignment(record["Id"], record["PermissionSetId"], record["AssigneeId"],
-                                            _granted(PERMISSION_SET_ASSIGNMENT, record), EXPIRES.observed(record))
+        for assignment, user in self._query_in(template, "PermissionSet.Name", self.needs.permission_sets,
+                                               _assignment_and_user):
             assignments.setdefault(assignment.permission_set_id, {})[assignment.user_id] = assignment
-            if record.get("Assignee"):
-                user = _user(record["Assignee"])
+            if user is not None:
                 assignees[user.id] = user
         return assignments, assignees
 
@@ -561,9 +628,9 @@ class _Observer:
         Experience Cloud user of an account whose owner has none, real-orgs.md §6.1), and the names more than one
         Account bears (with the count)."""
         found: dict[str, list[ObservedAccount]] = {}
-        template = self._select(ACCOUNT_FIELDS, "Account", "{IN}")
-        for record in self._query_in(template, "Name", self.needs.account_names):
-            account = ObservedAccount(record["Id"], record["Name"], _owner(record))
+        read = self._keyed(self._select(ACCOUNT_FIELDS, "Account"), "Name", self.needs.account_names,
+                           lambda r: ObservedAccount(r["Id"], r["Name"], _owner(r)))
+        for account in read:
             found.setdefault(account.name.casefold(), []).append(account)
         accounts = {key: same[0] for key, same in found.items() if len(same) == 1}
         ambiguous = {key: len(same) for key, same in found.items() if len(same) > 1}
@@ -572,18 +639,14 @@ class _Observer:
     def contacts(self) -> tuple[dict[tuple[str, str], ObservedContact], list[ObservedPerson]]:
         """The contacts with an external user's email: by (account, email) those on an account, and every one (on
         any account or none) as a record the org's duplicate rule matches (real-orgs.md §3.1)."""
-        template = ("SELECT Id, AccountId, Account.Name, Email, FirstName, LastName, LastModifiedDate FROM Contact "
-                    "WHERE {IN}")
+        select = "SELECT Id, AccountId, Account.Name, Email, FirstName, LastName, LastModifiedDate FROM Contact"
         contacts: dict[tuple[str, str], ObservedContact] = {}
         people: list[ObservedPerson] = []
-        for r in self._query_in(template, "Email", self.needs.contact_emails):
-            email = (r.get("Email") or "").lower()
-            people.append(ObservedPerson(r["Id"], "Contact", email, account_id=r.get("AccountId"),
-                                         account_name=_name(r.get("Account"))))
-            if not r.get("AccountId"):
+        for person, contact in self._keyed(select, "Email", self.needs.contact_emails, _person_and_contact,
+                                           scan_where="Email != null"):
+            people.append(person)
+            if contact is None:
                 continue
-            contact = ObservedContact(r["Id"], r["AccountId"], email, r.get("FirstName"), r["LastName"],
-                                      r.get("LastModifiedDate") or "")
             key = (contact.account_id, contact.email)
             if key not in contacts or contact.id < contacts[key].id:
                 contacts[key] = contact
@@ -592,9 +655,10 @@ class _Observer:
     def leads(self) -> list[ObservedPerson]:
         """The unconverted Leads with an external user's email: the standard Contact duplicate rule matches them
         too (real-orgs.md §3.1); a converted Lead's person is its Contact, read above."""
-        template = "SELECT Id, Email, Company FROM Lead WHERE IsConverted = false AND {IN}"
-        return [ObservedPerson(r["Id"], "Lead", (r.get("Email") or "").lower(), company=r.get("Company"))
-                for r in self._query_in(template, "Email", self.needs.contact_emails)]
+        return self._keyed("SELECT Id, Email, Company FROM Lead", "Email", self.needs.contact_emails,
+                           lambda r: ObservedPerson(r["Id"], "Lead", (r.get("Email") or "").lower(),
+                                                    company=r.get("Company")),
+                           in_where="IsConverted = false AND ", scan_where="IsConverted = false AND Email != null")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -641,6 +705,27 @@ def _user(r: Mapping[str, Any]) -> ObservedUser:
     )
 
 
+def _member_and_user(r: Record) -> tuple[ObservedMember, ObservedUser | None]:
+    return _member(r), (_user(r["Member"]) if r.get("Member") else None)
+
+
+def _assignment_and_user(r: Record) -> tuple[ObservedAssignment, ObservedUser | None]:
+    assignment = ObservedAssignment(r["Id"], r["PermissionSetId"], r["AssigneeId"],
+                                    _granted(PERMISSION_SET_ASSIGNMENT, r), EXPIRES.observed(r))
+    return assignment, (_user(r["Assignee"]) if r.get("Assignee") else None)
+
+
+def _person_and_contact(r: Record) -> tuple[ObservedPerson, ObservedContact | None]:
+    """A contact as a person the duplicate rule matches, and as a contact when it is on an account."""
+    email = (r.get("Email") or "").lower()
+    person = ObservedPerson(r["Id"], "Contact", email, account_id=r.get("AccountId"),
+                            account_name=_name(r.get("Account")))
+    if not r.get("AccountId"):
+        return person, None
+    return person, ObservedContact(r["Id"], r["AccountId"], email, r.get("FirstName"), r["LastName"],
+                                   r.get("LastModifiedDate") or "")
+
+
 def _granted(spec: KindSpec, r: Mapping[str, Any]) -> Granted | None:
     return spec.audit.granted(r) if spec.audit else None
 
@@ -653,8 +738,8 @@ def _by_email(people: Iterable[ObservedPerson]) -> dict[str, tuple[ObservedPerso
     return {email: tuple(sorted(same, key=lambda p: (p.sobject, p.id))) for email, same in found.items()}
 
 
-def _users_by_id(records: Iterable[Mapping[str, Any]]) -> dict[str, ObservedUser]:
-    return {user.id: user for user in map(_user, records)}
+def _users_by_id(users: Iterable[ObservedUser]) -> dict[str, ObservedUser]:
+    return {user.id: user for user in users}
 
 
 def _group(r: Mapping[str, Any]) -> ObservedGroup:

@@ -3,6 +3,7 @@ and IN-lists chunked so that every query fits the URL (the sandbox enforces Sale
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import uuid
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from reconciler.model import Assignee, DesiredState, Group, Membership, PermissionSetAssignments
 from reconciler.org.connect import connect
 from reconciler.org.observe import USER_FIELDS, observe
+from reconciler.org.read_plan import Strategy
 from reconciler.org.soql import MAX_ENCODED_LENGTH, URI_LIMIT, in_queries, quote
 from reconciler.sandbox.runner import start_sandbox
 
@@ -71,11 +73,25 @@ def test_long_in_lists_are_split_into_queries_the_org_accepts(bulk) -> None:
                               [*names, "admin@acme.com"]))
     assert expected > 5
     start = queries(bulk)
-    snapshot = observe(bulk, desired)
+    snapshot = observe(bulk, desired, strategy=Strategy.IN_LISTS)
     used = queries(bulk) - start
     # organization, permission, groups, licences, permission sets, assignments + the username chunks
     assert used == 6 + expected
     assert {f"p{n}@bulk.example.com" for n in range(USERS)} <= {u.username for u in snapshot.users.values()}
+
+
+def test_a_config_naming_more_users_than_the_org_holds_reads_them_in_one_scan(bulk) -> None:
+    """The read planner (read-planner.md): the same usernames as above take 9 IN-list queries, but the org's 101
+    users fit one page, so one scan of User reads them, with the same snapshot."""
+    names = [f"someone.with.a.rather.long.username.{n}@subsidiary.example.com" for n in range(1500)]
+    names += [f"p{n}@bulk.example.com" for n in range(USERS)]
+    desired = DesiredState(permission_sets=(PermissionSetAssignments("Nobody", tuple(map(Assignee, names))),))
+    start = queries(bulk)
+    planned = observe(bulk, desired)
+    used = queries(bulk) - start
+    assert used == 6 + 1  # the six reads above, and one page of User for all the usernames
+    in_lists = observe(bulk, desired, strategy=Strategy.IN_LISTS)
+    assert dataclasses.replace(planned, api_requests=0) == dataclasses.replace(in_lists, api_requests=0)
 
 
 def test_the_longest_query_uses_the_uri_limit_with_headers_to_spare(bulk) -> None:
@@ -89,7 +105,7 @@ def test_the_longest_query_uses_the_uri_limit_with_headers_to_spare(bulk) -> Non
     desired = DesiredState(permission_sets=(PermissionSetAssignments("Nobody", tuple(map(Assignee, names))),))
     bulk.sf.session.hooks["response"].append(keep)
     try:
-        observe(bulk, desired)
+        observe(bulk, desired, strategy=Strategy.IN_LISTS)
     finally:
         bulk.sf.session.hooks["response"].remove(keep)
     gets = [r for r in sent if r.method == "GET" and "?q=" in r.path_url]
