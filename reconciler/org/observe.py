@@ -9,6 +9,7 @@ members costs about N/2000 requests whatever the number of distinct people.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ from reconciler.org.connect import (
     describe_failure,
     is_limit_exceeded,
 )
-from reconciler.org.read_plan import CHUNK_WORKERS, Record, Strategy, in_list_rows, scan_or_in_lists
+from reconciler.org.read_plan import CHUNK_WORKERS, PAGE_SIZE, Record, Strategy, in_list_rows, scan_or_in_lists
 from reconciler.org.soql import in_queries, quote
 
 WORKERS = 4
@@ -259,7 +260,8 @@ class _Observer:
                     self._read, "permission set licences",
                     lambda: self.permission_set_licenses(reads["permission sets"].result()))
                 groups, site_groups = groups_f.result()
-                members_f = pool.submit(self._read, "group members", lambda: self.members(self._member_groups(groups)))
+                members_f = pool.submit(self._read, "group members",
+                                        lambda: self.members(self._member_groups(groups), groups))
                 site_members_f = pool.submit(self._read, "members of site groups",
                                              lambda: self.site_members(site_groups))
                 invitations_f = pool.submit(self._read, "invitations", lambda: self.invitations(groups))
@@ -431,11 +433,22 @@ class _Observer:
             ids.update(g.id for g in groups.values() if g.allow_customers)
         return sorted(ids)
 
-    def members(self, group_ids: list[str]) -> _Found:
+    def members(self, group_ids: list[str], groups: Mapping[str, ObservedGroup] | None = None) -> _Found:
+        """The memberships of `group_ids`, with their users: IN-list chunks of group ids, or one scan of every
+        membership when that takes fewer pages than the chunks would by the groups' MemberCount (read_plan)."""
         found = _Found(members={group_id: {} for group_id in group_ids})
         fields = MEMBER_FIELDS + self._audit_fields(MEMBER) + tuple(f"Member.{name}" for name in self.user_fields)
-        template = self._select(fields, MEMBER.sobject, "{IN}")
-        for member, user in self._query_in(template, "CollaborationGroupId", group_ids, _member_and_user):
+        select = self._select(fields, MEMBER.sobject)
+        queries = in_queries(f"{select} WHERE {{IN}}", "CollaborationGroupId", sorted(group_ids))
+        counts = {group.id: group.member_count for group in (groups or {}).values()}
+        wanted = set(group_ids)
+
+        def keep(record: Record) -> tuple[ObservedMember, ObservedUser | None] | None:
+            return _member_and_user(record) if record.get("CollaborationGroupId") in wanted else None
+
+        read = scan_or_in_lists(self.sf, select, keep, lambda: self._run_in_lists(queries, _member_and_user),
+                                _chunk_pages(queries, sorted(group_ids), counts), self.strategy)
+        for member, user in read:
             found.members[member.group_id][member.user_id] = member
             if user is not None:
                 found.users[user.id] = user
@@ -461,14 +474,16 @@ class _Observer:
         return {user_id: tuple(sorted(labels)) for user_id, labels in found.items()}
 
     def invitations(self, groups: Mapping[str, ObservedGroup]) -> dict[str, dict[str, ObservedInvitation]]:
-        """Pending (Sent) invitations of the declared groups, by lower-cased email; the newest wins."""
+        """Pending (Sent) invitations of the declared groups, by lower-cased email; the newest wins (the oldest
+        record of those sent at the same moment, whichever way they were read)."""
         group_ids = sorted(groups[name].id for name in self.needs.group_names if name in groups)
         found: dict[str, dict[str, ObservedInvitation]] = {group_id: {} for group_id in group_ids}
-        template = self._select(INVITATION_FIELDS, INVITATION.sobject, "Status = 'Sent' AND {IN}")
-        for invitation in self._query_in(template, "SharedEntityId", group_ids, _invitation):
+        read = self._keyed(self._select(INVITATION_FIELDS, INVITATION.sobject), "SharedEntityId", group_ids,
+                           _invitation, in_where="Status = 'Sent' AND ", scan_where="Status = 'Sent'")
+        for invitation in read:
             by_email = found.setdefault(invitation.group_id, {})
             current = by_email.get(invitation.email)
-            if current is None or invitation.created > current.created:
+            if current is None or (invitation.created, current.id) > (current.created, invitation.id):
                 by_email[invitation.email] = invitation
         return found
 
@@ -703,6 +718,17 @@ def _user(r: Mapping[str, Any]) -> ObservedUser:
         last_login=r.get(USER.audit.last_login) if USER.audit and USER.audit.last_login else None,
         localization=Localization(**{spec.word: spec.observed(r) for spec in LOCALIZATION_FIELDS}),
     )
+
+
+def _chunk_pages(queries: list[str], ids: list[str], rows: Mapping[str, int]) -> int:
+    """The pages IN-list `queries` over sorted `ids` take, each id bringing its `rows`: the ids fill the queries in
+    order, as many to a query as it holds literals."""
+    pages, start = 0, 0
+    for soql in queries:
+        held = soql.count("'") // 2  # ids hold no quote
+        pages += max(1, math.ceil(sum(rows.get(i, 0) for i in ids[start:start + held]) / PAGE_SIZE))
+        start += held
+    return pages
 
 
 def _member_and_user(r: Record) -> tuple[ObservedMember, ObservedUser | None]:

@@ -51,11 +51,14 @@ def in_list_rows(sf: Salesforce, pool: Executor, queries: Sequence[str],
         raise
 
 
-def scan_pages(first: Record) -> int:
+def scan_pages(first: Record) -> float:
     """The pages a query takes in all, told by its first page: totalSize over the first page's size."""
     if first.get("done", True):
         return 1
-    return math.ceil(int(first.get("totalSize") or 0) / max(1, len(first.get("records") or ())))
+    held, total = len(first.get("records") or ()), int(first.get("totalSize") or 0)
+    if total <= held:  # an unknown size (-1): assume the scan is long
+        return math.inf
+    return math.ceil(total / max(1, held))
 
 
 def scan_or_in_lists(sf: Salesforce, scan: str, keep: Callable[[Record], T | None],
