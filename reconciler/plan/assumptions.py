@@ -249,4 +249,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "real-orgs.md §15 (ExpirationDate is createable and updateable); README: access lasts through the `expires` "
         "day. Other assignees have no `expires` to set, so their ExpirationDate is left as the org has it.",
     ),
+    Assumption(
+        "scan-filter-case",
+        "A scan the read planner keeps client-side matches text with Python's str.lower(), as SOQL's "
+        "case-insensitive comparison of the IN-list it replaces would.",
+        "scale.md §1 and docs/decisions/read-planner.md; how SOQL folds non-ASCII case is not documented (the "
+        "sandbox folds ASCII only, SQLite NOCASE): a non-ASCII name could match one way and not the other.",
+    ),
 )
