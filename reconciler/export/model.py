@@ -60,6 +60,7 @@ class ExportedUser:
     portal_role: str | None = None
     active: bool | None = None  # only False is written
     notes: tuple[Note, ...] = ()
+    expires: str | None = None  # the day before their permission set assignments' ExpirationDate (real-orgs.md §15)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from reconciler.export.model import (
     Note,
 )
 from reconciler.kinds import GROUP
+from reconciler.kinds.expiry import expires_word
 from reconciler.kinds.field import as_words
 from reconciler.model import (
     CHATTER_EXTERNAL_LICENSE,
@@ -115,6 +116,7 @@ class _Export:
         self.exported_people: set[str] = set()  # ids of the people the export names
         self.exported_external: set[str] = set()  # ids of the external users it declares
         self.left_out: list[tuple[str, Note]] = []  # (section, note): what the export leaves out and why
+        self.expirations: dict[str, set[str | None]] = {}  # user id -> their assignments' ExpirationDates
 
     def build(self) -> Export:
         org = self.reader.organization()
@@ -124,6 +126,9 @@ class _Export:
         groups = self._groups() if "groups" in self.reads else None
         org_chatter, org_notes = self._org(chatter, groups) if "org" in self.reads else (None, ())
         permission_sets = self._permission_sets() if "permission_sets" in self.reads else None
+        if permission_sets is not None:
+            chatter_users = self._with_expiry(chatter_users, "chatter_users")
+            external_users = self._with_expiry(external_users, "external_users")
         shown = self.selection.sections
         return Export(
             org_id=org["Id"],
@@ -436,6 +441,7 @@ class _Export:
                 continue
             ids[name] = row["PermissionSetId"]
             assignees.setdefault(name, set()).add(user.username)
+            self.expirations.setdefault(user.id, set()).add(row.get("ExpirationDate") or None)
         others: dict[str, int] = dict.fromkeys(ids, 0)
         if self.selection.authoritative and ids:
             by_id = {ps_id: name for name, ps_id in ids.items()}
@@ -456,6 +462,34 @@ class _Export:
                               "hold it, and authoritative would remove them"),)
             exported.append(ExportedPermissionSet(name, tuple(sorted(assignees[name])), membership, notes))
         return tuple(exported)
+
+
+    def _with_expiry(self, users: tuple[ExportedUser, ...] | None,
+                     section: str) -> tuple[ExportedUser, ...] | None:
+        """Each user whose permission set assignments all expire at one midnight UTC declares `expires`: the day
+        before, which plan turns back into that ExpirationDate (reconciler/kinds/expiry.py), so plan shows no
+        change; other expirations can't be declared and are left out with a note."""
+        if users is None:
+            return None
+        by_username = {user.username: user_id for user_id, user in self.users.items()}
+        found = []
+        for entry in users:
+            dates = self.expirations.get(by_username.get(entry.username, ""), set())
+            if dates == {None} or not dates:
+                found.append(entry)
+                continue
+            words = {expires_word(date) for date in dates}
+            word = next(iter(words))
+            if len(words) == 1 and isinstance(word, str) and fits("chatterUser", "expires", word):
+                note = Note("expires: the org's ExpirationDate of this user's permission set assignments; guestlist "
+                            "also ends their other access that day")
+                found.append(dataclasses.replace(entry, expires=word, notes=entry.notes + (note,)))
+                continue
+            self._leave_out(section, f"user {entry.username!r}: their permission set assignments expire at "
+                                     f"{', '.join(sorted(str(d) for d in dates))}, which no `expires` declares; "
+                                     "plan will propose one date for all of them")
+            found.append(entry)
+        return tuple(found)
 
 
 def _stale(created: str, today: dt.date) -> bool:

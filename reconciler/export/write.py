@@ -92,7 +92,8 @@ def _user(user: ExportedUser) -> Commented:
     definition = "chatterUser" if user.license is None else "externalUser"
     values = {"username": user.username, "email": user.email, "first_name": user.first_name,
               "last_name": user.last_name, "account": user.account, "license": user.license,
-              "profile": user.profile, "portal_role": user.portal_role, "active": user.active}
+              "profile": user.profile, "portal_role": user.portal_role, "active": user.active,
+              "expires": user.expires}
     return Commented(_ordered(definition, values), _texts(user.notes))
 
 

@@ -169,7 +169,7 @@ class ExportReader:
     def assignments_of_users(self, user_ids: Iterable[str]) -> Iterator[Record]:
         """Permission-set assignments (not the profiles' own sets) of these users."""
         ids = set(user_ids)
-        select = ("SELECT PermissionSetId, PermissionSet.Name, AssigneeId FROM PermissionSetAssignment "
+        select = ("SELECT PermissionSetId, PermissionSet.Name, AssigneeId, ExpirationDate FROM PermissionSetAssignment "
                   "WHERE PermissionSet.IsOwnedByProfile = false")
         return self._lookup("permission set assignments", f"{select} AND {{IN}}", "AssigneeId", ids, select,
                             lambda record: record.get("AssigneeId") in ids)

@@ -58,7 +58,8 @@ def test_the_demo_export_says_what_the_org_holds(demo_db: Path) -> None:
     sam = next(u for u in data["external_users"] if u["username"] == "sam.patel@contoso.com.acmepartners")
     assert sam == {"username": "sam.patel@contoso.com.acmepartners", "email": "sam.patel@contoso.com",
                    "first_name": "Sam", "last_name": "Patel", "account": "Contoso Ltd",
-                   "license": "Partner Community", "portal_role": "user"}  # the profile is the licence's default
+                   "license": "Partner Community", "portal_role": "user",  # the profile is the licence's default
+                   "expires": "2099-06-30"}  # the day before their Deal_Registration assignment's ExpirationDate
     assert data["permission_sets"]["Invite_Customers_To_Chatter"] == {"assignees": ["alice@acme.com",
                                                                                   "dan@acme.com"]}
     assert data["policy"] == {"external_users": "observe"}
