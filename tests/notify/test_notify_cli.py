@@ -50,12 +50,19 @@ def test_thresholds_and_window_choose_the_days() -> None:
     assert notices("--today", JANE_7_DAYS, "--thresholds", "10") == []
 
 
-def test_the_group_owner_is_told_when_no_sponsor_is_named(tmp_path: Path) -> None:
+def hub_without_sponsor(tmp_path: Path) -> Path:
+    """The demo config where jane's Acme Partner Hub grant names no sponsor: its owner alice is told, bob of the
+    other grant."""
     config = tmp_path / "desired"
     shutil.copytree(DESIRED, config)
     edit(config / "org.yaml", "require_sponsor: true", "require_sponsor: false")
     edit(config / "groups" / "partners.yaml", "expires: 2099-03-31\n        sponsor: bob@acme.com\n",
          "expires: 2099-03-31\n")
+    return config
+
+
+def test_the_group_owner_is_told_when_no_sponsor_is_named(tmp_path: Path) -> None:
+    config = hub_without_sponsor(tmp_path)
     by_recipient = {n["recipient"]: n["items"] for n in notices("--today", JANE_7_DAYS, config=config)}
     assert [i["grant"] for i in by_recipient["alice@acme.com"]] == ["group 'Acme Partner Hub'"]  # its owner
     assert [i["grant"] for i in by_recipient["bob@acme.com"]] == ["group 'Contoso Deal Room'"]

@@ -5,7 +5,6 @@ any request; GitHub's refusals are one line that says what to fix, and partial d
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,8 +15,7 @@ from typer.testing import CliRunner
 
 from reconciler.cli import app
 from tests.notify.github_fake import ISSUES_PATH, REPOSITORY, FakeGitHub, serve
-from tests.notify.test_notify_cli import DESIRED, JANE_7_DAYS, REPO
-from tests.plan.test_cli_scenarios import edit
+from tests.notify.test_notify_cli import DESIRED, JANE_7_DAYS, REPO, hub_without_sponsor
 
 TOKEN = "ghs_fakeTokenForTheTests0123456789abcdef"
 TITLE = "guestlist: access ends 2099-03-31 (in 7 days), notice to bob@acme.com"
@@ -46,16 +44,6 @@ def notify(github: FakeGitHub, *args: str, config: Path = DESIRED, code: int = 0
     assert result.exit_code == code, result.output
     assert TOKEN not in result.output and "Traceback" not in result.output
     return result
-
-
-def two_recipients(tmp_path: Path) -> Path:
-    """The demo config with Acme Partner Hub's sponsor left out: jane's two grants go to alice and bob."""
-    config = tmp_path / "desired"
-    shutil.copytree(DESIRED, config)
-    edit(config / "org.yaml", "require_sponsor: true", "require_sponsor: false")
-    edit(config / "groups" / "partners.yaml", "expires: 2099-03-31\n        sponsor: bob@acme.com\n",
-         "expires: 2099-03-31\n")
-    return config
 
 
 def test_a_notice_opens_one_issue_with_its_title_body_and_label(github: FakeGitHub) -> None:
@@ -92,7 +80,7 @@ def test_each_recipient_gets_an_issue_and_the_open_list_is_read_once_across_page
     github.add_issue(alice)  # on the second page of 100
     github.add_issue(TITLE, labels=("bug",))  # not guestlist's: another label
     github.add_issue(TITLE, pull_request={"url": "…"})  # a pull request is an issue to the API, never a notice
-    out = notify(github, config=two_recipients(tmp_path)).stdout
+    out = notify(github, config=hub_without_sponsor(tmp_path)).stdout
     assert [r.query.get("page") for r in github.made("GET")] == [None, "2"]
     assert [r.body["title"] for r in github.made("POST")] == [TITLE]
     assert out.splitlines()[0].startswith(f"already open: #151 {alice}")
@@ -158,7 +146,7 @@ def test_a_refusal_is_one_line_with_its_status_and_what_to_fix(github: FakeGitHu
 
 def test_partial_delivery_names_what_was_delivered_and_exits_1(github: FakeGitHub, tmp_path: Path) -> None:
     github.refuse, github.refuse_after = {"POST": (403, {"message": "Resource not accessible by integration"})}, 1
-    result = notify(github, config=two_recipients(tmp_path), code=1)
+    result = notify(github, config=hub_without_sponsor(tmp_path), code=1)
     assert result.stdout.startswith("opened: #1 guestlist: access ends 2099-03-31 (in 7 days), notice to alice@")
     assert "1 of 2 notices delivered (listed above)" in result.stderr
     assert len(github.made("POST")) == 2 and len(github.issues) == 1

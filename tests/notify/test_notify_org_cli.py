@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from reconciler.cli import app
 from reconciler.notify import via_org
 from reconciler.sandbox.runner import RunningSandbox, start_sandbox
-from tests.notify.test_notify_cli import DESIRED, JANE_7_DAYS
+from tests.notify.test_notify_cli import DESIRED, JANE_7_DAYS, hub_without_sponsor
 from tests.plan.conftest import demo_db, env_of  # noqa: F401  (fixtures)
 from tests.plan.test_cli_scenarios import edit
 from tests.sandbox.api.conftest import AdminClient, connect
@@ -37,14 +37,7 @@ def own_org(tmp_path: Path, demo_db: Path) -> Iterator[RunningSandbox]:  # noqa:
 
 @pytest.fixture
 def two_recipients(tmp_path: Path) -> Path:
-    """The demo config where jane's Acme Partner Hub grant names no sponsor: its owner alice is told, bob of the
-    other grant."""
-    config = tmp_path / "desired"
-    shutil.copytree(DESIRED, config)
-    edit(config / "org.yaml", "require_sponsor: true", "require_sponsor: false")
-    edit(config / "groups" / "partners.yaml", "expires: 2099-03-31\n        sponsor: bob@acme.com\n",
-         "expires: 2099-03-31\n")
-    return config
+    return hub_without_sponsor(tmp_path)
 
 
 def notify(running: RunningSandbox, via: str, *args: str, config: Path = DESIRED, code: int = 0) -> Any:
